@@ -1,0 +1,1 @@
+"""The ``memvault`` command line: a thin shell over :class:`memvault.Vault`."""

@@ -1,0 +1,64 @@
+"""Commands about the vault as a whole: init, stats, check, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from memvault.cli.memories import JsonFlag
+from memvault.cli.output import console, print_json
+from memvault.cli.state import state
+
+
+def init(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """Create the vault (home folder and database) if it does not exist."""
+    cli = state(ctx)
+    stats = cli.vault().stats()
+    data = {"db": str(cli.db_path), "schema_version": stats.schema_version}
+    if json_out:
+        print_json(data)
+    else:
+        console.print(f"vault ready at {cli.db_path} (schema version {stats.schema_version})")
+
+
+def stats(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """Counts of memories, edges and events, and the database size."""
+    result = state(ctx).vault().stats()
+    if json_out:
+        print_json(result.to_dict())
+        return
+    table = Table(show_header=False)
+    for key, value in result.to_dict().items():
+        shown = (
+            ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+        table.add_row(key, str(shown))
+    console.print(table)
+
+
+def check(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """Verify database integrity and index consistency; exits 1 if anything is wrong."""
+    report = state(ctx).vault().check()
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        for item in report.checks:
+            mark = "[green]ok  [/green]" if item.ok else "[red]FAIL[/red]"
+            console.print(f"{mark} {item.name}: {item.detail}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def demo(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option(help="Where to build the demo vault (default: a temp folder).")
+    ] = None,
+) -> None:
+    """Build a small vault and show what search finds."""
+    from memvault.demo import run_demo
+
+    run_demo(home)

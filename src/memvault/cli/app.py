@@ -1,0 +1,96 @@
+"""The ``memvault`` command: global options, command registration, and error handling.
+
+Every failure a user can cause ends as one line on stderr (``memvault: error: …``) and a
+non-zero exit: 2 for a malformed command line, 3 when a record does not exist, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from memvault.cli import admin, graph, memories, search
+from memvault.cli.state import CliState
+from memvault.errors import MemvaultError, NotFoundError
+from memvault.home import database_path
+
+app = typer.Typer(
+    name="memvault",
+    help="Persistent memory for AI agents, in one SQLite file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", envvar="MEMVAULT_HOME", help="Vault home folder (default ~/.memvault)."
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Database file (instead of a home).")
+    ] = None,
+) -> None:
+    """--db names the database file directly and wins over --home / MEMVAULT_HOME."""
+    ctx.obj = CliState(database_path(db if db is not None else home))
+    ctx.call_on_close(ctx.obj.close)
+
+
+app.command()(admin.init)
+app.command()(memories.remember)
+app.command()(memories.get)
+app.command()(memories.update)
+app.command()(memories.forget)
+app.command("list")(memories.list_memories)
+app.command()(search.search)
+app.command()(graph.relate)
+app.command()(graph.neighbours)
+app.command()(graph.supersede)
+app.command()(graph.validate)
+app.command()(admin.stats)
+app.command()(admin.check)
+app.command()(admin.demo)
+
+
+def _fail(message: str, code: int) -> int:
+    line = " ".join(str(message).split())
+    sys.stderr.write(f"memvault: error: {line}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="memvault", standalone_mode=False)
+    except typer.exceptions.TyperException as exc:  # typer's own click: usage and parameter errors
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        return _fail(message, int(getattr(exc, "exit_code", 2)))
+    except typer.Abort:
+        return _fail("aborted", 130)
+    except NotFoundError as exc:
+        return _fail(str(exc), 3)
+    except MemvaultError as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

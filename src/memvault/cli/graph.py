@@ -1,0 +1,79 @@
+"""Commands on relations between memories: relate, neighbours, supersede, validate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memvault.cli.memories import JsonFlag
+from memvault.cli.output import console, print_json, short
+from memvault.cli.state import state
+from memvault.models import Relation, Verdict
+
+
+def relate(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="SOURCE_ID")],
+    target_id: Annotated[str, typer.Argument(metavar="TARGET_ID")],
+    relation: Annotated[str, typer.Option("--relation", "-r")] = Relation.RELATES_TO.value,
+    weight: Annotated[float, typer.Option()] = 1.0,
+    json_out: JsonFlag = False,
+) -> None:
+    """Add a typed edge SOURCE -relation-> TARGET."""
+    edge = state(ctx).vault().relate(source_id, target_id, relation, weight=weight)
+    if json_out:
+        print_json(edge.to_dict())
+    else:
+        console.print(f"{edge.source_id} -{edge.relation}-> {edge.target_id}")
+
+
+def neighbours(
+    ctx: typer.Context,
+    memory_id: Annotated[str, typer.Argument(metavar="ID")],
+    depth: Annotated[int, typer.Option(min=1, max=5)] = 1,
+    relation: Annotated[str | None, typer.Option("--relation", "-r")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Memories linked to ID within DEPTH edges."""
+    found = state(ctx).vault().neighbours(memory_id, depth=depth, relation=relation)
+    if json_out:
+        print_json({"id": memory_id, "neighbours": [n.to_dict() for n in found]})
+        return
+    for n in found:
+        console.print(
+            f"{n.depth}  {n.edge.relation:<12} {n.memory.id}  {short(n.memory.content, 70)}"
+        )
+
+
+def supersede(
+    ctx: typer.Context,
+    old_id: Annotated[str, typer.Argument(metavar="OLD_ID")],
+    new_id: Annotated[str, typer.Argument(metavar="NEW_ID")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Mark OLD_ID as replaced by NEW_ID (kept as history, out of default search)."""
+    state(ctx).vault().supersede(old_id, new_id)
+    if json_out:
+        print_json({"superseded": old_id, "by": new_id})
+    else:
+        console.print(f"{old_id} superseded by {new_id}")
+
+
+def validate(
+    ctx: typer.Context,
+    memory_id: Annotated[str, typer.Argument(metavar="ID")],
+    verdict: Annotated[Verdict, typer.Argument(case_sensitive=False)],
+    actor: Annotated[str | None, typer.Option(help="Who validated.")] = None,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Confirm, use or refute a memory; its confidence moves accordingly."""
+    event = state(ctx).vault().validate(memory_id, verdict, actor=actor, note=note)
+    if json_out:
+        print_json(event.to_dict())
+    else:
+        console.print(
+            f"{event.verdict.value}: confidence {event.confidence_before:.3f} -> "
+            f"{event.confidence_after:.3f}"
+        )

@@ -1,0 +1,66 @@
+"""Printing results: JSON for scripts (``--json``), tables for people.
+
+JSON goes to stdout through the stdlib encoder, never through rich, so scripts get exactly
+``json.loads``-able text. Errors are printed by ``app.main`` as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from memvault.models import Memory, SearchHit
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def short(text: str, width: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def memory_table(memories: list[Memory], title: str | None = None) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("namespace")
+    table.add_column("tags")
+    table.add_column("content")
+    for memory in memories:
+        table.add_row(
+            memory.id, memory.kind, memory.namespace, ", ".join(memory.tags), short(memory.content)
+        )
+    return table
+
+
+def hits_table(hits: list[SearchHit], title: str | None = None, explain: bool = False) -> Table:
+    table = Table(title=title)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    if explain:
+        table.add_column("signals")
+    table.add_column("kind")
+    table.add_column("content")
+    table.add_column("id", style="dim", no_wrap=True)
+    for rank, hit in enumerate(hits, start=1):
+        row = [str(rank), f"{hit.score:.3f}"]
+        if explain:
+            row.append(" ".join(f"{n}#{s.rank}:{s.score:.2f}" for n, s in hit.signals.items()))
+        row += [hit.memory.kind, short(hit.memory.content, 80), hit.memory.id]
+        table.add_row(*row)
+    return table
+
+
+def show_memory(memory: Memory) -> None:
+    for key, value in memory.to_dict().items():
+        if value in (None, [], {}):
+            continue
+        console.print(f"[bold]{key:>13}[/bold]  {value}")

@@ -1,0 +1,47 @@
+"""The search command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memvault.cli.memories import JsonFlag, TagOption
+from memvault.cli.output import console, hits_table, print_json
+from memvault.cli.state import state
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Any text; code identifiers are understood.")],
+    k: Annotated[int, typer.Option("-k", "--limit", min=1, max=1000, help="Hits to return.")] = 10,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Kind (repeatable).")] = None,
+    tag: TagOption = None,
+    since: Annotated[str | None, typer.Option(help="Created at or after (ISO date).")] = None,
+    until: Annotated[str | None, typer.Option(help="Created before (ISO date).")] = None,
+    include_superseded: Annotated[bool, typer.Option("--all", help="Include superseded.")] = False,
+    explain: Annotated[bool, typer.Option(help="Show each signal's rank and score.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Search memories, best first."""
+    hits = (
+        state(ctx)
+        .vault()
+        .search(
+            query,
+            k=k,
+            namespace=namespace,
+            kinds=kind or [],
+            tags=tag or [],
+            since=since,
+            until=until,
+            include_superseded=include_superseded,
+        )
+    )
+    if json_out:
+        print_json({"query": query, "hits": [h.to_dict(explain=explain) for h in hits]})
+    elif hits:
+        console.print(hits_table(hits, explain=explain))
+    else:
+        console.print("no matches")

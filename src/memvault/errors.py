@@ -1,0 +1,36 @@
+"""The errors memvault raises on purpose.
+
+Every entry point (API, CLI, MCP) turns these into one clear line for the user, so each message
+must make sense on its own: say what was wrong and, where useful, what to do instead. Anything
+that is not a ``MemvaultError`` is a bug and is allowed to surface as one.
+"""
+
+from __future__ import annotations
+
+
+class MemvaultError(Exception):
+    """Base class: an expected failure with a message fit for the user."""
+
+
+class InvalidInputError(MemvaultError, ValueError):
+    """The caller passed something memvault will not store or cannot interpret."""
+
+
+class NotFoundError(MemvaultError, LookupError):
+    """A memory (or other record) with the given id does not exist."""
+
+
+class ConflictError(MemvaultError):
+    """The change would break a rule, such as two current memories with the same content."""
+
+
+class StorageError(MemvaultError):
+    """The database could not do what was asked (busy for too long, full disk, damaged file)."""
+
+
+class StorageBusyError(StorageError):
+    """Another process held the write lock for longer than memvault is willing to wait."""
+
+
+class SchemaVersionError(StorageError):
+    """The database was written by a newer memvault than this one."""

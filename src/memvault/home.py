@@ -1,0 +1,30 @@
+"""Where a vault lives: ``--home``/``--db``, then ``MEMVAULT_HOME``, then ``~/.memvault``.
+
+A home is a folder holding ``memvault.db`` (and, later, the Markdown ``vault/``). A path that
+names a ``.db`` file is used as the database itself, for callers that manage files directly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DB_FILE_NAME = "memvault.db"
+HOME_ENV = "MEMVAULT_HOME"
+_DB_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
+
+
+def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".memvault"
+
+
+def database_path(home_or_db: str | os.PathLike[str] | None = None) -> Path:
+    path = resolve_home(home_or_db)
+    if path.suffix.lower() in _DB_SUFFIXES or path.is_file():
+        return path
+    return path / DB_FILE_NAME

@@ -1,0 +1,87 @@
+"""Stats and consistency checks of one database file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import apsw
+
+from memvault.models import CheckReport, CheckResult, StoreStats
+from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
+
+
+def _count(conn: apsw.Connection, sql: str) -> int:
+    row = conn.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def stats(conn: apsw.Connection, path: Path) -> StoreStats:
+    by_kind = dict(conn.execute("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind"))
+    by_namespace = dict(
+        conn.execute("SELECT namespace, count(*) FROM memories GROUP BY namespace ORDER BY 1")
+    )
+    total = _count(conn, "SELECT count(*) FROM memories")
+    current = _count(conn, "SELECT count(*) FROM memories WHERE valid_to IS NULL")
+    page_size = _count(conn, "PRAGMA page_size")
+    page_count = _count(conn, "PRAGMA page_count")
+    wal = Path(f"{path}-wal")
+    return StoreStats(
+        memories=total,
+        current=current,
+        superseded=total - current,
+        by_kind={str(k): int(v) for k, v in by_kind.items()},
+        by_namespace={str(k): int(v) for k, v in by_namespace.items()},
+        tags=_count(conn, "SELECT count(DISTINCT tag) FROM memory_tags"),
+        edges=_count(conn, "SELECT count(*) FROM edges"),
+        validation_events=_count(conn, "SELECT count(*) FROM validation_events"),
+        schema_version=current_version(conn),
+        db_bytes=page_size * page_count,
+        wal_bytes=os.path.getsize(wal) if wal.exists() else 0,
+    )
+
+
+def check(conn: apsw.Connection) -> CheckReport:
+    results: list[CheckResult] = []
+
+    problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    results.append(CheckResult("sqlite_integrity", problems == ["ok"], "; ".join(problems[:10])))
+
+    orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+    results.append(
+        CheckResult(
+            "foreign_keys",
+            not orphans,
+            f"{len(orphans)} rows point at missing records" if orphans else "ok",
+        )
+    )
+
+    missing = _count(
+        conn,
+        "SELECT count(*) FROM memories m WHERE NOT EXISTS"
+        " (SELECT 1 FROM memories_fts f WHERE f.rowid = m.pk)",
+    )
+    stray = _count(
+        conn,
+        "SELECT count(*) FROM memories_fts f WHERE NOT EXISTS"
+        " (SELECT 1 FROM memories m WHERE m.pk = f.rowid)",
+    )
+    results.append(
+        CheckResult(
+            "keyword_index",
+            missing == 0 and stray == 0,
+            f"{missing} memories not indexed, {stray} index rows without a memory"
+            if missing or stray
+            else "ok",
+        )
+    )
+
+    version = current_version(conn)
+    results.append(
+        CheckResult(
+            "schema_version",
+            version == LATEST_VERSION,
+            f"version {version}, latest {LATEST_VERSION}",
+        )
+    )
+    return CheckReport(tuple(results))

@@ -1,0 +1,193 @@
+"""SQL for memories and their tags, as functions of a connection.
+
+The store composes these inside its read and write transactions; keeping them free of
+transaction handling lets one write job call several of them atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import apsw
+
+from memvault.ids import content_hash
+from memvault.models import InsertOutcome, Memory, MemoryFilter, MemoryPatch
+from memvault.text import index_aliases
+
+MEMORY_COLUMNS = """
+    m.id, m.content, m.kind, m.namespace,
+    (SELECT json_group_array(tag) FROM
+        (SELECT tag FROM memory_tags t WHERE t.memory_pk = m.pk ORDER BY tag)),
+    m.importance, m.confidence, m.source, m.metadata, m.content_hash,
+    m.created_at, m.updated_at, m.accessed_at, m.access_count,
+    m.valid_from, m.valid_to, m.superseded_by
+"""
+MEMORY_COLUMN_COUNT = 17
+
+
+def memory_from_row(row: Sequence[Any]) -> Memory:
+    return Memory(
+        id=row[0],
+        content=row[1],
+        kind=row[2],
+        namespace=row[3],
+        tags=tuple(json.loads(row[4])),
+        importance=row[5],
+        confidence=row[6],
+        source=row[7],
+        metadata=json.loads(row[8]),
+        content_hash=row[9],
+        created_at=row[10],
+        updated_at=row[11],
+        accessed_at=row[12],
+        access_count=row[13],
+        valid_from=row[14],
+        valid_to=row[15],
+        superseded_by=row[16],
+    )
+
+
+def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
+    """A SQL condition on alias ``m`` and its parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if where.namespace is not None:
+        clauses.append("m.namespace = ?")
+        params.append(where.namespace)
+    if where.kinds:
+        clauses.append(f"m.kind IN ({','.join('?' * len(where.kinds))})")
+        params.extend(where.kinds)
+    for tag in where.tags:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_pk = m.pk AND t.tag = ?)"
+        )
+        params.append(tag)
+    if where.created_after is not None:
+        clauses.append("m.created_at >= ?")
+        params.append(where.created_after)
+    if where.created_before is not None:
+        clauses.append("m.created_at < ?")
+        params.append(where.created_before)
+    if not where.include_superseded:
+        clauses.append("m.valid_to IS NULL")
+    return (" AND ".join(clauses) or "1"), params
+
+
+def pk_of(conn: apsw.Connection, memory_id: str) -> int | None:
+    row = conn.execute("SELECT pk FROM memories WHERE id = ?", (memory_id,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def fetch(conn: apsw.Connection, memory_id: str) -> Memory | None:
+    row = conn.execute(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = ?", (memory_id,))
+    first = row.fetchone()
+    return memory_from_row(first) if first else None
+
+
+def fetch_many(conn: apsw.Connection, ids: Sequence[str]) -> dict[str, Memory]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    )
+    return {memory.id: memory for memory in map(memory_from_row, rows)}
+
+
+def current_with_hash(conn: apsw.Connection, namespace: str, content_hash: str) -> str | None:
+    row = conn.execute(
+        "SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND valid_to IS NULL",
+        (namespace, content_hash),
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def insert(conn: apsw.Connection, memory: Memory) -> InsertOutcome:
+    existing = current_with_hash(conn, memory.namespace, memory.content_hash)
+    if existing is not None:
+        return InsertOutcome(existing, created=False)
+    conn.execute(
+        "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
+        " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
+        " valid_from, valid_to, superseded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            memory.id,
+            memory.content,
+            memory.kind,
+            memory.namespace,
+            memory.importance,
+            memory.confidence,
+            memory.source,
+            memory.content_hash,
+            json.dumps(memory.metadata, ensure_ascii=False, sort_keys=True),
+            memory.created_at,
+            memory.updated_at,
+            memory.accessed_at,
+            memory.access_count,
+            memory.valid_from,
+            memory.valid_to,
+            memory.superseded_by,
+        ),
+    )
+    pk = conn.last_insert_rowid()
+    _write_tags(conn, pk, memory.tags)
+    _index_text(conn, pk, memory.content)
+    return InsertOutcome(memory.id, created=True)
+
+
+def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) -> None:
+    assignments: list[str] = ["updated_at = ?"]
+    params: list[Any] = [updated_at]
+    simple = {
+        "content": patch.content,
+        "kind": patch.kind,
+        "importance": patch.importance,
+        "confidence": patch.confidence,
+        "source": patch.source,
+    }
+    for column, value in simple.items():
+        if value is not None:
+            assignments.append(f"{column} = ?")
+            params.append(value)
+    if patch.content is not None:
+        assignments.append("content_hash = ?")
+        params.append(content_hash(patch.content))
+    if patch.metadata is not None:
+        assignments.append("metadata = ?")
+        params.append(json.dumps(patch.metadata, ensure_ascii=False, sort_keys=True))
+    conn.execute(f"UPDATE memories SET {', '.join(assignments)} WHERE pk = ?", (*params, pk))
+    if patch.tags is not None:
+        conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))
+        _write_tags(conn, pk, patch.tags)
+    if patch.content is not None:
+        conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
+        _index_text(conn, pk, patch.content)
+
+
+def delete(conn: apsw.Connection, pk: int) -> None:
+    conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
+    conn.execute("DELETE FROM memories WHERE pk = ?", (pk,))
+
+
+def touch(conn: apsw.Connection, pk: int, at: str) -> None:
+    conn.execute(
+        "UPDATE memories SET accessed_at = ?, access_count = access_count + 1 WHERE pk = ?",
+        (at, pk),
+    )
+
+
+def _write_tags(conn: apsw.Connection, pk: int, tags: Sequence[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO memory_tags(memory_pk, tag) VALUES (?, ?)",
+        [(pk, tag) for tag in tags],
+    )
+
+
+def _index_text(conn: apsw.Connection, pk: int, content: str) -> None:
+    conn.execute(
+        "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
+        (pk, content, index_aliases(content)),
+    )

@@ -1,0 +1,320 @@
+"""The vault: memvault's public API and the rules that sit above storage.
+
+This is the service layer. It validates input, assigns ids and times, applies the rules that are
+product decisions (dedup by content, the confidence rule, what supersede means, what search
+returns by default) and delegates persistence to a :class:`~memvault.storage.Store`. The CLI and
+the MCP server are thin shells around it; anything both need belongs here.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from memvault import inputs
+from memvault.confidence import next_confidence
+from memvault.errors import InvalidInputError, NotFoundError
+from memvault.ids import content_hash, format_timestamp, new_id, now_iso, parse_timestamp
+from memvault.models import (
+    DEFAULT_KIND,
+    DEFAULT_NAMESPACE,
+    CheckReport,
+    Edge,
+    InsertOutcome,
+    Memory,
+    MemoryDraft,
+    MemoryFilter,
+    MemoryPatch,
+    Neighbour,
+    Relation,
+    SearchHit,
+    StoreStats,
+    ValidationEvent,
+    Verdict,
+)
+from memvault.storage import Store
+from memvault.text import parse_query
+
+
+class Vault:
+    """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
+
+    def __init__(self, store: Store, *, db_path: Path | None = None) -> None:
+        self._store = store
+        self.db_path = db_path
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- memories -------------------------------------------------------------------------
+    def remember(
+        self,
+        content: str,
+        *,
+        kind: str = DEFAULT_KIND,
+        namespace: str = DEFAULT_NAMESPACE,
+        tags: Iterable[str] = (),
+        importance: float = 0.5,
+        confidence: float = 0.5,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> InsertOutcome:
+        """Store a memory; the same content in the same namespace returns the existing id."""
+        draft = MemoryDraft(
+            content=content,
+            kind=kind,
+            namespace=namespace,
+            tags=tuple(tags),
+            importance=importance,
+            confidence=confidence,
+            source=source,
+            metadata=metadata or {},
+        )
+        return self.remember_many([draft])[0]
+
+    def remember_many(self, drafts: Sequence[MemoryDraft]) -> list[InsertOutcome]:
+        """Store many memories in one transaction (all or none)."""
+        at = now_iso()
+        memories = [self._new_memory(draft, at) for draft in drafts]
+        return self._store.insert_memories(memories)
+
+    def get(self, memory_id: str, *, touch: bool = True) -> Memory:
+        """The memory with this id; by default the read is counted as an access."""
+        memory_id = inputs.memory_id(memory_id)
+        memory = self._store.get_memory(memory_id, touch_at=now_iso() if touch else None)
+        if memory is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return memory
+
+    def update(
+        self,
+        memory_id: str,
+        *,
+        content: str | None = None,
+        kind: str | None = None,
+        tags: Iterable[str] | None = None,
+        importance: float | None = None,
+        confidence: float | None = None,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Memory:
+        """Change fields in place (no history kept; use :meth:`revise` to keep the old text)."""
+        patch = MemoryPatch(
+            content=None if content is None else inputs.content(content),
+            kind=None if kind is None else inputs.name(kind, "kind"),
+            tags=None if tags is None else inputs.tags(tags),
+            importance=None
+            if importance is None
+            else inputs.unit_interval(importance, "importance"),
+            confidence=None
+            if confidence is None
+            else inputs.unit_interval(confidence, "confidence"),
+            source=inputs.source(source),
+            metadata=None if metadata is None else inputs.metadata(metadata),
+        )
+        if patch.is_empty():
+            raise InvalidInputError("nothing to update: give at least one field")
+        return self._store.update_memory(inputs.memory_id(memory_id), patch, now_iso())
+
+    def forget(self, memory_id: str) -> None:
+        """Delete a memory with its tags, edges and validation history."""
+        memory_id = inputs.memory_id(memory_id)
+        if not self._store.delete_memory(memory_id):
+            raise NotFoundError(f"no memory with id {memory_id}")
+
+    def list(
+        self,
+        *,
+        namespace: str | None = None,
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        include_superseded: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Memory]:
+        """Memories, newest first."""
+        where = self._filter(namespace, kinds, tags, since, until, include_superseded)
+        inputs.positive(limit, "limit", 10_000)
+        if offset < 0:
+            raise InvalidInputError("offset must not be negative")
+        return self._store.list_memories(where, limit=limit, offset=offset)
+
+    def supersede(self, old_id: str, new_id: str) -> None:
+        """Mark ``old_id`` as replaced by ``new_id``: it stays readable, out of default search."""
+        self._store.supersede(inputs.memory_id(old_id), inputs.memory_id(new_id), now_iso())
+
+    def revise(self, old_id: str, content: str, **fields: Any) -> InsertOutcome:
+        """Remember corrected ``content`` for ``old_id`` and supersede the old memory with it.
+
+        Kind, namespace, tags, importance and source default to the old memory's.
+        """
+        old = self.get(old_id, touch=False)
+        draft = MemoryDraft(
+            content=content,
+            kind=fields.get("kind", old.kind),
+            namespace=fields.get("namespace", old.namespace),
+            tags=tuple(fields.get("tags", old.tags)),
+            importance=fields.get("importance", old.importance),
+            confidence=fields.get("confidence", 0.5),
+            source=fields.get("source", old.source),
+            metadata=fields.get("metadata", {}),
+        )
+        outcome = self.remember_many([draft])[0]
+        self.supersede(old.id, outcome.id)
+        return outcome
+
+    # --- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        namespace: str | None = None,
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        include_superseded: bool = False,
+    ) -> builtins.list[SearchHit]:
+        """Best matches first. Any string is a valid query; one with no words finds nothing."""
+        inputs.positive(k, "k", inputs.MAX_SEARCH_K)
+        where = self._filter(namespace, kinds, tags, since, until, include_superseded)
+        terms = parse_query(inputs.utf8_text(query, "query"))
+        return self._store.keyword_search(terms, where, limit=k)
+
+    # --- graph ----------------------------------------------------------------------------
+    def relate(
+        self,
+        source_id: str,
+        target_id: str,
+        relation: str = Relation.RELATES_TO,
+        *,
+        weight: float = 1.0,
+        metadata: dict[str, Any] | None = None,
+    ) -> Edge:
+        """Add (or update) a typed edge ``source -relation-> target``."""
+        source_id, target_id = inputs.memory_id(source_id), inputs.memory_id(target_id)
+        if source_id == target_id:
+            raise InvalidInputError("a memory cannot be related to itself")
+        edge = Edge(
+            source_id,
+            target_id,
+            inputs.name(relation, "relation"),
+            float(weight),
+            inputs.metadata(metadata),
+            now_iso(),
+        )
+        return self._store.upsert_edge(edge)
+
+    def unrelate(self, source_id: str, target_id: str, relation: str = Relation.RELATES_TO) -> bool:
+        return self._store.delete_edge(
+            inputs.memory_id(source_id),
+            inputs.memory_id(target_id),
+            inputs.name(relation, "relation"),
+        )
+
+    def neighbours(
+        self, memory_id: str, *, depth: int = 1, relation: str | None = None
+    ) -> builtins.list[Neighbour]:
+        """Memories linked to this one within ``depth`` edges, nearest first."""
+        inputs.positive(depth, "depth", inputs.MAX_GRAPH_DEPTH)
+        return self._store.neighbours(
+            inputs.memory_id(memory_id),
+            depth=depth,
+            relation=None if relation is None else inputs.name(relation, "relation"),
+        )
+
+    # --- validation -----------------------------------------------------------------------
+    def validate(
+        self,
+        memory_id: str,
+        verdict: Verdict | str,
+        *,
+        actor: str | None = None,
+        note: str | None = None,
+    ) -> ValidationEvent:
+        """Record that a memory was confirmed, used or refuted; confidence moves by the rule in
+        :mod:`memvault.confidence`."""
+        try:
+            verdict = Verdict(str(verdict).lower())
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"verdict {verdict!r} is not one of: {', '.join(v.value for v in Verdict)}"
+            ) from exc
+        return self._store.record_validation(
+            inputs.memory_id(memory_id),
+            verdict,
+            rule=next_confidence,
+            actor=inputs.source(actor),
+            note=inputs.source(note),
+            event_id=new_id(),
+            at=now_iso(),
+        )
+
+    def validation_history(self, memory_id: str) -> builtins.list[ValidationEvent]:
+        return self._store.validation_history(inputs.memory_id(memory_id))
+
+    # --- operations -----------------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        return self._store.stats()
+
+    def check(self) -> CheckReport:
+        return self._store.check()
+
+    # --- helpers --------------------------------------------------------------------------
+    def _new_memory(self, draft: MemoryDraft, at: str) -> Memory:
+        text = inputs.content(draft.content)
+        return Memory(
+            id=new_id(),
+            content=text,
+            kind=inputs.name(draft.kind, "kind"),
+            namespace=inputs.namespace(draft.namespace),
+            tags=inputs.tags(draft.tags),
+            importance=inputs.unit_interval(draft.importance, "importance"),
+            confidence=inputs.unit_interval(draft.confidence, "confidence"),
+            source=inputs.source(draft.source),
+            metadata=inputs.metadata(draft.metadata),
+            content_hash=content_hash(text),
+            created_at=at,
+            updated_at=at,
+            accessed_at=None,
+            access_count=0,
+            valid_from=at,
+            valid_to=None,
+            superseded_by=None,
+        )
+
+    @staticmethod
+    def _filter(
+        namespace: str | None,
+        kinds: Iterable[str],
+        tags: Iterable[str],
+        since: str | None,
+        until: str | None,
+        include_superseded: bool,
+    ) -> MemoryFilter:
+        return MemoryFilter(
+            namespace=None if namespace is None else inputs.namespace(namespace),
+            kinds=tuple(inputs.name(k, "kind") for k in kinds),
+            tags=inputs.tags(tags),
+            created_after=None if since is None else format_timestamp(parse_timestamp(since)),
+            created_before=None if until is None else format_timestamp(parse_timestamp(until)),
+            include_superseded=include_superseded,
+        )

@@ -1,0 +1,64 @@
+"""``check`` must notice real damage, not just report ok."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apsw
+
+import memvault
+from memvault.vault import Vault
+
+
+def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:
+    vault.remember("healthy")
+    report = vault.check()
+    assert report.ok
+    assert {c.name for c in report.checks} == {
+        "sqlite_integrity",
+        "foreign_keys",
+        "keyword_index",
+        "schema_version",
+    }
+
+
+def test_check_finds_a_memory_missing_from_the_keyword_index(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    with memvault.open(path) as vault:
+        vault.remember("indexed")
+        vault.remember("about to lose its index row")
+    conn = apsw.Connection(str(path))
+    conn.execute("DELETE FROM memories_fts WHERE rowid = 2")
+    conn.close()
+    with memvault.open(path) as vault:
+        report = vault.check()
+        assert not report.ok
+        (bad,) = [c for c in report.checks if not c.ok]
+        assert bad.name == "keyword_index" and "1 memories not indexed" in bad.detail
+
+
+def test_check_finds_dangling_references(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    with memvault.open(path) as vault:
+        a = vault.remember("a").id
+        b = vault.remember("b").id
+        vault.relate(a, b)
+    conn = apsw.Connection(str(path))  # foreign keys are off on this raw connection
+    conn.execute("DELETE FROM memories WHERE id = ?", (b,))
+    conn.close()
+    with memvault.open(path) as vault:
+        failing = {c.name for c in vault.check().checks if not c.ok}
+    assert "foreign_keys" in failing
+
+
+def test_stats_count_what_is_there(vault: Vault) -> None:
+    a = vault.remember("a", kind="lesson", tags=["t1", "t2"]).id
+    b = vault.remember("b", namespace="ns").id
+    vault.relate(a, b)
+    vault.supersede(a, b)
+    stats = vault.stats()
+    assert (stats.memories, stats.current, stats.superseded) == (2, 1, 1)
+    assert stats.by_kind == {"fact": 1, "lesson": 1}
+    assert stats.by_namespace == {"default": 1, "ns": 1}
+    assert (stats.tags, stats.edges) == (2, 2)
+    assert stats.db_bytes > 0
