@@ -22,6 +22,9 @@ from memvault.storage.sqlite.memory_rows import (
 )
 from memvault.text import QueryTerm
 
+# BM25 weights per column: the text itself, then the code-aware aliases. Called directly: the
+# same weights through FTS5's configured `rank` measured ~50 % slower per query.
+BM25 = "bm25(memories_fts, 1.0, 0.5)"
 # Hits taken from the index before filters apply; most searches need no second pass.
 _CANDIDATE_FACTOR = 4
 _CANDIDATE_MIN = 64
@@ -53,8 +56,8 @@ def search(
     candidates = max(limit * _CANDIDATE_FACTOR, _CANDIDATE_MIN)
     rows: list[Row] = conn.execute(
         f"SELECT {MEMORY_COLUMNS}, c.score FROM"
-        " (SELECT rowid AS pk, -rank AS score FROM memories_fts"
-        "  WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?) c"
+        f" (SELECT rowid AS pk, -{BM25} AS score FROM memories_fts"
+        "  WHERE memories_fts MATCH ? ORDER BY score DESC LIMIT ?) c"
         f" JOIN memories m ON m.pk = c.pk WHERE {condition} ORDER BY c.score DESC LIMIT ?",
         (match, candidates, *params, limit),
     ).fetchall()
@@ -65,10 +68,10 @@ def search(
         ).fetchone()
         if total and total[0] > candidates:
             rows = conn.execute(
-                f"SELECT {MEMORY_COLUMNS}, -memories_fts.rank FROM memories_fts"
+                f"SELECT {MEMORY_COLUMNS}, -{BM25} AS score FROM memories_fts"
                 " JOIN memories m ON m.pk = memories_fts.rowid"
                 f" WHERE memories_fts MATCH ? AND {condition}"
-                " ORDER BY memories_fts.rank LIMIT ?",
+                " ORDER BY score DESC LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
     return [

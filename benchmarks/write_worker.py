@@ -1,0 +1,22 @@
+"""Benchmark worker process: remember COUNT memories one per call; print latencies (ms) as JSON."""
+
+import json
+import sys
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+
+from corpus import TextMaker
+
+import memvault
+
+db, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+maker = TextMaker(seed=1000 + worker)
+latencies = []
+with memvault.open(db) as vault:
+    for _ in range(count):
+        text = maker.memory()
+        start = time.perf_counter()
+        vault.remember(text)
+        latencies.append((time.perf_counter() - start) * 1000)
+print(json.dumps(latencies))
