@@ -1,0 +1,203 @@
+"""Which bundled embedding model should be the default? Measure quality and speed side by side.
+
+Dense-only exact search (numpy dot product on unit vectors), so the number is the model's and
+nothing else's:
+
+* SciFact (BEIR): 5,183 abstracts embedded as ``title + " " + text``, the 300 test queries,
+  nDCG@10 and recall@10 against ``qrels/test.tsv``.
+* LoCoMo (5 conversations): each conversation is its own corpus of turns (``"Speaker: text"``
+  plus ``" [shares a photo of <caption>]"``); questions of categories 1-4 search their own
+  conversation; recall@5 and recall@10 of the evidence turns.
+* Speed on this machine: documents/s for batched passages and for short turns, single-query
+  latency (p50/p95 over the SciFact queries), and the load time of the first call.
+
+Usage: ``python benchmarks/embed_models.py [--models bundled:minilm,bundled:e5-small,hash:384]
+[--data /work/shared/datasets] [--json out.json]``. Runs offline; e5 on SciFact takes ~20 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from memvault.embedding import make_embedder
+from memvault.embedding.base import Embedder
+
+DEFAULT_DATA = Path(os.environ.get("MEMVAULT_DATASETS", "/work/shared/datasets"))
+DEFAULT_MODELS = "bundled:minilm,bundled:e5-small,hash:384"
+
+
+@dataclass(frozen=True)
+class Result:
+    spec: str
+    model_id: str
+    load_s: float
+    scifact_ndcg10: float
+    scifact_recall10: float
+    locomo_recall5: float
+    locomo_recall10: float
+    locomo_questions: int
+    passages_per_s: float
+    turns_per_s: float
+    query_p50_ms: float
+    query_p95_ms: float
+
+
+def ndcg_at_10(ranked: list[str], relevant: set[str]) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:10]) if doc in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+    return dcg / ideal
+
+
+def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    scores = matrix @ query
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    return best[np.argsort(-scores[best])]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_scifact(embedder: Embedder, root: Path) -> tuple[float, float, float, list[float]]:
+    """nDCG@10, recall@10, passages/s, per-query latencies in ms."""
+    docs = [json.loads(line) for line in (root / "corpus.jsonl").open()]
+    queries = {q["_id"]: q["text"] for q in map(json.loads, (root / "queries.jsonl").open())}
+    qrels: dict[str, set[str]] = defaultdict(set)
+    for line in (root / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        qid, doc_id, score = line.split("\t")
+        if int(score) > 0:
+            qrels[qid].add(doc_id)
+    ids = [d["_id"] for d in docs]
+    started = time.perf_counter()
+    matrix = embedder.embed_documents([f"{d['title']} {d['text']}" for d in docs])
+    passages_per_s = len(docs) / (time.perf_counter() - started)
+    ndcgs, recalls, latencies = [], [], []
+    for qid, relevant in qrels.items():
+        started = time.perf_counter()
+        query = embedder.embed_query(queries[qid])
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranked = [ids[i] for i in top_k(matrix, query, 10)]
+        ndcgs.append(ndcg_at_10(ranked, relevant))
+        recalls.append(len(relevant & set(ranked)) / len(relevant))
+    return statistics.fmean(ndcgs), statistics.fmean(recalls), passages_per_s, latencies
+
+
+def locomo_turn(turn: dict[str, object]) -> str:
+    text = f"{turn['speaker']}: {turn['text']}"
+    if turn.get("blip_caption"):
+        text += f" [shares a photo of {turn['blip_caption']}]"
+    return text
+
+
+def run_locomo(embedder: Embedder, path: Path) -> tuple[float, float, int, float]:
+    """recall@5, recall@10, questions scored, turns/s."""
+    recall5, recall10 = [], []
+    turns_total, embed_seconds = 0, 0.0
+    for sample in json.loads(path.read_text()):
+        conversation = sample["conversation"]
+        turns = [
+            turn
+            for key, value in conversation.items()
+            if re.fullmatch(r"session_\d+", key) and isinstance(value, list)
+            for turn in value
+        ]
+        ids = [t["dia_id"] for t in turns]
+        known = set(ids)
+        started = time.perf_counter()
+        matrix = embedder.embed_documents([locomo_turn(t) for t in turns])
+        embed_seconds += time.perf_counter() - started
+        turns_total += len(turns)
+        for qa in sample["qa"]:
+            if qa.get("category") not in (1, 2, 3, 4):
+                continue
+            evidence = {
+                part
+                for item in qa.get("evidence", [])
+                for part in re.split(r"[;,\s]+", item)
+                if part in known
+            }
+            if not evidence:
+                continue
+            ranked = [ids[i] for i in top_k(matrix, embedder.embed_query(qa["question"]), 10)]
+            recall5.append(len(evidence & set(ranked[:5])) / len(evidence))
+            recall10.append(len(evidence & set(ranked)) / len(evidence))
+    return (
+        statistics.fmean(recall5),
+        statistics.fmean(recall10),
+        len(recall5),
+        turns_total / embed_seconds,
+    )
+
+
+def measure(spec: str, data: Path) -> Result:
+    embedder = make_embedder(spec)
+    started = time.perf_counter()
+    embedder.embed_query("warm up: load the model")
+    load_s = time.perf_counter() - started
+    r5, r10, questions, turns_per_s = run_locomo(embedder, data / "locomo" / "locomo-dev5.json")
+    ndcg, rec10, passages_per_s, latencies = run_scifact(embedder, data / "scifact")
+    return Result(
+        spec=spec,
+        model_id=embedder.model_id,
+        load_s=load_s,
+        scifact_ndcg10=ndcg,
+        scifact_recall10=rec10,
+        locomo_recall5=r5,
+        locomo_recall10=r10,
+        locomo_questions=questions,
+        passages_per_s=passages_per_s,
+        turns_per_s=turns_per_s,
+        query_p50_ms=statistics.median(latencies),
+        query_p95_ms=percentile(latencies, 0.95),
+    )
+
+
+def table(results: list[Result]) -> str:
+    head = (
+        "| model | SciFact nDCG@10 | SciFact R@10 | LoCoMo R@5 | LoCoMo R@10 | passages/s "
+        "| turns/s | query p50 ms | query p95 ms | load s |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in results:
+        lines.append(
+            f"| {r.model_id} | {r.scifact_ndcg10:.3f} | {r.scifact_recall10:.3f} "
+            f"| {r.locomo_recall5:.3f} | {r.locomo_recall10:.3f} | {r.passages_per_s:.1f} "
+            f"| {r.turns_per_s:.0f} | {r.query_p50_ms:.1f} | {r.query_p95_ms:.1f} "
+            f"| {r.load_s:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated embedder specs")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    results = []
+    for spec in args.models.split(","):
+        print(f"measuring {spec} ...", file=sys.stderr, flush=True)
+        results.append(measure(spec.strip(), args.data))
+        print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
