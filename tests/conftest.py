@@ -9,6 +9,17 @@ import memvault
 from memvault.vault import Vault
 
 
+@pytest.fixture(autouse=True)
+def _fast_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests embed with the deterministic hash embedder and no detached CLI workers.
+
+    Tests of the real model and of the hand-off to a background process opt back in by setting
+    these variables themselves (or passing ``embedder=`` explicitly).
+    """
+    monkeypatch.setenv("MEMVAULT_EMBEDDER", "hash")
+    monkeypatch.setenv("MEMVAULT_BACKGROUND", "0")
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

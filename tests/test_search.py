@@ -27,7 +27,7 @@ def ids(vault: Vault) -> dict[str, str]:
 
 def found(vault: Vault, ids: dict[str, str], query: str) -> set[str]:
     by_id = {v: k for k, v in ids.items()}
-    return {by_id[h.memory.id] for h in vault.search(query, k=20)}
+    return {by_id[h.memory.id] for h in vault.search(query, k=20, mode="keyword")}
 
 
 @pytest.mark.parametrize("part", ["parse", "config"])
@@ -45,7 +45,7 @@ def test_every_spelling_finds_every_other_as_a_whole(
 
 
 def test_a_path_is_found_as_a_whole_and_ranked_first(vault: Vault, ids: dict[str, str]) -> None:
-    hits = vault.search("src/parse_config.py")
+    hits = vault.search("src/parse_config.py", mode="keyword")
     assert hits[0].memory.id == ids["path"]
 
 
@@ -66,7 +66,7 @@ def test_english_stemming_matches_word_forms(vault: Vault, ids: dict[str, str]) 
 
 
 def test_results_are_ranked_best_first_with_scores(vault: Vault, ids: dict[str, str]) -> None:
-    hits = vault.search("parse config loader src")
+    hits = vault.search("parse config loader src", mode="keyword")
     assert hits[0].memory.id == ids["path"]
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
@@ -103,7 +103,7 @@ def test_results_are_ranked_best_first_with_scores(vault: Vault, ids: dict[str, 
     ],
 )
 def test_hostile_queries_never_raise(vault: Vault, ids: dict[str, str], query: str) -> None:
-    hits = vault.search(query)
+    hits = vault.search(query, mode="keyword")
     assert isinstance(hits, list)
     assert vault.stats().memories == len(CORPUS)
 
@@ -117,13 +117,15 @@ def test_filters_namespace_kind_tags_time(vault: Vault) -> None:
     a = vault.remember("deploy with make release", kind="decision", tags=["ops"]).id
     b = vault.remember("deploy notes for staging", kind="fact", namespace="team").id
     c = vault.remember("deploy failed on friday", kind="event", tags=["ops", "incident"]).id
-    assert {h.memory.id for h in vault.search("deploy")} == {a, b, c}
-    assert [h.memory.id for h in vault.search("deploy", namespace="team")] == [b]
-    assert [h.memory.id for h in vault.search("deploy", kinds=["event"])] == [c]
-    assert {h.memory.id for h in vault.search("deploy", tags=["ops"])} == {a, c}
-    assert [h.memory.id for h in vault.search("deploy", tags=["ops", "incident"])] == [c]
-    assert vault.search("deploy", since="2999-01-01") == []
-    assert len(vault.search("deploy", until="2999-01-01")) == 3
+    assert {h.memory.id for h in vault.search("deploy", mode="keyword")} == {a, b, c}
+    assert [h.memory.id for h in vault.search("deploy", namespace="team", mode="keyword")] == [b]
+    assert [h.memory.id for h in vault.search("deploy", kinds=["event"], mode="keyword")] == [c]
+    assert {h.memory.id for h in vault.search("deploy", tags=["ops"], mode="keyword")} == {a, c}
+    assert [
+        h.memory.id for h in vault.search("deploy", tags=["ops", "incident"], mode="keyword")
+    ] == [c]
+    assert vault.search("deploy", since="2999-01-01", mode="keyword") == []
+    assert len(vault.search("deploy", until="2999-01-01", mode="keyword")) == 3
 
 
 def test_filters_apply_even_when_most_matches_are_filtered_out(vault: Vault) -> None:
@@ -131,12 +133,12 @@ def test_filters_apply_even_when_most_matches_are_filtered_out(vault: Vault) -> 
     # and k results must come back when k exist.
     vault.remember_many([MemoryDraft(f"common word entry {i}") for i in range(300)])
     rare = vault.remember("common word entry rare", namespace="rare").id
-    assert [h.memory.id for h in vault.search("common", namespace="rare")] == [rare]
-    assert len(vault.search("common", k=250, namespace="default")) == 250
+    assert [h.memory.id for h in vault.search("common", namespace="rare", mode="keyword")] == [rare]
+    assert len(vault.search("common", k=250, namespace="default", mode="keyword")) == 250
 
 
 def test_k_is_respected_and_validated(vault: Vault) -> None:
     vault.remember_many([MemoryDraft(f"alpha {i}") for i in range(30)])
-    assert len(vault.search("alpha", k=7)) == 7
+    assert len(vault.search("alpha", k=7, mode="keyword")) == 7
     with pytest.raises(ValueError):
-        vault.search("alpha", k=0)
+        vault.search("alpha", k=0, mode="keyword")

@@ -53,8 +53,8 @@ def test_update_changes_content_and_reindexes(vault: Vault) -> None:
     memory_id = vault.remember("uses postgres for the queue").id
     updated = vault.update(memory_id, content="uses sqlite for the queue", tags=["infra"])
     assert updated.content == "uses sqlite for the queue" and updated.tags == ("infra",)
-    assert [h.memory.id for h in vault.search("sqlite")] == [memory_id]
-    assert vault.search("postgres") == []
+    assert [h.memory.id for h in vault.search("sqlite", mode="keyword")] == [memory_id]
+    assert vault.search("postgres", mode="keyword") == []
     assert vault.check().ok
 
 
@@ -74,7 +74,7 @@ def test_forget_removes_memory_edges_and_index_rows(vault: Vault) -> None:
     vault.forget(a)
     with pytest.raises(NotFoundError):
         vault.get(a)
-    assert vault.search("forgettable") == []
+    assert vault.search("forgettable", mode="keyword") == []
     assert vault.neighbours(b) == []
     stats = vault.stats()
     assert (stats.memories, stats.edges, stats.validation_events) == (1, 0, 0)
@@ -88,8 +88,10 @@ def test_supersede_keeps_history_out_of_default_search(vault: Vault) -> None:
     new = vault.revise(old, "The staging host is beta.internal").id
     old_memory = vault.get(old)
     assert old_memory.valid_to is not None and old_memory.superseded_by == new
-    assert [h.memory.id for h in vault.search("staging host")] == [new]
-    assert {h.memory.id for h in vault.search("staging host", include_superseded=True)} == {
+    assert [h.memory.id for h in vault.search("staging host", mode="keyword")] == [new]
+    assert {
+        h.memory.id for h in vault.search("staging host", include_superseded=True, mode="keyword")
+    } == {
         old,
         new,
     }
@@ -178,4 +180,4 @@ def test_sql_looking_content_is_stored_verbatim(vault: Vault) -> None:
     text = "Robert'); DROP TABLE memories;-- SELECT * FROM memories"
     memory_id = vault.remember(text).id
     assert vault.get(memory_id).content == text
-    assert [h.memory.id for h in vault.search("DROP TABLE memories")] == [memory_id]
+    assert [h.memory.id for h in vault.search("DROP TABLE memories", mode="keyword")] == [memory_id]

@@ -34,3 +34,17 @@ class StorageBusyError(StorageError):
 
 class SchemaVersionError(StorageError):
     """The database was written by a newer memvault than this one."""
+
+
+class ModelMismatchError(ConflictError):
+    """The vault's vectors were made by another model (or width) than the one configured now."""
+
+    @classmethod
+    def between(
+        cls, stored_model: str, stored_dims: int, model: str, dims: int | None
+    ) -> ModelMismatchError:
+        now = model if dims is None else f"{model} ({dims}-d)"
+        return cls(
+            f"this vault's vectors were made by {stored_model} ({stored_dims}-d) but the "
+            f"embedder is now {now}; run `memvault reembed` to re-embed every memory with it"
+        )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from memvault.errors import InvalidInputError
+from memvault.models import SearchMode
 
 MAX_CONTENT_BYTES = 1_000_000  # a memory is a fact, not a document: ingest files as chunks
 MAX_TAG_CHARS = 64
@@ -140,3 +141,12 @@ def positive(value: int, field: str, maximum: int) -> int:
     if not isinstance(value, int) or value < 1 or value > maximum:
         raise InvalidInputError(f"{field} must be a whole number from 1 to {maximum}")
     return value
+
+
+def search_mode(value: object) -> SearchMode:
+    try:
+        return SearchMode(str(value).strip().lower())
+    except ValueError:
+        raise InvalidInputError(
+            f"unknown search mode {value!r}: use hybrid, keyword or vector"
+        ) from None

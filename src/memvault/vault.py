@@ -17,6 +17,7 @@ from typing import Any
 from memvault import inputs
 from memvault.confidence import next_confidence
 from memvault.errors import InvalidInputError, NotFoundError
+from memvault.fusion import NO_BOOSTS, Boosts
 from memvault.ids import content_hash, format_timestamp, new_id, now_iso, parse_timestamp
 from memvault.models import (
     DEFAULT_KIND,
@@ -24,6 +25,8 @@ from memvault.models import (
     CheckReport,
     Edge,
     InsertOutcome,
+    JobCounts,
+    JobFailure,
     Memory,
     MemoryDraft,
     MemoryFilter,
@@ -31,24 +34,40 @@ from memvault.models import (
     Neighbour,
     Relation,
     SearchHit,
+    SearchMode,
     StoreStats,
     ValidationEvent,
+    VectorConfig,
+    VectorStorage,
     Verdict,
 )
+from memvault.search import Searcher
 from memvault.storage import Store
-from memvault.text import parse_query
+from memvault.vector_pipeline import VectorPipeline
+from memvault.worker import ProgressCallback
 
 
 class Vault:
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
-    def __init__(self, store: Store, *, db_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        db_path: Path | None = None,
+        vectors: VectorPipeline | None = None,
+    ) -> None:
         self._store = store
         self.db_path = db_path
+        self.vectors = vectors or VectorPipeline(store)
+        self._searcher = Searcher(store, self.vectors)
 
     # --- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
-        self._store.close()
+        try:
+            self.vectors.close()
+        finally:
+            self._store.close()
 
     def __enter__(self) -> Vault:
         return self
@@ -91,7 +110,10 @@ class Vault:
         """Store many memories in one transaction (all or none)."""
         at = now_iso()
         memories = [self._new_memory(draft, at) for draft in drafts]
-        return self._store.insert_memories(memories)
+        outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
+        if any(outcome.created for outcome in outcomes):
+            self.vectors.written()
+        return outcomes
 
     def get(self, memory_id: str, *, touch: bool = True) -> Memory:
         """The memory with this id; by default the read is counted as an access."""
@@ -129,7 +151,12 @@ class Vault:
         )
         if patch.is_empty():
             raise InvalidInputError("nothing to update: give at least one field")
-        return self._store.update_memory(inputs.memory_id(memory_id), patch, now_iso())
+        updated = self._store.update_memory(
+            inputs.memory_id(memory_id), patch, now_iso(), embed=self.vectors.enabled
+        )
+        if patch.content is not None:
+            self.vectors.written()
+        return updated
 
     def forget(self, memory_id: str) -> None:
         """Delete a memory with its tags, edges and validation history."""
@@ -192,12 +219,49 @@ class Vault:
         since: str | None = None,
         until: str | None = None,
         include_superseded: bool = False,
+        mode: SearchMode | str = SearchMode.HYBRID,
+        boosts: Boosts = NO_BOOSTS,
     ) -> builtins.list[SearchHit]:
-        """Best matches first. Any string is a valid query; one with no words finds nothing."""
+        """Best matches first. Any string is a valid query; one with no words finds nothing.
+
+        ``mode`` is hybrid (keyword and vector, fused: the default), keyword or vector. Each hit's
+        ``signals`` holds every signal's own rank and score.
+        """
         inputs.positive(k, "k", inputs.MAX_SEARCH_K)
         where = self._filter(namespace, kinds, tags, since, until, include_superseded)
-        terms = parse_query(inputs.utf8_text(query, "query"))
-        return self._store.keyword_search(terms, where, limit=k)
+        text = inputs.utf8_text(query, "query")
+        return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode), boosts=boosts)
+
+    # --- vectors and jobs -----------------------------------------------------------------
+    def wait_for_jobs(
+        self, *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> JobCounts:
+        """Embed in this process until no job is pending (queued memories included)."""
+        return self.vectors.wait(timeout=timeout, progress=progress)
+
+    def jobs(self) -> JobCounts:
+        return self._store.job_counts()
+
+    def job_failures(self, limit: int = 20) -> builtins.list[JobFailure]:
+        return self._store.job_failures(limit)
+
+    def retry_failed_jobs(self) -> int:
+        return self._store.retry_failed_jobs()
+
+    def configure_vectors(
+        self, *, embedder: str | None = None, storage: VectorStorage | None = None
+    ) -> None:
+        """Save the embedder spec and vector storage as this vault's settings."""
+        self.vectors.save_settings(embedder=embedder, storage=storage)
+
+    def vector_config(self) -> VectorConfig | None:
+        return self._store.vector_config()
+
+    def reembed(
+        self, *, storage: VectorStorage | None = None, progress: ProgressCallback | None = None
+    ) -> JobCounts:
+        """Replace every vector with one from the current embedder (after a model change)."""
+        return self.vectors.reembed(storage=storage, progress=progress)
 
     # --- graph ----------------------------------------------------------------------------
     def relate(

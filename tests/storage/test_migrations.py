@@ -41,12 +41,12 @@ def test_version_1_fixture_upgrades_with_every_record_intact(tmp_path: Path) -> 
             2,
             1,
         )
-        (hit,) = vault.search("parseConfig")
+        (hit,) = vault.search("parseConfig", mode="keyword")
         assert hit.memory.content == "parse_config reads src/app/parse_config.py"
         assert hit.memory.tags == ("code",)
         (decision,) = vault.list(namespace="team")
         assert decision.confidence == pytest.approx(0.65)
-        assert [h.memory.content for h in vault.search("deploy")] == [
+        assert [h.memory.content for h in vault.search("deploy", mode="keyword")] == [
             "Deploy with make release since v2.3.1"
         ]
         assert vault.check().ok

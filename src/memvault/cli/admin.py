@@ -11,17 +11,38 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
+from memvault.models import VectorStorage
 
 
-def init(ctx: typer.Context, json_out: JsonFlag = False) -> None:
-    """Create the vault (home folder and database) if it does not exist."""
+def init(
+    ctx: typer.Context,
+    vector_storage: Annotated[
+        VectorStorage | None,
+        typer.Option(help="float32 (default), int8 (4x smaller) or bit (32x smaller, coarser)."),
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Create the vault (home folder and database) if it does not exist.
+
+    The global --embedder (and --vector-storage here) are saved as the vault's settings.
+    """
     cli = state(ctx)
-    stats = cli.vault().stats()
-    data = {"db": str(cli.db_path), "schema_version": stats.schema_version}
+    vault = cli.vault()
+    vault.configure_vectors(embedder=cli.embedder, storage=vector_storage)
+    stats = vault.stats()
+    data = {
+        "db": str(cli.db_path),
+        "schema_version": stats.schema_version,
+        "embedder": vault.vectors.spec,
+        "vector_storage": vault.vectors.storage.value,
+    }
     if json_out:
         print_json(data)
     else:
-        console.print(f"vault ready at {cli.db_path} (schema version {stats.schema_version})")
+        console.print(
+            f"vault ready at {cli.db_path} (schema version {stats.schema_version}, "
+            f"embedder {data['embedder']}, {data['vector_storage']} vectors)"
+        )
 
 
 def stats(ctx: typer.Context, json_out: JsonFlag = False) -> None:

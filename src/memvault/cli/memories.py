@@ -10,6 +10,7 @@ import typer
 from memvault import inputs
 from memvault.cli.output import console, memory_table, print_json, show_memory
 from memvault.cli.state import state
+from memvault.embedding.base import EmbeddingError
 from memvault.errors import InvalidInputError
 from memvault.models import DEFAULT_KIND, DEFAULT_NAMESPACE
 
@@ -45,10 +46,15 @@ def remember(
     supersedes: Annotated[
         str | None, typer.Option(help="Id of a memory this one replaces.")
     ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Return only once the memory's vector exists.")
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Store a memory. The same content in the same namespace returns the existing id."""
-    vault = state(ctx).vault()
+    cli = state(ctx)
+    vault = cli.vault()
+    cli.wrote = True
     outcome = vault.remember(
         read_text_argument(text),
         kind=kind,
@@ -61,6 +67,12 @@ def remember(
     )
     if supersedes:
         vault.supersede(supersedes, outcome.id)
+    if wait:
+        counts = vault.wait_for_jobs()
+        if counts.failed:
+            failures = [f for f in vault.job_failures(100) if f.memory_id == outcome.id]
+            if failures:
+                raise EmbeddingError(f"could not embed {outcome.id}: {failures[0].error}")
     if json_out:
         print_json({"id": outcome.id, "created": outcome.created, "supersedes": supersedes})
     else:
@@ -107,19 +119,17 @@ def update(
     json_out: JsonFlag = False,
 ) -> None:
     """Change fields of a memory in place."""
-    memory = (
-        state(ctx)
-        .vault()
-        .update(
-            memory_id,
-            content=content,
-            kind=kind,
-            tags=tag,
-            importance=importance,
-            confidence=confidence,
-            source=source,
-            metadata=None if metadata is None else inputs.metadata(metadata),
-        )
+    cli = state(ctx)
+    cli.wrote = content is not None
+    memory = cli.vault().update(
+        memory_id,
+        content=content,
+        kind=kind,
+        tags=tag,
+        importance=importance,
+        confidence=confidence,
+        source=source,
+        metadata=None if metadata is None else inputs.metadata(metadata),
     )
     if json_out:
         print_json(memory.to_dict())

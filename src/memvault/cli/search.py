@@ -9,6 +9,7 @@ import typer
 from memvault.cli.memories import JsonFlag, TagOption
 from memvault.cli.output import console, hits_table, print_json
 from memvault.cli.state import state
+from memvault.models import SearchMode
 
 
 def search(
@@ -21,6 +22,9 @@ def search(
     since: Annotated[str | None, typer.Option(help="Created at or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Created before (ISO date).")] = None,
     include_superseded: Annotated[bool, typer.Option("--all", help="Include superseded.")] = False,
+    mode: Annotated[
+        SearchMode, typer.Option(help="hybrid (keyword + vector, fused), keyword or vector.")
+    ] = SearchMode.HYBRID,
     explain: Annotated[bool, typer.Option(help="Show each signal's rank and score.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
@@ -37,10 +41,17 @@ def search(
             since=since,
             until=until,
             include_superseded=include_superseded,
+            mode=mode,
         )
     )
     if json_out:
-        print_json({"query": query, "hits": [h.to_dict(explain=explain) for h in hits]})
+        print_json(
+            {
+                "query": query,
+                "mode": mode.value,
+                "hits": [h.to_dict(explain=explain) for h in hits],
+            }
+        )
     elif hits:
         console.print(hits_table(hits, explain=explain))
     else:

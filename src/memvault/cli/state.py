@@ -1,7 +1,16 @@
-"""Per-invocation CLI state: which vault the global options point at, opened lazily."""
+"""Per-invocation CLI state: which vault the global options point at, opened lazily.
+
+A CLI process lives for a fraction of a second, too short to embed anything in the background.
+So when a command leaves embed jobs queued and no live worker is on them, closing the state hands
+them to a detached ``memvault jobs --wait`` process: the user's next search finds the memory by
+meaning too, and this command still returns at once. ``MEMVAULT_BACKGROUND=0`` turns that off.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,21 +20,44 @@ import memvault
 from memvault.home import database_path
 from memvault.vault import Vault
 
+BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
+
 
 @dataclass
 class CliState:
     db_path: Path
+    embedder: str | None = None
+    wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
     def vault(self) -> Vault:
         if self._vault is None:
-            self._vault = memvault.open(self.db_path)
+            self._vault = memvault.open(self.db_path, embedder=self.embedder, background=False)
         return self._vault
 
     def close(self) -> None:
-        if self._vault is not None:
-            self._vault.close()
-            self._vault = None
+        if self._vault is None:
+            return
+        vault, self._vault = self._vault, None
+        try:
+            if self.wrote and os.environ.get(BACKGROUND_ENV, "1") != "0":
+                self._hand_off_jobs(vault)
+        finally:
+            vault.close()
+
+    def _hand_off_jobs(self, vault: Vault) -> None:
+        if not vault.vectors.enabled or not vault.jobs().queued:
+            return
+        command = [sys.executable, "-m", "memvault.cli.app", "--db", str(self.db_path)]
+        if self.embedder:
+            command += ["--embedder", self.embedder]
+        subprocess.Popen(
+            [*command, "jobs", "--wait", "--quiet"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def state(ctx: typer.Context) -> CliState:

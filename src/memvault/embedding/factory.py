@@ -75,7 +75,7 @@ def make_embedder(spec: str = DEFAULT_SPEC, *, dimensions: int | None = None) ->
     if dimensions is not None and embedder.dimensions != dimensions:
         raise EmbeddingError(
             f"{embedder.model_id} makes {embedder.dimensions}-dimensional vectors, "
-            f"but {dimensions} were expected (re-embed with `memvault reindex`)"
+            f"but {dimensions} were expected (re-embed with `memvault reembed`)"
         )
     return embedder
 

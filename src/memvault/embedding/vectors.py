@@ -46,7 +46,7 @@ def to_matrix(rows: Any, *, expected_rows: int, dimensions: int | None, source: 
     if dimensions is not None and width != dimensions:
         raise EmbeddingError(
             f"{source} returned {width}-dimensional vectors, expected {dimensions} "
-            "(the model changed? re-embed with `memvault reindex`)"
+            "(the model changed? re-embed with `memvault reembed`)"
         )
     try:
         matrix = np.asarray(rows, dtype=np.float32)

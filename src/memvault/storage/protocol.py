@@ -9,12 +9,15 @@ engine must run it in a single transaction, which is why composite operations su
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from memvault.models import (
     CheckReport,
     Edge,
+    EmbedTask,
     InsertOutcome,
+    JobCounts,
+    JobFailure,
     Memory,
     MemoryFilter,
     MemoryPatch,
@@ -22,9 +25,17 @@ from memvault.models import (
     SearchHit,
     StoreStats,
     ValidationEvent,
+    VectorConfig,
+    VectorStorage,
     Verdict,
 )
 from memvault.text import QueryTerm
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Matrix: TypeAlias = npt.NDArray[np.float32]  # (n, d) or (d,), float32, unit length
 
 ConfidenceRule = Callable[[float, Verdict], float]
 
@@ -38,16 +49,26 @@ class Store(Protocol):
     def close(self) -> None: ...
 
     # --- memories -------------------------------------------------------------------------
-    def insert_memories(self, memories: Sequence[Memory]) -> list[InsertOutcome]:
-        """Insert in one transaction; content already current in a namespace is not duplicated."""
+    def insert_memories(
+        self, memories: Sequence[Memory], *, embed: bool = False
+    ) -> list[InsertOutcome]:
+        """Insert in one transaction; content already current in a namespace is not duplicated.
+
+        With ``embed`` each new memory gets an embed job in the same transaction.
+        """
         ...
 
     def get_memory(self, memory_id: str, *, touch_at: str | None = None) -> Memory | None:
         """Fetch one memory; with ``touch_at`` also record the access (count and time)."""
         ...
 
-    def update_memory(self, memory_id: str, patch: MemoryPatch, updated_at: str) -> Memory:
-        """Apply ``patch``; raises NotFoundError, or ConflictError on duplicate content."""
+    def update_memory(
+        self, memory_id: str, patch: MemoryPatch, updated_at: str, *, embed: bool = False
+    ) -> Memory:
+        """Apply ``patch``; raises NotFoundError, or ConflictError on duplicate content.
+
+        A content change drops the memory's vector; with ``embed`` it is queued again.
+        """
         ...
 
     def delete_memory(self, memory_id: str) -> bool:
@@ -67,6 +88,68 @@ class Store(Protocol):
         self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
     ) -> list[SearchHit]:
         """BM25-ranked hits (best first) for any of ``terms``."""
+        ...
+
+    def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[SearchHit]:
+        """Nearest memories to a unit ``query`` vector (best first), approximately exact."""
+        ...
+
+    # --- vectors and the embedding job queue --------------------------------------------------
+    def get_setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str) -> None: ...
+
+    def vector_config(self) -> VectorConfig | None:
+        """The model and storage of the vault's vectors; None before the first vector."""
+        ...
+
+    def enqueue_missing_embeddings(self) -> int:
+        """Queue an embed job for every memory with no vector and no job; returns how many."""
+        ...
+
+    def running_job_owners(self) -> list[str]: ...
+
+    def claim_embed_jobs(
+        self, owner: str, *, limit: int, lease_seconds: float, dead_owners: Sequence[str] = ()
+    ) -> list[EmbedTask]:
+        """Atomically lease up to ``limit`` ready jobs; leases of ``dead_owners`` are void."""
+        ...
+
+    def store_embeddings(
+        self,
+        owner: str,
+        *,
+        model_id: str,
+        storage: VectorStorage,
+        job_ids: Sequence[int],
+        embeddings: Matrix,
+    ) -> int:
+        """Write the vectors of jobs ``owner`` still holds and mark them done; returns how many.
+
+        Raises ModelMismatchError if the vault's vectors come from another model.
+        """
+        ...
+
+    def fail_embed_jobs(
+        self,
+        owner: str,
+        job_ids: Sequence[int],
+        error: str,
+        *,
+        max_attempts: int,
+        backoff_seconds: float,
+    ) -> None: ...
+
+    def release_jobs(self, owner: str) -> None: ...
+
+    def retry_failed_jobs(self) -> int: ...
+
+    def job_counts(self) -> JobCounts: ...
+
+    def job_failures(self, limit: int) -> list[JobFailure]: ...
+
+    def reset_vectors(self) -> None:
+        """Drop every vector and job (a re-embed starts from here)."""
         ...
 
     # --- graph and validation -------------------------------------------------------------

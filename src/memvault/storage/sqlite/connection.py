@@ -11,6 +11,7 @@ Why these settings (measured on this kind of machine, see MEASUREMENTS.md):
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
     except apsw.CantOpenError as exc:
         raise StorageError(f"cannot open database {path}: {exc}") from exc
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+    load_vector_extension(conn)
     if not reader:
         with_lock_retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchall(), path)
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -46,6 +48,22 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
     if reader:
         conn.execute("PRAGMA query_only=1")
     return conn
+
+
+def vector_extension_path() -> str:
+    """The sqlite-vec library file, found without importing the package (which pulls numpy)."""
+    spec = importlib.util.find_spec("sqlite_vec")
+    if spec is None or not spec.submodule_search_locations:
+        raise StorageError("the sqlite-vec package is not installed; reinstall memvault")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "vec0")
+
+
+def load_vector_extension(conn: apsw.Connection) -> None:
+    conn.enable_load_extension(True)
+    try:
+        conn.load_extension(vector_extension_path())
+    finally:
+        conn.enable_load_extension(False)
 
 
 def with_lock_retry(action: Callable[[], T], path: Path) -> T:

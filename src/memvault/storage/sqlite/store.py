@@ -8,9 +8,10 @@ single :class:`Writer`, which commits them with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
@@ -18,7 +19,10 @@ from memvault.errors import ConflictError, NotFoundError, StorageError
 from memvault.models import (
     CheckReport,
     Edge,
+    EmbedTask,
     InsertOutcome,
+    JobCounts,
+    JobFailure,
     Memory,
     MemoryFilter,
     MemoryPatch,
@@ -27,10 +31,20 @@ from memvault.models import (
     SearchHit,
     StoreStats,
     ValidationEvent,
+    VectorConfig,
+    VectorStorage,
     Verdict,
 )
 from memvault.storage.protocol import ConfidenceRule
-from memvault.storage.sqlite import graph, health, keyword, memory_rows
+from memvault.storage.sqlite import (
+    graph,
+    health,
+    jobs,
+    keyword,
+    memory_rows,
+    vector_search,
+    vectors,
+)
 from memvault.storage.sqlite.connection import (
     Row,
     open_connection,
@@ -38,8 +52,12 @@ from memvault.storage.sqlite.connection import (
     with_lock_retry,
 )
 from memvault.storage.sqlite.migrations import migrate
+from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
 from memvault.text import QueryTerm
+
+if TYPE_CHECKING:
+    from memvault.storage.protocol import Matrix
 
 T = TypeVar("T")
 
@@ -66,6 +84,7 @@ class SqliteStore:
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._index = VectorIndex()
 
     @property
     def location(self) -> str:
@@ -114,9 +133,15 @@ class SqliteStore:
         return self._writer.run(job)
 
     # --- memories -------------------------------------------------------------------------
-    def insert_memories(self, memories: Sequence[Memory]) -> list[InsertOutcome]:
+    def insert_memories(
+        self, memories: Sequence[Memory], *, embed: bool = False
+    ) -> list[InsertOutcome]:
         def job(conn: apsw.Connection) -> list[InsertOutcome]:
-            return [memory_rows.insert(conn, memory) for memory in memories]
+            outcomes = [memory_rows.insert(conn, memory) for memory in memories]
+            if embed:
+                created = [o.id for o in outcomes if o.created]
+                jobs.enqueue(conn, [_require(conn, memory_id) for memory_id in created])
+            return outcomes
 
         return self._write(job) if memories else []
 
@@ -133,7 +158,9 @@ class SqliteStore:
 
         return self._write(job)
 
-    def update_memory(self, memory_id: str, patch: MemoryPatch, updated_at: str) -> Memory:
+    def update_memory(
+        self, memory_id: str, patch: MemoryPatch, updated_at: str, *, embed: bool = False
+    ) -> Memory:
         def job(conn: apsw.Connection) -> Memory:
             pk = _require(conn, memory_id)
             try:
@@ -142,6 +169,10 @@ class SqliteStore:
                 raise ConflictError(
                     "another current memory in this namespace already has that content"
                 ) from exc
+            if patch.content is not None:
+                vectors.delete(conn, pk)  # a vector of the old text would mislead searches
+                if embed:
+                    jobs.requeue(conn, pk)
             updated = memory_rows.fetch(conn, memory_id)
             assert updated is not None
             return updated
@@ -153,6 +184,7 @@ class SqliteStore:
             pk = memory_rows.pk_of(conn, memory_id)
             if pk is None:
                 return False
+            vectors.delete(conn, pk)
             memory_rows.delete(conn, pk)
             return True
 
@@ -189,6 +221,117 @@ class SqliteStore:
         self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
     ) -> list[SearchHit]:
         return self._read(lambda conn: keyword.search(conn, terms, where, limit))
+
+    def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[SearchHit]:
+        return self._read(lambda conn: vector_search.search(conn, self._index, query, where, limit))
+
+    # --- vectors and the job queue ------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        row = self._read(
+            lambda conn: conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    def vector_config(self) -> VectorConfig | None:
+        return self._read(vectors.read_config)
+
+    def enqueue_missing_embeddings(self) -> int:
+        def job(conn: apsw.Connection) -> int:
+            missing = jobs.memory_pks(conn) - vectors.vector_pks(conn) - jobs.pks_with_jobs(conn)
+            jobs.enqueue(conn, sorted(missing))
+            return len(missing)
+
+        return self._write(job)
+
+    def running_job_owners(self) -> list[str]:
+        return self._read(jobs.running_owners)
+
+    def claim_embed_jobs(
+        self, owner: str, *, limit: int, lease_seconds: float, dead_owners: Sequence[str] = ()
+    ) -> list[EmbedTask]:
+        return self._write(
+            lambda conn: jobs.claim(
+                conn,
+                owner,
+                limit=limit,
+                now=time.time(),
+                lease_seconds=lease_seconds,
+                dead_owners=dead_owners,
+            )
+        )
+
+    def store_embeddings(
+        self,
+        owner: str,
+        *,
+        model_id: str,
+        storage: VectorStorage,
+        job_ids: Sequence[int],
+        embeddings: Matrix,
+    ) -> int:
+        def job(conn: apsw.Connection) -> int:
+            held = jobs.owned_memory_pks(conn, owner, job_ids)
+            rows = [i for i, job_id in enumerate(job_ids) if job_id in held]
+            if not rows:
+                return 0
+            config = vectors.ensure_config(
+                conn, model_id, int(embeddings.shape[1]), storage, embeddings
+            )
+            pks = [held[job_ids[i]] for i in rows]
+            vectors.put(conn, config, pks, embeddings[rows])
+            jobs.finish(conn, [job_ids[i] for i in rows])
+            return len(rows)
+
+        return self._write(job)
+
+    def fail_embed_jobs(
+        self,
+        owner: str,
+        job_ids: Sequence[int],
+        error: str,
+        *,
+        max_attempts: int,
+        backoff_seconds: float,
+    ) -> None:
+        self._write(
+            lambda conn: jobs.fail(
+                conn,
+                owner,
+                job_ids,
+                error,
+                now=time.time(),
+                max_attempts=max_attempts,
+                backoff_seconds=backoff_seconds,
+            )
+        )
+
+    def release_jobs(self, owner: str) -> None:
+        self._write(lambda conn: jobs.release(conn, owner))
+
+    def retry_failed_jobs(self) -> int:
+        return self._write(jobs.retry_failed)
+
+    def job_counts(self) -> JobCounts:
+        return self._read(jobs.counts)
+
+    def job_failures(self, limit: int) -> list[JobFailure]:
+        return self._read(lambda conn: jobs.failures(conn, limit))
+
+    def reset_vectors(self) -> None:
+        def job(conn: apsw.Connection) -> None:
+            vectors.reset(conn)
+            jobs.clear_for_reembed(conn)
+
+        self._write(job)
 
     # --- graph and validation -------------------------------------------------------------
     def upsert_edge(self, edge: Edge) -> Edge:

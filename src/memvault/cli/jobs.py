@@ -1,0 +1,113 @@
+"""Commands about the embedding queue and the vectors: jobs, reembed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from memvault.cli.memories import JsonFlag
+from memvault.cli.output import console, print_json
+from memvault.cli.state import state
+from memvault.models import JobCounts, VectorStorage
+from memvault.vault import Vault
+
+
+def jobs_command(
+    ctx: typer.Context,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Embed here until nothing is queued or running.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Queue failed jobs again first.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Embedding jobs: queued / running / done / failed counts, progress and failures."""
+    vault = state(ctx).vault()
+    if retry_failed:
+        vault.retry_failed_jobs()
+    if wait:
+        with _progress(enabled=not (quiet or json_out)) as update:
+            counts = vault.wait_for_jobs(progress=update)
+    else:
+        counts = vault.jobs()
+    if quiet:
+        return
+    report = _report(vault, counts)
+    if json_out:
+        print_json(report)
+        return
+    console.print(
+        f"queued {counts.queued}, running {counts.running}, done {counts.done}, "
+        f"failed {counts.failed} ({report['progress']:.0%} done)"
+    )
+    for failure in vault.job_failures():
+        console.print(
+            f"  [red]failed[/red] {failure.memory_id} after {failure.attempts} tries: "
+            f"{failure.error}"
+        )
+
+
+def reembed(
+    ctx: typer.Context,
+    vector_storage: Annotated[
+        VectorStorage | None, typer.Option(help="Change the storage kind while at it.")
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Throw away every vector and embed all memories with the current embedder."""
+    vault = state(ctx).vault()
+    with _progress(enabled=not json_out) as update:
+        counts = vault.reembed(storage=vector_storage, progress=update)
+    report = _report(vault, counts)
+    if json_out:
+        print_json(report)
+    else:
+        config = vault.vector_config()
+        model = config.model_id if config else vault.vectors.spec
+        console.print(f"re-embedded {counts.done} memories with {model}")
+
+
+def _report(vault: Vault, counts: JobCounts) -> dict[str, object]:
+    config = vault.vector_config()
+    finished = counts.done + counts.failed
+    return {
+        **counts.to_dict(),
+        "progress": finished / counts.total if counts.total else 1.0,
+        "embedder": vault.vectors.spec,
+        "vectors": config.to_dict() if config else None,
+        "failures": [
+            {"memory_id": f.memory_id, "attempts": f.attempts, "error": f.error}
+            for f in vault.job_failures()
+        ],
+    }
+
+
+@contextmanager
+def _progress(*, enabled: bool) -> Iterator[Callable[[JobCounts], None]]:
+    """A progress bar on stderr (stdout stays clean for --json), or nothing."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda counts: None
+        return
+    bar = Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("embedding", total=None)
+
+    def update(counts: JobCounts) -> None:
+        bar.update(task, total=counts.total, completed=counts.done + counts.failed)
+
+    with bar:
+        yield update

@@ -1,0 +1,191 @@
+"""The in-process vector index: a 1-bit scan for candidates, then a rescore at full precision.
+
+Why not sqlite-vec's own KNN: measured here at 100k x 384 it takes 33-78 ms for float vectors
+(no SIMD in the wheels), while the physical floor of a 1-bit scan is ~0.2 ms. So each process
+keeps, in memory, the sign bits of every vector (48 bytes at 384-d) and the stored vectors
+themselves. A query's Hamming distances to all codes pick a candidate pool, and the pool is
+rescored with the query's dot product against the stored float32 or int8 vectors (for ``bit``
+storage, against the ±1 codes with the full-precision query).
+
+The index is never the only copy: it is built from ``memory_vectors`` when first needed and kept
+current by replaying ``vector_log`` (its own process's writes and every other process's alike),
+so after a crash or in a new process it is simply rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import apsw
+import numpy as np
+import numpy.typing as npt
+
+from memvault.models import VectorConfig, VectorStorage
+from memvault.storage.sqlite import vectors
+
+Matrix = npt.NDArray[np.float32]
+_U64 = npt.NDArray[np.uint64]
+_MIN_POOL = 400  # recall@10 ≥ 0.95 against exact search on real embeddings needs a few hundred
+
+
+class VectorIndex:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, VectorConfig | None] | None = None
+        self._seq = 0
+        self._config: VectorConfig | None = None
+        self._size = 0  # rows in use (live or dead)
+        self._pks = np.zeros(0, dtype=np.int64)
+        self._live = np.zeros(0, dtype=bool)
+        self._codes = np.zeros((0, 0), dtype=np.uint64)
+        self._stored: npt.NDArray[np.generic] = np.zeros((0, 0), dtype=np.float32)
+        self._row_of: dict[int, int] = {}
+
+    # --- keeping current ------------------------------------------------------------------------
+    def sync(self, conn: apsw.Connection) -> None:
+        """Catch up with the database, inside the caller's read transaction."""
+        config = vectors.read_config(conn)
+        key = (vectors.generation(conn), config)
+        with self._lock:
+            if key != self._key:
+                self._load(conn, config)
+                self._key = key
+                return
+            if config is None:
+                return
+            oldest, changes = vectors.changes_since(conn, self._seq)
+            if not changes:
+                return
+            if oldest > self._seq + 1:  # the log was pruned past us
+                self._load(conn, config)
+                return
+            self._apply(conn, config, changes)
+
+    def _load(self, conn: apsw.Connection, config: VectorConfig | None) -> None:
+        self._config = config
+        self._seq = vectors.last_seq(conn)
+        self._row_of = {}
+        self._size = 0
+        if config is None:
+            self._pks = np.zeros(0, dtype=np.int64)
+            self._live = np.zeros(0, dtype=bool)
+            return
+        pks, blobs = vectors.all_vectors(conn)
+        self._allocate(config, max(len(pks), 1024))
+        self._append(config, pks, blobs)
+
+    def _apply(
+        self, conn: apsw.Connection, config: VectorConfig, changes: list[tuple[int, int, str]]
+    ) -> None:
+        latest: dict[int, str] = {}
+        for _seq, pk, op in changes:
+            latest[pk] = op
+        for pk in latest:
+            row = self._row_of.pop(pk, None)
+            if row is not None:
+                self._live[row] = False
+        put = [pk for pk, op in latest.items() if op == "put"]
+        found = vectors.vectors_for(conn, put)
+        self._append(config, list(found), list(found.values()))
+        self._seq = changes[-1][0]
+        if self._size > 2 * len(self._row_of) + 1024:
+            self._load(conn, config)  # mostly tombstones: rebuild compactly
+
+    def _allocate(self, config: VectorConfig, capacity: int) -> None:
+        words = (config.dimensions + 63) // 64
+        self._pks = np.zeros(capacity, dtype=np.int64)
+        self._live = np.zeros(capacity, dtype=bool)
+        self._codes = np.zeros((words, capacity), dtype=np.uint64)  # column-major: fast scan
+        dtype = {"float32": np.float32, "int8": np.int8, "bit": np.uint8}[config.storage.value]
+        width = config.dimensions if config.storage is not VectorStorage.BIT else 0
+        self._stored = np.zeros((capacity, width), dtype=dtype)
+
+    def _grow(self, config: VectorConfig, needed: int) -> None:
+        capacity = len(self._pks)
+        if needed <= capacity:
+            return
+        old = (self._pks, self._live, self._codes, self._stored, self._size)
+        self._allocate(config, max(needed, capacity * 2))
+        size = old[4]
+        self._pks[:size] = old[0][:size]
+        self._live[:size] = old[1][:size]
+        self._codes[:, :size] = old[2][:, :size]
+        self._stored[:size] = old[3][:size]
+
+    def _append(self, config: VectorConfig, pks: list[int], blobs: list[bytes]) -> None:
+        if not pks:
+            return
+        start = self._size
+        self._grow(config, start + len(pks))
+        end = start + len(pks)
+        raw = np.frombuffer(b"".join(blobs), dtype=_blob_dtype(config))
+        if config.storage is VectorStorage.BIT:
+            bits = raw.reshape(len(pks), -1)
+        else:
+            matrix = raw.reshape(len(pks), config.dimensions)
+            self._stored[start:end] = matrix
+            bits = np.packbits(matrix > 0, axis=1, bitorder="little")
+        self._codes[:, start:end] = _as_words(bits).T
+        self._pks[start:end] = pks
+        self._live[start:end] = True
+        for offset, pk in enumerate(pks):
+            self._row_of[pk] = start + offset
+        self._size = end
+
+    # --- searching ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def search(self, query: Matrix, limit: int) -> list[tuple[int, float]]:
+        """(memory pk, similarity) best first: approximately the exact top ``limit``."""
+        with self._lock:
+            config, size = self._config, self._size
+            if config is None or not self._row_of or limit <= 0:
+                return []
+            query_bits = np.packbits(query > 0, bitorder="little")
+            query_words = _as_words(query_bits.reshape(1, -1))[0]
+            distance = np.bitwise_count(self._codes[0, :size] ^ query_words[0]).astype(np.uint16)
+            for word in range(1, len(query_words)):
+                distance += np.bitwise_count(self._codes[word, :size] ^ query_words[word])
+            distance[~self._live[:size]] = np.iinfo(np.uint16).max
+            pool = self._pool(distance, max(_MIN_POOL, limit * 4))
+            scores = self._rescore(config, pool, query)
+            order = np.argsort(-scores, kind="stable")[:limit]
+            return [(int(self._pks[pool[i]]), float(scores[i])) for i in order]
+
+    @staticmethod
+    def _pool(distance: npt.NDArray[np.uint16], size: int) -> npt.NDArray[np.intp]:
+        # A histogram finds the distance threshold that admits ``size`` rows: cheaper than an
+        # argpartition over every row (measured 0.1 ms against 0.9 ms at 100k).
+        live = distance < np.iinfo(np.uint16).max
+        if int(live.sum()) <= size:
+            return np.flatnonzero(live)
+        histogram = np.bincount(distance[live])
+        threshold = int(np.searchsorted(np.cumsum(histogram), size))
+        return np.flatnonzero(distance <= threshold)
+
+    def _rescore(self, config: VectorConfig, rows: npt.NDArray[np.intp], query: Matrix) -> Matrix:
+        if config.storage is VectorStorage.FLOAT32:
+            result: Matrix = self._stored[rows].astype(np.float32, copy=False) @ query
+        elif config.storage is VectorStorage.INT8:
+            assert config.int8_scale is not None
+            result = (self._stored[rows].astype(np.float32) @ query) / config.int8_scale
+        else:
+            bits = np.unpackbits(
+                self._codes[:, rows].T.copy().view(np.uint8), axis=1, bitorder="little"
+            )[:, : config.dimensions]
+            signs = bits.astype(np.float32) * 2.0 - 1.0
+            result = (signs @ query) / np.sqrt(np.float32(config.dimensions))
+        return result.astype(np.float32, copy=False)
+
+
+def _blob_dtype(config: VectorConfig) -> npt.DTypeLike:
+    return {"float32": np.float32, "int8": np.int8, "bit": np.uint8}[config.storage.value]
+
+
+def _as_words(bits: npt.NDArray[np.uint8]) -> _U64:
+    """Pad rows of packed bits to whole 64-bit words."""
+    rows, width = bits.shape
+    padded = np.zeros((rows, (width + 7) // 8 * 8), dtype=np.uint8)
+    padded[:, :width] = bits
+    return padded.view(np.uint64)
