@@ -44,3 +44,7 @@ CREATE INDEX jobs_by_state ON jobs(state, not_before);
 CREATE INDEX jobs_by_memory ON jobs(memory_pk);
 -- At most one open job per memory: re-queueing an already queued memory is a no-op.
 CREATE UNIQUE INDEX jobs_one_open ON jobs(kind, memory_pk) WHERE state IN ('queued', 'running');
+
+-- Document frequencies of indexed terms, read by keyword search to keep a query's cost bounded
+-- in large vaults (see storage/sqlite/keyword.py).
+CREATE VIRTUAL TABLE memories_fts_vocab USING fts5vocab(memories_fts, 'row');
