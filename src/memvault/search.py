@@ -8,7 +8,7 @@ confident nonsense.
 
 from __future__ import annotations
 
-from memvault.fusion import DEFAULT_FUSION, NO_BOOSTS, Boosts, FusionSettings, fuse
+from memvault.fusion import DEFAULT_FUSION, NO_BOOSTS, Boosts, FusionSettings, fuse_rankings
 from memvault.models import MemoryFilter, SearchHit, SearchMode
 from memvault.storage import Store
 from memvault.text import parse_query
@@ -36,11 +36,23 @@ class Searcher:
             return self._keyword(query, where, k)
         if mode is SearchMode.VECTOR:
             return self._vector(query, where, k)
+        # Fusion works on (id, score) lists; records are built only for the hits returned.
         depth = max(k, self.fusion.depth)
-        signals = {"keyword": self._keyword(query, where, depth)}
-        if self._vectors.enabled and self._store.vector_config() is not None:
-            signals["vector"] = self._vector(query, where, depth)
-        return fuse(signals, self.fusion, limit=k, boosts=boosts)
+        rankings = {"keyword": self._store.keyword_ranking(parse_query(query), where, limit=depth)}
+        if self._vectors.enabled and self._store.vector_config() is not None and query.strip():
+            vector = self._vectors.embed_query(query)
+            rankings["vector"] = self._store.vector_ranking(vector, where, limit=depth)
+        memories = None
+        if boosts.active:
+            memories = self._store.memories_by_id([key for r in rankings.values() for key, _ in r])
+        fused = fuse_rankings(rankings, self.fusion, limit=k, boosts=boosts, memories=memories)
+        if memories is None:
+            memories = self._store.memories_by_id([f.memory_id for f in fused])
+        return [
+            SearchHit(memory=memories[f.memory_id], score=f.score, signals=f.signals)
+            for f in fused
+            if f.memory_id in memories  # forgotten between the two reads
+        ]
 
     def _keyword(self, query: str, where: MemoryFilter, limit: int) -> list[SearchHit]:
         return self._store.keyword_search(parse_query(query), where, limit=limit)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from memvault.cli import admin, graph, memories, search
+from memvault.cli import admin, evaluate, graph, jobs, memories, search
 from memvault.cli.state import CliState
 from memvault.errors import MemvaultError, NotFoundError
 from memvault.home import database_path
@@ -39,9 +39,17 @@ def global_options(
     db: Annotated[
         Path | None, typer.Option("--db", help="Database file (instead of a home).")
     ] = None,
+    embedder: Annotated[
+        str | None,
+        typer.Option(
+            "--embedder",
+            envvar="MEMVAULT_EMBEDDER",
+            help="bundled | bundled:e5-small | ollama:MODEL | openai:MODEL | none.",
+        ),
+    ] = None,
 ) -> None:
     """--db names the database file directly and wins over --home / MEMVAULT_HOME."""
-    ctx.obj = CliState(database_path(db if db is not None else home))
+    ctx.obj = CliState(database_path(db if db is not None else home), embedder=embedder)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -59,6 +67,9 @@ app.command()(graph.validate)
 app.command()(admin.stats)
 app.command()(admin.check)
 app.command()(admin.demo)
+app.command("jobs")(jobs.jobs_command)
+app.command()(jobs.reembed)
+app.command("eval")(evaluate.evaluate)
 
 
 def _fail(message: str, code: int) -> int:

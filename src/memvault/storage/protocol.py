@@ -94,6 +94,20 @@ class Store(Protocol):
         """Nearest memories to a unit ``query`` vector (best first), approximately exact."""
         ...
 
+    def keyword_ranking(
+        self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
+    ) -> list[tuple[str, float]]:
+        """``keyword_search`` as (memory id, score) pairs: no records built (for fusion)."""
+        ...
+
+    def vector_ranking(
+        self, query: Matrix, where: MemoryFilter, *, limit: int
+    ) -> list[tuple[str, float]]:
+        """``vector_search`` as (memory id, similarity) pairs."""
+        ...
+
+    def memories_by_id(self, ids: Sequence[str]) -> dict[str, Memory]: ...
+
     # --- vectors and the embedding job queue --------------------------------------------------
     def get_setting(self, key: str) -> str | None: ...
 

@@ -32,6 +32,9 @@ def enqueue(conn: apsw.Connection, pks: Iterable[int]) -> None:
 
 def requeue(conn: apsw.Connection, pk: int) -> None:
     """The memory's text changed: any embedding in flight is stale, so start over."""
+    # A parked failure was about the old text; kept, it would be reported forever and, revived
+    # by retry_failed, collide with the open job queued below.
+    conn.execute("DELETE FROM jobs WHERE memory_pk = ? AND state = 'failed'", (pk,))
     conn.execute(
         "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL,"
         " updated_at = ? WHERE memory_pk = ? AND state = 'running'",
@@ -90,8 +93,9 @@ def claim(
         " WHERE j.state = 'queued' AND j.not_before <= ? ORDER BY j.attempts > 0, j.id LIMIT ?",
         (now, limit),
     ).fetchall()
-    if rows and int(rows[0][3]) > 0:
-        rows = rows[:1]
+    # Fresh jobs come first; a batch of them takes no retry along.
+    retry = bool(rows) and int(rows[0][3]) > 0
+    rows = rows[:1] if retry else [row for row in rows if int(row[3]) == 0]
     conn.executemany(
         "UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?,"
         " attempts = attempts + 1, updated_at = ? WHERE id = ?",

@@ -20,14 +20,9 @@ from collections.abc import Sequence
 
 import apsw
 
-from memvault.models import MemoryFilter, SearchHit, Signal
+from memvault.models import MemoryFilter, SearchHit
 from memvault.storage.sqlite.connection import Row
-from memvault.storage.sqlite.memory_rows import (
-    MEMORY_COLUMN_COUNT,
-    MEMORY_COLUMNS,
-    filter_sql,
-    memory_from_row,
-)
+from memvault.storage.sqlite.memory_rows import filter_sql, hydrate
 from memvault.text import QueryTerm
 
 # BM25 weights per column: the text itself, then the code-aware aliases. Called directly: the
@@ -95,9 +90,10 @@ def _document_frequency(
     return frequency
 
 
-def search(
+def ranking(
     conn: apsw.Connection, terms: Sequence[QueryTerm], where: MemoryFilter, limit: int
-) -> list[SearchHit]:
+) -> list[tuple[str, float]]:
+    """(memory id, BM25 score) best first, filters applied."""
     if not terms or limit <= 0:
         return []
     match = compile_match(within_budget(conn, terms))
@@ -106,7 +102,7 @@ def search(
     # candidates that fewer than ``limit`` survive, rank every match instead.
     candidates = max(limit * _CANDIDATE_FACTOR, _CANDIDATE_MIN)
     rows: list[Row] = conn.execute(
-        f"SELECT {MEMORY_COLUMNS}, c.score FROM"
+        "SELECT m.id, c.score FROM"
         f" (SELECT rowid AS pk, -{BM25} AS score FROM memories_fts"
         "  WHERE memories_fts MATCH ? ORDER BY score DESC LIMIT ?) c"
         f" JOIN memories m ON m.pk = c.pk WHERE {condition} ORDER BY c.score DESC LIMIT ?",
@@ -119,17 +115,16 @@ def search(
         ).fetchone()
         if total and total[0] > candidates:
             rows = conn.execute(
-                f"SELECT {MEMORY_COLUMNS}, -{BM25} AS score FROM memories_fts"
+                f"SELECT m.id, -{BM25} AS score FROM memories_fts"
                 " JOIN memories m ON m.pk = memories_fts.rowid"
                 f" WHERE memories_fts MATCH ? AND {condition}"
                 " ORDER BY score DESC LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
-    return [
-        SearchHit(
-            memory=memory_from_row(row),
-            score=float(row[MEMORY_COLUMN_COUNT]),
-            signals={"keyword": Signal(rank=i, score=float(row[MEMORY_COLUMN_COUNT]))},
-        )
-        for i, row in enumerate(rows, start=1)
-    ]
+    return [(str(row[0]), float(row[1])) for row in rows]
+
+
+def search(
+    conn: apsw.Connection, terms: Sequence[QueryTerm], where: MemoryFilter, limit: int
+) -> list[SearchHit]:
+    return hydrate(conn, ranking(conn, terms, where, limit), "keyword")

@@ -13,7 +13,7 @@ from typing import Any
 import apsw
 
 from memvault.ids import content_hash
-from memvault.models import InsertOutcome, Memory, MemoryFilter, MemoryPatch
+from memvault.models import InsertOutcome, Memory, MemoryFilter, MemoryPatch, SearchHit, Signal
 from memvault.text import index_aliases
 
 MEMORY_COLUMNS = """
@@ -191,3 +191,15 @@ def _index_text(conn: apsw.Connection, pk: int, content: str) -> None:
         "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
         (pk, content, index_aliases(content)),
     )
+
+
+def hydrate(
+    conn: apsw.Connection, ranked: Sequence[tuple[str, float]], signal: str
+) -> list[SearchHit]:
+    """Search hits for ``(memory id, score)`` pairs, best first, with the signal's own rank."""
+    found = fetch_many(conn, [memory_id for memory_id, _ in ranked])
+    return [
+        SearchHit(memory=found[memory_id], score=score, signals={signal: Signal(rank, score)})
+        for rank, (memory_id, score) in enumerate(ranked, start=1)
+        if memory_id in found
+    ]

@@ -222,6 +222,21 @@ class SqliteStore:
     ) -> list[SearchHit]:
         return self._read(lambda conn: keyword.search(conn, terms, where, limit))
 
+    def keyword_ranking(
+        self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
+    ) -> list[tuple[str, float]]:
+        return self._read(lambda conn: keyword.ranking(conn, terms, where, limit))
+
+    def vector_ranking(
+        self, query: Matrix, where: MemoryFilter, *, limit: int
+    ) -> list[tuple[str, float]]:
+        return self._read(
+            lambda conn: vector_search.ranking(conn, self._index, query, where, limit)
+        )
+
+    def memories_by_id(self, ids: Sequence[str]) -> dict[str, Memory]:
+        return self._read(lambda conn: memory_rows.fetch_many(conn, ids))
+
     def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[SearchHit]:
         return self._read(lambda conn: vector_search.search(conn, self._index, query, where, limit))
 

@@ -148,7 +148,7 @@ class VectorIndex:
             for word in range(1, len(query_words)):
                 distance += np.bitwise_count(self._codes[word, :size] ^ query_words[word])
             distance[~self._live[:size]] = np.iinfo(np.uint16).max
-            pool = self._pool(distance, max(_MIN_POOL, limit * 4))
+            pool = self._pool(distance, max(_MIN_POOL, limit * 2))
             scores = self._rescore(config, pool, query)
             order = np.argsort(-scores, kind="stable")[:limit]
             return [(int(self._pks[pool[i]]), float(scores[i])) for i in order]
@@ -165,17 +165,21 @@ class VectorIndex:
         return np.flatnonzero(distance <= threshold)
 
     def _rescore(self, config: VectorConfig, rows: npt.NDArray[np.intp], query: Matrix) -> Matrix:
+        # einsum, not ``@``: a BLAS matmul may start threads, and on this kind of machine that
+        # made a small product 17x slower (MEASUREMENTS.md). einsum's own loop stays on ours.
         if config.storage is VectorStorage.FLOAT32:
-            result: Matrix = self._stored[rows].astype(np.float32, copy=False) @ query
+            stored: Matrix = np.asarray(self._stored[rows], dtype=np.float32)
+            result: Matrix = np.einsum("ij,j->i", stored, query)
         elif config.storage is VectorStorage.INT8:
             assert config.int8_scale is not None
-            result = (self._stored[rows].astype(np.float32) @ query) / config.int8_scale
+            stored = self._stored[rows].astype(np.float32)
+            result = np.einsum("ij,j->i", stored, query) / np.float32(config.int8_scale)
         else:
             bits = np.unpackbits(
                 self._codes[:, rows].T.copy().view(np.uint8), axis=1, bitorder="little"
             )[:, : config.dimensions]
             signs = bits.astype(np.float32) * 2.0 - 1.0
-            result = (signs @ query) / np.sqrt(np.float32(config.dimensions))
+            result = np.einsum("ij,j->i", signs, query) / np.sqrt(np.float32(config.dimensions))
         return result.astype(np.float32, copy=False)
 
 

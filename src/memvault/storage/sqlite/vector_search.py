@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import apsw
 
-from memvault.models import Memory, MemoryFilter, SearchHit, Signal, VectorConfig, VectorStorage
+from memvault.models import MemoryFilter, SearchHit, VectorConfig, VectorStorage
 from memvault.storage.sqlite import vectors
 from memvault.storage.sqlite.connection import Row
-from memvault.storage.sqlite.memory_rows import (
-    MEMORY_COLUMN_COUNT,
-    MEMORY_COLUMNS,
-    filter_sql,
-    memory_from_row,
-)
+from memvault.storage.sqlite.memory_rows import filter_sql, hydrate
 from memvault.storage.sqlite.vector_index import Matrix, VectorIndex
 
-_CANDIDATE_FACTOR = 4
+_CANDIDATE_FACTOR = 2
 _CANDIDATE_MIN = 50
 
 
-def search(
+def ranking(
     conn: apsw.Connection, index: VectorIndex, query: Matrix, where: MemoryFilter, limit: int
-) -> list[SearchHit]:
+) -> list[tuple[str, float]]:
+    """(memory id, cosine similarity) best first, filters applied."""
     index.sync(conn)
     config = vectors.read_config(conn)
     if config is None or limit <= 0:
@@ -35,21 +31,27 @@ def search(
     wanted = max(limit * _CANDIDATE_FACTOR, _CANDIDATE_MIN)
     ranked = index.search(query, wanted)
     condition, params = filter_sql(where)
-    hits: list[SearchHit] = []
+    found: list[tuple[str, float]] = []
     if ranked:
         score_of = dict(ranked)
         marks = ",".join("?" * len(ranked))
-        rows: list[Row] = conn.execute(
-            f"SELECT m.pk, {MEMORY_COLUMNS} FROM memories m"
-            f" WHERE m.pk IN ({marks}) AND {condition}",
-            (*score_of, *params),
-        ).fetchall()
-        by_pk = {int(row[0]): memory_from_row(row[1:]) for row in rows}
-        ordered = [pk for pk, _ in ranked if pk in by_pk][:limit]
-        hits = [_hit(by_pk[pk], score_of[pk], rank) for rank, pk in enumerate(ordered, 1)]
-    if len(hits) < limit and len(index) > len(ranked):
+        id_of = {
+            int(row[0]): str(row[1])
+            for row in conn.execute(
+                f"SELECT m.pk, m.id FROM memories m WHERE m.pk IN ({marks}) AND {condition}",
+                (*score_of, *params),
+            )
+        }
+        found = [(id_of[pk], score) for pk, score in ranked if pk in id_of][:limit]
+    if len(found) < limit and len(index) > len(ranked):
         return exact(conn, config, query, condition, params, limit)
-    return hits
+    return found
+
+
+def search(
+    conn: apsw.Connection, index: VectorIndex, query: Matrix, where: MemoryFilter, limit: int
+) -> list[SearchHit]:
+    return hydrate(conn, ranking(conn, index, query, where, limit), "vector")
 
 
 def exact(
@@ -59,7 +61,7 @@ def exact(
     condition: str,
     params: list[object],
     limit: int,
-) -> list[SearchHit]:
+) -> list[tuple[str, float]]:
     """Exact nearest neighbours among the rows ``condition`` admits, computed by sqlite-vec."""
     blob = vectors.encode(config, query.reshape(1, -1))[0]
     value = vectors.sql_value(config)
@@ -68,21 +70,15 @@ def exact(
     else:
         distance = f"vec_distance_cosine(v.embedding, {value})"
     rows: list[Row] = conn.execute(
-        f"SELECT {MEMORY_COLUMNS}, {distance} AS d FROM memories m"
+        f"SELECT m.id, {distance} AS d FROM memories m"
         f" JOIN {vectors.TABLE} v ON v.rowid = m.pk WHERE {condition} ORDER BY d LIMIT ?",
         (blob, *params, limit),
     ).fetchall()
-    hits = []
-    for rank, row in enumerate(rows, 1):
-        d = float(row[MEMORY_COLUMN_COUNT])
-        bit = config.storage is VectorStorage.BIT
-        similarity = 1.0 - 2.0 * d / config.dimensions if bit else 1.0 - d
-        hits.append(_hit(memory_from_row(row), similarity, rank))
-    return hits
+    bit = config.storage is VectorStorage.BIT
+    return [
+        (str(row[0]), 1.0 - 2.0 * float(row[1]) / config.dimensions if bit else 1.0 - float(row[1]))
+        for row in rows
+    ]
 
 
-def _hit(memory: Memory, score: float, rank: int) -> SearchHit:
-    return SearchHit(memory=memory, score=score, signals={"vector": Signal(rank=rank, score=score)})
-
-
-__all__ = ["exact", "search"]
+__all__ = ["exact", "ranking", "search"]

@@ -1,0 +1,125 @@
+"""``memvault eval``: retrieval quality on a public benchmark, per search mode and storage kind.
+
+It needs no vault of the user's: every collection is indexed into a temporary one, so the
+global ``--home``, ``--db`` and ``--embedder`` are ignored (eval has its own ``--embedder``).
+Document vectors are cached on disk (see ``memvault.embedding.cache``) because embedding a
+corpus is by far the slowest step; query vectors are not, so the latencies reported include
+embedding the query, as a real search does.
+Progress goes to stderr, and only on a terminal, so stdout stays clean JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from memvault.cli.output import console, print_json
+from memvault.embedding.factory import DEFAULT_SPEC
+
+if TYPE_CHECKING:
+    from memvault.embedding.base import Embedder
+    from memvault.evaluation.runner import ProgressFn
+
+CACHE_ENV = "MEMVAULT_CACHE"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "memvault" / "embeddings")
+
+
+def evaluate(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a LoCoMo JSON file."
+        ),
+    ],
+    modes: Annotated[
+        str, typer.Option("--modes", help="Search modes, comma-separated.")
+    ] = "keyword,vector,hybrid",
+    storage: Annotated[
+        str,
+        typer.Option("--storage", help="Vector storage kinds, comma-separated: float32,int8,bit."),
+    ] = "float32",
+    embedder: Annotated[
+        str,
+        typer.Option("--embedder", help="Embedder spec (bundled, hash:384, ollama:MODEL, none)."),
+    ] = DEFAULT_SPEC,
+    split: Annotated[
+        str, typer.Option("--split", help="BEIR qrels split: test, or train for tuning.")
+    ] = "test",
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the first N queries (quick runs).")
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            help=f"Document vector cache (default ${CACHE_ENV} or ~/.cache/memvault/embeddings).",
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Measure search quality (nDCG@10, recall@k, MRR) and latency on a public dataset."""
+    from memvault.evaluation import datasets, report, runner
+
+    chosen_modes = runner.parse_choices(modes, runner.MODES, "search mode")
+    chosen_storages = runner.parse_choices(storage, runner.STORAGES, "vector storage")
+    dataset = datasets.load(path, split=split).limited(limit)
+    model = build_embedder(embedder, cache or default_cache_dir())
+    with progress_bar() as progress:
+        result = runner.evaluate(
+            dataset,
+            embedder=model,
+            modes=chosen_modes,
+            storages=chosen_storages,
+            progress=progress,
+        )
+    if json_out:
+        print_json(result.to_dict())
+    else:
+        console.print(report.results_table(result))
+
+
+def build_embedder(spec: str, cache_dir: Path) -> Embedder | str:
+    if spec.strip().lower() == "none":
+        return "none"  # keyword only; the runner says so if a vector mode was asked for
+    from memvault.embedding.cache import CachedEmbedder
+    from memvault.embedding.factory import make_embedder
+
+    # Queries stay uncached: their latency is part of what eval measures.
+    return CachedEmbedder(make_embedder(spec), cache_dir, cache_queries=False)
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressFn]:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    stderr = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def update(what: str, done: int, total: int) -> None:
+            # escape: "[float32]" in a label is text, not rich markup
+            bar.update(task, description=escape(what), completed=done, total=total or None)
+
+        yield update

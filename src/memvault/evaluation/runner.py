@@ -1,0 +1,239 @@
+"""Measure how well a vault finds what it should: every search mode, every vector storage kind.
+
+The vault is exercised exactly as a user's would be, through the public API: documents go in
+with ``remember_many``, the embedding queue is drained, and each query is one ``search`` call.
+So a number here is the product's number, fusion and quantisation included, not a model's in
+isolation (``benchmarks/embed_models.py`` measures that).
+
+Each collection gets a fresh vault in a temporary folder, once per storage kind, and all modes
+search the same vault. The vault deduplicates identical content, so a memory may stand for
+several documents: it retrieves all of them at its rank.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import memvault
+from memvault.embedding.factory import make_embedder
+from memvault.errors import InvalidInputError, MemvaultError
+from memvault.evaluation import metrics
+from memvault.evaluation.datasets import Collection, Dataset
+from memvault.models import MemoryDraft, SearchMode, VectorStorage
+
+if TYPE_CHECKING:
+    from memvault.embedding.base import Embedder
+    from memvault.models import JobCounts
+    from memvault.vault import Vault
+
+MODES = tuple(mode.value for mode in SearchMode)
+STORAGES = tuple(kind.value for kind in VectorStorage)
+K = 10  # nDCG@10 and recall@10 need the top 10; MRR is therefore MRR@10
+INSERT_BATCH = 500  # one transaction each: large enough to be fast, small for steady progress
+
+# (what is being done, how many are done, how many in all): drives a progress bar.
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    """The scores of one search mode over one storage kind, averaged over all queries."""
+
+    mode: str
+    storage: str
+    ndcg_at_10: float
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    mrr: float
+    p50_ms: float
+    p95_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "storage": self.storage,
+            "ndcg@10": self.ndcg_at_10,
+            "recall@1": self.recall_at_1,
+            "recall@5": self.recall_at_5,
+            "recall@10": self.recall_at_10,
+            "mrr": self.mrr,
+            "p50_ms": self.p50_ms,
+            "p95_ms": self.p95_ms,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    dataset: str
+    queries: int
+    documents: int
+    model_id: str | None  # None when only keyword search ran
+    results: tuple[EvalResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``memvault eval --json`` contract: exactly these keys."""
+        return {
+            "dataset": self.dataset,
+            "queries": self.queries,
+            "results": [result.to_dict() for result in self.results],
+        }
+
+
+@dataclass
+class _Scores:
+    """Per-query numbers of one (mode, storage), collected across collections."""
+
+    ndcg: list[float] = field(default_factory=list)
+    recall_1: list[float] = field(default_factory=list)
+    recall_5: list[float] = field(default_factory=list)
+    recall_10: list[float] = field(default_factory=list)
+    rr: list[float] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)
+
+    def add(self, ranking: metrics.Ranking, relevant: frozenset[str], ms: float) -> None:
+        self.ndcg.append(metrics.ndcg_at_k(ranking, relevant, K))
+        self.recall_1.append(metrics.recall_at_k(ranking, relevant, 1))
+        self.recall_5.append(metrics.recall_at_k(ranking, relevant, 5))
+        self.recall_10.append(metrics.recall_at_k(ranking, relevant, 10))
+        self.rr.append(metrics.reciprocal_rank(ranking, relevant))
+        self.ms.append(ms)
+
+    def result(self, mode: str, storage: str) -> EvalResult:
+        return EvalResult(
+            mode=mode,
+            storage=storage,
+            ndcg_at_10=metrics.mean(self.ndcg),
+            recall_at_1=metrics.mean(self.recall_1),
+            recall_at_5=metrics.mean(self.recall_5),
+            recall_at_10=metrics.mean(self.recall_10),
+            mrr=metrics.mean(self.rr),
+            p50_ms=metrics.percentile(self.ms, 50),
+            p95_ms=metrics.percentile(self.ms, 95),
+        )
+
+
+def parse_choices(text: str, allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """``"keyword, hybrid"`` -> ("keyword", "hybrid"), in the given order, without repeats."""
+    chosen = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
+    unknown = [c for c in chosen if c not in allowed]
+    if unknown or not chosen:
+        raise InvalidInputError(
+            f"unknown {what} {', '.join(unknown) or repr(text)}: use {', '.join(allowed)}"
+        )
+    return chosen
+
+
+def evaluate(
+    dataset: Dataset,
+    *,
+    embedder: Embedder | str,
+    modes: Sequence[str] = MODES,
+    storages: Sequence[str] = (VectorStorage.FLOAT32.value,),
+    progress: ProgressFn | None = None,
+) -> EvalReport:
+    """Index every collection and run every query in every mode, once per storage kind.
+
+    ``embedder`` is an embedder or a spec string (``make_embedder``); wrap it in
+    ``memvault.embedding.cache.CachedEmbedder`` so that re-runs do not embed the corpus again.
+    """
+    modes = parse_choices(",".join(modes), MODES, "search mode")
+    storages = parse_choices(",".join(storages), STORAGES, "vector storage")
+    needs_vectors = any(mode != SearchMode.KEYWORD for mode in modes)
+    if not needs_vectors:
+        embedder = "none"  # keyword search alone never reads a vector: skip embedding
+    elif isinstance(embedder, str) and embedder.strip().lower() == "none":
+        raise InvalidInputError("--embedder none allows only keyword search: use --modes keyword")
+    elif isinstance(embedder, str):
+        # One instance for every vault: the model loads once, and its model_id is reported.
+        embedder = make_embedder(embedder)
+    if dataset.query_count == 0:
+        raise InvalidInputError(f"{dataset.name} has no query to evaluate")
+    report = progress or (lambda _what, _done, _total: None)
+    scores = {(mode, storage): _Scores() for storage in storages for mode in modes}
+    for storage in storages:
+        for collection in dataset.collections:
+            if not collection.queries:
+                continue  # nothing would search it: indexing it would only cost time
+            with tempfile.TemporaryDirectory(prefix="memvault-eval-") as folder:
+                # No background worker: wait_for_jobs embeds in this thread, so the model is
+                # never run by two threads at once and the progress bar sees every job.
+                vault = memvault.open(
+                    Path(folder) / "eval.db",
+                    embedder=embedder,
+                    vector_storage=storage if needs_vectors else None,
+                    background=False,
+                )
+                with vault:
+                    label = f"{collection.name} [{storage}]" if needs_vectors else collection.name
+                    docs_of = _index(vault, collection, label, report)
+                    if needs_vectors:
+                        _embed_all(vault, label, report)
+                    _search_all(vault, collection, modes, storage, docs_of, scores, label, report)
+    return EvalReport(
+        dataset=dataset.name,
+        queries=dataset.query_count,
+        documents=dataset.document_count,
+        model_id=None if isinstance(embedder, str) else embedder.model_id,
+        results=tuple(scores[mode, storage].result(mode, storage) for mode, storage in scores),
+    )
+
+
+def _index(
+    vault: Vault, collection: Collection, label: str, report: ProgressFn
+) -> dict[str, tuple[str, ...]]:
+    """Insert the documents; returns memory id -> the document ids it stands for."""
+    docs_of: dict[str, list[str]] = {}
+    total = len(collection.documents)
+    for start in range(0, total, INSERT_BATCH):
+        report(f"{label}: storing", start, total)
+        batch = collection.documents[start : start + INSERT_BATCH]
+        outcomes = vault.remember_many(
+            [MemoryDraft(content=doc.content, source=doc.id) for doc in batch]
+        )
+        # A duplicate returns the existing memory's id (created=False): map it there too.
+        for doc, outcome in zip(batch, outcomes, strict=True):
+            docs_of.setdefault(outcome.id, []).append(doc.id)
+    report(f"{label}: storing", total, total)
+    return {memory_id: tuple(ids) for memory_id, ids in docs_of.items()}
+
+
+def _embed_all(vault: Vault, label: str, report: ProgressFn) -> None:
+    def show(counts: JobCounts) -> None:
+        report(f"{label}: embedding", counts.done + counts.failed, counts.total)
+
+    counts = vault.wait_for_jobs(progress=show)
+    show(counts)  # the last word, whether or not the queue reported its final state
+    if counts.failed:
+        # Vector scores over a partly embedded vault would be silently wrong: stop instead.
+        raise MemvaultError(f"{counts.failed} of {counts.total} embedding jobs failed in {label}")
+
+
+def _search_all(
+    vault: Vault,
+    collection: Collection,
+    modes: Sequence[str],
+    storage: str,
+    docs_of: dict[str, tuple[str, ...]],
+    scores: dict[tuple[str, str], _Scores],
+    label: str,
+    report: ProgressFn,
+) -> None:
+    # Not timed: the first search of a mode may load a model or build an in-memory index.
+    for mode in modes:
+        vault.search(collection.queries[0].text, k=K, mode=mode)
+    total = len(collection.queries) * len(modes)
+    for index, query in enumerate(collection.queries):
+        report(f"{label}: searching", index * len(modes), total)
+        for mode in modes:
+            started = time.perf_counter()
+            hits = vault.search(query.text, k=K, mode=mode)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            ranking = [frozenset(docs_of.get(hit.memory.id, ())) for hit in hits]
+            scores[mode, storage].add(ranking, query.relevant, elapsed_ms)
+    report(f"{label}: searching", total, total)
