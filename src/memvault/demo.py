@@ -70,15 +70,18 @@ DEMO_MEMORIES = [
     ),
 ]
 
+# (query, why, mode): code-aware words first (keyword mode shows them alone), then meaning.
 DEMO_QUERIES = [
-    ("parseConfig", "camelCase query finds snake_case code too"),
-    ("config", "a part of an identifier finds both spellings"),
-    ("src/app/parse_config.py", "a path is found as a whole"),
-    ("v2.3.1", "a version string"),
-    ("get_user_profile", "kebab-case stored, snake_case asked"),
-    ("cafe", "diacritics fold"),
-    ("collation ordering", "stemming: collate/ordering"),
-    ('corrupted" NEAR( AND *', "hostile FTS syntax is just words"),
+    ("parseConfig", "camelCase query finds snake_case code too", "keyword"),
+    ("config", "a part of an identifier finds both spellings", "keyword"),
+    ("src/app/parse_config.py", "a path is found as a whole", "keyword"),
+    ("v2.3.1", "a version string", "keyword"),
+    ("get_user_profile", "kebab-case stored, snake_case asked", "keyword"),
+    ("cafe", "diacritics fold", "keyword"),
+    ("collation ordering", "stemming: collate/ordering", "keyword"),
+    ('corrupted" NEAR( AND *', "hostile FTS syntax is just words", "keyword"),
+    ("which database sorted names in a different order", "meaning, few shared words", "hybrid"),
+    ("vector store broke when two processes wrote at once", "meaning: the Chroma crash", "hybrid"),
 ]
 
 
@@ -86,7 +89,7 @@ def run_demo(home: Path | None = None, console: Console | None = None) -> None:
     out = console or Console(highlight=False)
     folder = home or Path(tempfile.mkdtemp(prefix="memvault-demo-"))
     out.print(f"[bold]memvault demo[/bold] — vault at {folder}")
-    with memvault.open(folder) as vault:
+    with memvault.open(folder, background=False) as vault:
         outcomes = vault.remember_many(DEMO_MEMORIES)
         again = vault.remember(DEMO_MEMORIES[0].content)
         out.print(
@@ -100,15 +103,23 @@ def run_demo(home: Path | None = None, console: Console | None = None) -> None:
             "Embedding jobs are queued in the same SQLite file and survive restarts.",
         )
         out.print(f"revised a decision: {outcomes[9].id} is now history, {correction.id} current")
+        counts = vault.wait_for_jobs()
+        config = vault.vector_config()
+        out.print(
+            f"embedded {counts.done} memories with {config.model_id if config else 'nothing'} "
+            "(the job queue, drained here so the demo can search by meaning)"
+        )
 
-        for query, why in DEMO_QUERIES:
-            hits = vault.search(query, k=3)
-            table = Table(title=f"search {query!r} — {why}", title_justify="left")
+        for query, why, mode in DEMO_QUERIES:
+            hits = vault.search(query, k=3 if mode == "keyword" else 2, mode=mode)
+            table = Table(title=f"{mode} search {query!r} — {why}", title_justify="left")
             table.add_column("score", justify="right")
+            table.add_column("signals (rank)")
             table.add_column("kind")
             table.add_column("content")
             for hit in hits:
-                table.add_row(f"{hit.score:.2f}", hit.memory.kind, hit.memory.content)
+                signals = " ".join(f"{name}#{s.rank}" for name, s in hit.signals.items())
+                table.add_row(f"{hit.score:.2f}", signals, hit.memory.kind, hit.memory.content)
             if not hits:
                 table.add_row("", "", "(no matches)")
             out.print(table)

@@ -44,7 +44,7 @@ from memvault.models import (
 from memvault.search import Searcher
 from memvault.storage import Store
 from memvault.vector_pipeline import VectorPipeline
-from memvault.worker import ProgressCallback
+from memvault.worker import ProgressCallback, live_worker_running
 
 
 class Vault:
@@ -244,6 +244,10 @@ class Vault:
 
     def job_failures(self, limit: int = 20) -> builtins.list[JobFailure]:
         return self._store.job_failures(limit)
+
+    def worker_running(self) -> bool:
+        """Whether some process on this machine is embedding this vault's jobs right now."""
+        return live_worker_running(self._store)
 
     def retry_failed_jobs(self) -> int:
         return self._store.retry_failed_jobs()

@@ -69,6 +69,7 @@ class EmbedWorker:
                 limit=self._batch_size,
                 lease_seconds=self._lease_seconds,
                 dead_owners=self._dead_owners(),
+                max_attempts=self._max_attempts,
             )
             if not tasks:
                 return 0
@@ -105,17 +106,13 @@ class EmbedWorker:
 
     def _dead_owners(self) -> list[str]:
         """Owners on this host whose process no longer exists (killed, crashed)."""
-        host = socket.gethostname()
-        dead = []
-        for owner in self._store.running_job_owners():
-            owner_host, _, rest = owner.partition(":")
-            pid_text = rest.partition(":")[0]
-            if owner_host != host or not pid_text.isdigit() or owner == self.owner:
-                continue
-            pid = int(pid_text)
-            if pid != os.getpid() and not _alive(pid):
-                dead.append(owner)
-        return dead
+        return [
+            owner
+            for owner in self._store.running_job_owners()
+            if owner != self.owner
+            and _local_pid(owner) not in (None, os.getpid())
+            and not _alive(_local_pid(owner) or 0)
+        ]
 
     # --- draining in the foreground ---------------------------------------------------------
     def drain(
@@ -166,6 +163,24 @@ class EmbedWorker:
             if not worked:
                 self._wake.wait(self._idle_poll)
                 self._wake.clear()
+
+
+def live_worker_running(store: Store) -> bool:
+    """Whether a worker process on this host is holding jobs right now."""
+    for owner in store.running_job_owners():
+        pid = _local_pid(owner)
+        if pid is not None and _alive(pid):
+            return True
+    return False
+
+
+def _local_pid(owner: str) -> int | None:
+    """The pid in an owner ``host:pid:token`` from this host, else None."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    return int(pid_text)
 
 
 def _alive(pid: int) -> bool:

@@ -18,8 +18,41 @@ def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:
         "sqlite_integrity",
         "foreign_keys",
         "keyword_index",
+        "vectors",
         "schema_version",
     }
+
+
+def test_check_finds_a_vector_without_a_memory(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    with memvault.open(path, background=False) as vault:
+        vault.remember("has a vector")
+        vault.wait_for_jobs()
+        assert vault.check().ok
+    from memvault.storage.sqlite.connection import open_connection
+
+    conn = open_connection(path, reader=False)  # loads sqlite-vec, which the vec0 table needs
+    blob = conn.execute("SELECT embedding FROM memory_vectors").fetchone()[0]
+    conn.execute("INSERT INTO memory_vectors(rowid, embedding) VALUES (999, ?)", (blob,))
+    conn.close()
+    with memvault.open(path, background=False) as vault:
+        report = vault.check()
+        assert not report.ok
+        (bad,) = [c for c in report.checks if not c.ok]
+        assert bad.name == "vectors" and "1 vectors belong to no memory" in bad.detail
+
+
+def test_check_counts_memories_left_without_vector_or_job(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    with memvault.open(path, background=False) as vault:
+        vault.remember("embedded")
+        vault.wait_for_jobs()
+    with memvault.open(path, embedder="none") as vault:
+        vault.remember("written while vectors were off")
+        report = vault.check()
+    assert report.ok  # not damage: vectors were turned off for a while
+    (vectors,) = [c for c in report.checks if c.name == "vectors"]
+    assert "1 memories have no vector and no job" in vectors.detail
 
 
 def test_check_finds_a_memory_missing_from_the_keyword_index(tmp_path: Path) -> None:

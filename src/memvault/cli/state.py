@@ -46,8 +46,8 @@ class CliState:
             vault.close()
 
     def _hand_off_jobs(self, vault: Vault) -> None:
-        if not vault.vectors.enabled or not vault.jobs().queued:
-            return
+        if not vault.vectors.enabled or not vault.jobs().queued or vault.worker_running():
+            return  # a running worker drains until nothing is pending, ours included
         command = [sys.executable, "-m", "memvault.cli.app", "--db", str(self.db_path)]
         if self.embedder:
             command += ["--embedder", self.embedder]

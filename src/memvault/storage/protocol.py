@@ -124,9 +124,18 @@ class Store(Protocol):
     def running_job_owners(self) -> list[str]: ...
 
     def claim_embed_jobs(
-        self, owner: str, *, limit: int, lease_seconds: float, dead_owners: Sequence[str] = ()
+        self,
+        owner: str,
+        *,
+        limit: int,
+        lease_seconds: float,
+        dead_owners: Sequence[str] = (),
+        max_attempts: int = 5,
     ) -> list[EmbedTask]:
-        """Atomically lease up to ``limit`` ready jobs; leases of ``dead_owners`` are void."""
+        """Atomically lease up to ``limit`` ready jobs; leases of ``dead_owners`` are void.
+
+        A job already claimed ``max_attempts`` times without an outcome is parked as failed.
+        """
         ...
 
     def store_embeddings(

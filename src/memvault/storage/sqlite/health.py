@@ -8,6 +8,7 @@ from pathlib import Path
 import apsw
 
 from memvault.models import CheckReport, CheckResult, StoreStats
+from memvault.storage.sqlite import vectors
 from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
 
 
@@ -76,6 +77,8 @@ def check(conn: apsw.Connection) -> CheckReport:
         )
     )
 
+    results.append(_vector_check(conn))
+
     version = current_version(conn)
     results.append(
         CheckResult(
@@ -85,3 +88,22 @@ def check(conn: apsw.Connection) -> CheckReport:
         )
     )
     return CheckReport(tuple(results))
+
+
+def _vector_check(conn: apsw.Connection) -> CheckResult:
+    """Every vector belongs to a memory; memories without a vector or a job are counted."""
+    if not vectors.table_exists(conn):
+        return CheckResult("vectors", True, "no vectors yet")
+    have = vectors.vector_pks(conn)
+    memories = {int(r[0]) for r in conn.execute("SELECT pk FROM memories")}
+    with_job = {int(r[0]) for r in conn.execute("SELECT memory_pk FROM jobs WHERE state != 'done'")}
+    stray = len(have - memories)
+    uncovered = len(memories - have - with_job)
+    # A memory without either is not damage (vectors may have been turned off for a while);
+    # it is reported so `memvault jobs --wait` can be run to fill the gap.
+    detail = f"{len(have)} vectors"
+    if uncovered:
+        detail += f"; {uncovered} memories have no vector and no job (`memvault jobs --wait`)"
+    if stray:
+        detail = f"{stray} vectors belong to no memory; " + detail
+    return CheckResult("vectors", stray == 0, detail)

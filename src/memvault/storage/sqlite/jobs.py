@@ -75,6 +75,7 @@ def claim(
     now: float,
     lease_seconds: float,
     dead_owners: Sequence[str],
+    max_attempts: int,
 ) -> list[EmbedTask]:
     at = now_iso()
     conn.execute(
@@ -86,6 +87,16 @@ def claim(
         "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?"
         " WHERE state = 'running' AND lease_owner = ?",
         [(at, dead) for dead in dead_owners],
+    )
+    # A job whose worker died holding it max_attempts times is what killed them: park it.
+    conn.execute(
+        "UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ?"
+        " WHERE state = 'queued' AND attempts >= ?",
+        (
+            f"the embedding process stopped while working on this {max_attempts} times",
+            at,
+            max_attempts,
+        ),
     )
     # Retries go one at a time, so a text that breaks the model cannot sink a whole batch again.
     rows: list[Row] = conn.execute(

@@ -271,7 +271,13 @@ class SqliteStore:
         return self._read(jobs.running_owners)
 
     def claim_embed_jobs(
-        self, owner: str, *, limit: int, lease_seconds: float, dead_owners: Sequence[str] = ()
+        self,
+        owner: str,
+        *,
+        limit: int,
+        lease_seconds: float,
+        dead_owners: Sequence[str] = (),
+        max_attempts: int = 5,
     ) -> list[EmbedTask]:
         return self._write(
             lambda conn: jobs.claim(
@@ -281,6 +287,7 @@ class SqliteStore:
                 now=time.time(),
                 lease_seconds=lease_seconds,
                 dead_owners=dead_owners,
+                max_attempts=max_attempts,
             )
         )
 

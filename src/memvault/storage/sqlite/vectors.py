@@ -26,6 +26,10 @@ Matrix = npt.NDArray[np.float32]
 
 TABLE = "memory_vectors"
 _GENERATION_KEY = "vector_generation"
+# The log only has to reach back as far as the slowest process's index; one that fell further
+# behind simply reloads everything from the vector table.
+LOG_KEEP = 50_000
+_PRUNE_EVERY = 1_000
 # int8 codes: unit-vector components are small (about 1/sqrt(d)), so a fixed 'unit' scale of
 # 127 wastes most of the range and measurably loses recall. Clip at this many standard
 # deviations of a random unit vector's component instead, or at the data's own extreme.
@@ -126,6 +130,8 @@ def put(conn: apsw.Connection, config: VectorConfig, pks: Sequence[int], vectors
     conn.executemany(
         "INSERT INTO vector_log(memory_pk, op) VALUES (?, 'put')", [(pk,) for pk in pks]
     )
+    if last_seq(conn) % _PRUNE_EVERY < len(pks):
+        prune_log(conn, keep=LOG_KEEP)
 
 
 def delete(conn: apsw.Connection, pk: int) -> None:
