@@ -1,4 +1,8 @@
-"""Benchmark worker process: remember COUNT memories one per call; print latencies (ms) as JSON."""
+"""Benchmark worker process: remember COUNT memories one per call; print latencies (ms) as JSON.
+
+Usage: write_worker.py DB WORKER COUNT [EMBEDDER]; EMBEDDER defaults to ``none``. With a real
+embedder the vault's background thread embeds while the writes go on, as in normal use.
+"""
 
 import json
 import sys
@@ -11,9 +15,10 @@ from corpus import TextMaker
 import memvault
 
 db, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+embedder = sys.argv[4] if len(sys.argv) > 4 else "none"
 maker = TextMaker(seed=1000 + worker)
 latencies = []
-with memvault.open(db) as vault:
+with memvault.open(db, embedder=embedder) as vault:
     for _ in range(count):
         text = maker.memory()
         start = time.perf_counter()

@@ -169,6 +169,10 @@ class Store(Protocol):
 
     def job_counts(self) -> JobCounts: ...
 
+    def has_pending_jobs(self) -> bool:
+        """Whether any job is queued or running (cheap, unlike ``job_counts``)."""
+        ...
+
     def job_failures(self, limit: int) -> list[JobFailure]: ...
 
     def reset_vectors(self) -> None:

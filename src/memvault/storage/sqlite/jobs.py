@@ -98,15 +98,21 @@ def claim(
             max_attempts,
         ),
     )
-    # Retries go one at a time, so a text that breaks the model cannot sink a whole batch again.
-    rows: list[Row] = conn.execute(
+    # Fresh jobs first, in a batch; retries one at a time, so a text that breaks the model
+    # cannot sink a whole batch again. Two queries, each answered by an index without sorting.
+    select = (
         "SELECT j.id, m.id, m.content, j.attempts FROM jobs j JOIN memories m ON m.pk = j.memory_pk"
-        " WHERE j.state = 'queued' AND j.not_before <= ? ORDER BY j.attempts > 0, j.id LIMIT ?",
-        (now, limit),
+    )
+    rows: list[Row] = conn.execute(
+        f"{select} WHERE j.state = 'queued' AND j.attempts = 0 ORDER BY j.id LIMIT ?",
+        (limit,),  # a job never tried has no backoff: not_before plays no part here
     ).fetchall()
-    # Fresh jobs come first; a batch of them takes no retry along.
-    retry = bool(rows) and int(rows[0][3]) > 0
-    rows = rows[:1] if retry else [row for row in rows if int(row[3]) == 0]
+    if not rows:
+        rows = conn.execute(
+            f"{select} WHERE j.state = 'queued' AND j.attempts > 0 AND j.not_before <= ?"
+            " ORDER BY j.id LIMIT 1",
+            (now,),
+        ).fetchall()
     conn.executemany(
         "UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?,"
         " attempts = attempts + 1, updated_at = ? WHERE id = ?",
@@ -210,3 +216,11 @@ def failures(conn: apsw.Connection, limit: int) -> list[JobFailure]:
 
 def clear_for_reembed(conn: apsw.Connection) -> None:
     conn.execute("DELETE FROM jobs")
+
+
+def has_pending(conn: apsw.Connection) -> bool:
+    """Whether any job is queued or running: O(1), unlike ``counts``."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ('queued', 'running'))"
+    ).fetchone()
+    return bool(row and row[0])

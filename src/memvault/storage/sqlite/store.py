@@ -342,6 +342,9 @@ class SqliteStore:
     def retry_failed_jobs(self) -> int:
         return self._write(jobs.retry_failed)
 
+    def has_pending_jobs(self) -> bool:
+        return self._read(jobs.has_pending)
+
     def job_counts(self) -> JobCounts:
         return self._read(jobs.counts)
 

@@ -41,6 +41,8 @@ CREATE TABLE jobs (
     updated_at   TEXT NOT NULL
 ) STRICT;
 CREATE INDEX jobs_by_state ON jobs(state, not_before);
+-- The claim order: fresh jobs oldest first, read straight off this index with no sort.
+CREATE INDEX jobs_claim_order ON jobs(state, attempts, id);
 CREATE INDEX jobs_by_memory ON jobs(memory_pk);
 -- At most one open job per memory: re-queueing an already queued memory is a no-op.
 CREATE UNIQUE INDEX jobs_one_open ON jobs(kind, memory_pk) WHERE state IN ('queued', 'running');

@@ -1,0 +1,71 @@
+"""remember latency, one memory per call, with 1 and 4 writer processes on one vault."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from report import Section
+from timing import log, percentile
+
+import memvault
+
+HERE = Path(__file__).parent
+WORKER = (sys.executable, str(HERE / "write_worker.py"))
+WRITES_PER_PROCESS = 500
+# (writer processes, embedder): the bundled model's row has each process's background thread
+# embedding the new memories while it writes.
+RUNS = ((1, "none"), (4, "none"), (1, "bundled"))
+
+
+def bench_remember(processes: int, embedder: str, folder: Path) -> dict[str, float]:
+    db = folder / f"writers-{processes}-{embedder}.db"
+    memvault.open(db, embedder="none").close()
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [*WORKER, str(db), str(n), str(WRITES_PER_PROCESS), embedder],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(processes)
+    ]
+    latencies: list[float] = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        latencies.extend(json.loads(out))
+    elapsed = time.perf_counter() - start
+    with memvault.open(db, embedder="none") as vault:
+        assert vault.stats().memories == processes * WRITES_PER_PROCESS
+    return {
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "max": max(latencies),
+        "writes_per_s": len(latencies) / elapsed,
+    }
+
+
+def run(folder: Path) -> Section:
+    section = Section(
+        f"`remember`, one memory per call ({WRITES_PER_PROCESS} per process)",
+        ["writer processes", "embedder", "p50 ms", "p99 ms", "max ms", "writes/s"],
+    )
+    for n, embedder in RUNS:
+        log(f"remember: {n} writer process(es), embedder {embedder}")
+        r = bench_remember(n, embedder, folder)
+        section.add(
+            str(n),
+            embedder,
+            f"{r['p50']:.2f}",
+            f"{r['p99']:.2f}",
+            f"{r['max']:.1f}",
+            f"{r['writes_per_s']:.0f}",
+        )
+    section.notes.append(
+        "With `bundled`, the writing process's background thread embeds the new memories "
+        "(MiniLM, in batches of 32) while it writes: the writes share the CPU with the model."
+    )
+    return section
