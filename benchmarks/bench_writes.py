@@ -1,4 +1,8 @@
-"""remember latency, one memory per call, with 1 and 4 writer processes on one vault."""
+"""remember latency, one memory per call, with 1 and 4 writer processes on one vault.
+
+DB-only vaults (a `.db` path) against homes with the Markdown vault, where each write also
+marks, renders and records the memory's file under the vault lock.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,20 @@ import memvault
 HERE = Path(__file__).parent
 WORKER = (sys.executable, str(HERE / "write_worker.py"))
 WRITES_PER_PROCESS = 500
-# (writer processes, embedder): the bundled model's row has each process's background thread
-# embedding the new memories while it writes.
-RUNS = ((1, "none"), (4, "none"), (1, "bundled"))
+# (writer processes, embedder, layout): the bundled model's row has each process's background
+# thread embedding the new memories while it writes.
+RUNS = (
+    (1, "none", "DB-only"),
+    (4, "none", "DB-only"),
+    (1, "bundled", "DB-only"),
+    (1, "none", "Markdown vault"),
+    (4, "none", "Markdown vault"),
+)
 
 
-def bench_remember(processes: int, embedder: str, folder: Path) -> dict[str, float]:
-    db = folder / f"writers-{processes}-{embedder}.db"
+def bench_remember(processes: int, embedder: str, layout: str, folder: Path) -> dict[str, float]:
+    name = f"writers-{processes}-{embedder}"
+    db = folder / f"{name}.db" if layout == "DB-only" else folder / f"{name}-home"
     memvault.open(db, embedder="none").close()
     start = time.perf_counter()
     procs = [
@@ -51,14 +62,15 @@ def bench_remember(processes: int, embedder: str, folder: Path) -> dict[str, flo
 def run(folder: Path) -> Section:
     section = Section(
         f"`remember`, one memory per call ({WRITES_PER_PROCESS} per process)",
-        ["writer processes", "embedder", "p50 ms", "p99 ms", "max ms", "writes/s"],
+        ["writer processes", "embedder", "layout", "p50 ms", "p99 ms", "max ms", "writes/s"],
     )
-    for n, embedder in RUNS:
-        log(f"remember: {n} writer process(es), embedder {embedder}")
-        r = bench_remember(n, embedder, folder)
+    for n, embedder, layout in RUNS:
+        log(f"remember: {n} writer process(es), embedder {embedder}, {layout}")
+        r = bench_remember(n, embedder, layout, folder)
         section.add(
             str(n),
             embedder,
+            layout,
             f"{r['p50']:.2f}",
             f"{r['p99']:.2f}",
             f"{r['max']:.1f}",
@@ -66,6 +78,8 @@ def run(folder: Path) -> Section:
         )
     section.notes.append(
         "With `bundled`, the writing process's background thread embeds the new memories "
-        "(MiniLM, in batches of 32) while it writes: the writes share the CPU with the model."
+        "(MiniLM, in batches of 32) while it writes: the writes share the CPU with the model. "
+        "With the Markdown vault each write is two commits (the pending mark, then the memory) "
+        "plus the memory's file, all under the vault lock."
     )
     return section

@@ -24,11 +24,29 @@ SQL = re.compile(
     re.DOTALL,
 )
 DOMAIN = {"models", "errors", "ids", "text", "inputs", "confidence", "home"}
+CONTENT = {"markdown", "ingest"}  # pure packages: Markdown files, chunkers, the directory walker
+SERVICE = {
+    "vault",
+    "search",
+    "fusion",
+    "vector_pipeline",
+    "worker",
+    "notes",
+    "vault_sync",
+    "vault_files",
+    "mirror",
+    "ingestion",
+    "watcher",
+    "documents",
+    "memory_files",
+    "vault_lock",
+}
 FORBIDDEN = {  # layer -> memvault modules it must not import
-    "domain": {"storage", "vault", "cli", "demo", "embedding"},
-    "embedding": {"storage", "vault", "cli", "demo"},
-    "storage": {"vault", "cli", "demo"},
-    "vault": {"cli", "demo"},
+    "domain": {"storage", "cli", "demo", "embedding", *CONTENT, *SERVICE},
+    "content": {"storage", "cli", "demo", "embedding", *SERVICE},
+    "embedding": {"storage", "cli", "demo", *SERVICE},
+    "storage": {"cli", "demo", *SERVICE},
+    "service": {"cli", "demo"},
     "cli": {"storage"},
 }
 
@@ -38,7 +56,11 @@ def layer_of(module: str) -> str:
     top = parts[1] if len(parts) > 1 else ""
     if top in DOMAIN:
         return "domain"
-    return top if top in {"storage", "vault", "cli", "embedding"} else "other"
+    if top in CONTENT:
+        return "content"
+    if top in SERVICE:
+        return "service"
+    return top if top in {"storage", "cli", "embedding"} else "other"
 
 
 def modules() -> list[tuple[str, Path]]:
@@ -77,6 +99,7 @@ OUTSIDE_STORAGE = [(m, p) for m, p in modules() if not is_storage(m)]
 def test_the_package_is_where_the_test_looks() -> None:
     names = {m for m, _ in modules()}
     assert {"memvault.vault", "memvault.storage.sqlite.store", "memvault.cli.app"} <= names
+    assert {f"memvault.{name}" for name in SERVICE} <= names
 
 
 @pytest.mark.parametrize(("module", "path"), OUTSIDE_STORAGE, ids=[m for m, _ in OUTSIDE_STORAGE])

@@ -19,7 +19,7 @@ from memvault.errors import (
     StorageBusyError,
     StorageError,
 )
-from memvault.home import database_path
+from memvault.home import database_path, vault_path
 from memvault.models import (
     CheckReport,
     Edge,
@@ -34,7 +34,7 @@ from memvault.models import (
     ValidationEvent,
     Verdict,
 )
-from memvault.vault import Vault
+from memvault.vault import VAULT_SETTING, Vault
 
 __version__ = "0.1.0"
 
@@ -45,6 +45,7 @@ def open(
     embedder: str | Embedder | None = None,
     vector_storage: str | None = None,
     background: bool = True,
+    vault: bool | None = None,
 ) -> Vault:
     """Open (creating if needed) the vault at a home folder or ``.db`` file.
 
@@ -53,6 +54,10 @@ def open(
     :mod:`memvault.embedding.factory`), or an ``Embedder``; by default the vault's own setting.
     With ``background`` a worker thread embeds new memories; otherwise they wait for
     :meth:`Vault.wait_for_jobs`.
+
+    A home folder keeps its memories and notes as Markdown in ``HOME/vault`` too (the truth the
+    index is rebuilt from); a ``.db`` path, ``vault=False``, or a home initialised with
+    ``memvault init --no-vault`` is DB-only.
     """
     from memvault.storage import open_store
     from memvault.vector_pipeline import VectorPipeline
@@ -60,13 +65,20 @@ def open(
     path = database_path(home_or_db)
     store = open_store(path)
     try:
+        folder = vault_path(home_or_db) if vault is not False else None
+        if vault is None and store.get_setting(VAULT_SETTING) == "off":
+            folder = None
         vectors = VectorPipeline(
             store, embedder=embedder, storage=vector_storage, background=background
         )
+        try:
+            return Vault(store, db_path=path, vectors=vectors, vault_dir=folder)
+        except BaseException:
+            vectors.close()
+            raise
     except BaseException:
         store.close()
         raise
-    return Vault(store, db_path=path, vectors=vectors)
 
 
 __all__ = [

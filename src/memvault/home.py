@@ -1,7 +1,8 @@
 """Where a vault lives: ``--home``/``--db``, then ``MEMVAULT_HOME``, then ``~/.memvault``.
 
-A home is a folder holding ``memvault.db`` (and, later, the Markdown ``vault/``). A path that
-names a ``.db`` file is used as the database itself, for callers that manage files directly.
+A home is a folder holding ``memvault.db`` and the Markdown ``vault/``. A path that names a
+``.db`` file is used as the database itself, with no vault folder (DB-only mode, for
+high-volume use and callers that manage files directly).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from pathlib import Path
 
 DB_FILE_NAME = "memvault.db"
+VAULT_DIR_NAME = "vault"
 HOME_ENV = "MEMVAULT_HOME"
 _DB_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 
@@ -28,3 +30,12 @@ def database_path(home_or_db: str | os.PathLike[str] | None = None) -> Path:
     if path.suffix.lower() in _DB_SUFFIXES or path.is_file():
         return path
     return path / DB_FILE_NAME
+
+
+def vault_path(home_or_db: str | os.PathLike[str] | None = None) -> Path | None:
+    """The Markdown vault of a home (``HOME/vault``); None when a database file is named
+    directly, which is DB-only mode."""
+    path = resolve_home(home_or_db)
+    if path.suffix.lower() in _DB_SUFFIXES or path.is_file():
+        return None
+    return path / VAULT_DIR_NAME

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,11 +20,13 @@ from memvault.confidence import next_confidence
 from memvault.errors import InvalidInputError, NotFoundError
 from memvault.fusion import NO_BOOSTS, Boosts
 from memvault.ids import content_hash, format_timestamp, new_id, now_iso, parse_timestamp
+from memvault.ingestion import Indexer, IndexProgress, IndexReport
 from memvault.models import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
     CheckReport,
     Edge,
+    IndexRun,
     InsertOutcome,
     JobCounts,
     JobFailure,
@@ -41,10 +44,15 @@ from memvault.models import (
     VectorStorage,
     Verdict,
 )
+from memvault.notes import Notes
 from memvault.search import Searcher
 from memvault.storage import Store
+from memvault.vault_files import ReindexReport, VaultFiles
+from memvault.vault_sync import SyncReport
 from memvault.vector_pipeline import VectorPipeline
 from memvault.worker import ProgressCallback, live_worker_running
+
+VAULT_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
 class Vault:
@@ -56,11 +64,37 @@ class Vault:
         *,
         db_path: Path | None = None,
         vectors: VectorPipeline | None = None,
+        vault_dir: Path | None = None,
     ) -> None:
         self._store = store
         self.db_path = db_path
         self.vectors = vectors or VectorPipeline(store)
         self._searcher = Searcher(store, self.vectors)
+        self.files = VaultFiles(store, self.vectors, vault_dir) if vault_dir is not None else None
+
+    @property
+    def vault_dir(self) -> Path | None:
+        """The Markdown vault folder; None in DB-only mode."""
+        return None if self.files is None else self.files.root
+
+    @property
+    def notes(self) -> Notes:
+        return self._vault_files().notes
+
+    def use_db_only(self) -> None:
+        """From now on this home opens without its Markdown folder (``init --no-vault``)."""
+        self._store.set_setting(VAULT_SETTING, "off")
+
+    def _vault_files(self) -> VaultFiles:
+        if self.files is None:
+            raise InvalidInputError(
+                "this vault has no Markdown folder (DB-only mode): open it by its home folder"
+            )
+        return self.files
+
+    def _changing(self, targets: dict[str, str | None]) -> AbstractContextManager[None]:
+        """Around a change of these memories: their files follow it (nothing in DB-only mode)."""
+        return nullcontext() if self.files is None else self.files.mirror.changing(targets)
 
     # --- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
@@ -110,7 +144,8 @@ class Vault:
         """Store many memories in one transaction (all or none)."""
         at = now_iso()
         memories = [self._new_memory(draft, at) for draft in drafts]
-        outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
+        with self._changing({m.id: m.namespace for m in memories}):
+            outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
         if any(outcome.created for outcome in outcomes):
             self.vectors.written()
         return outcomes
@@ -151,9 +186,11 @@ class Vault:
         )
         if patch.is_empty():
             raise InvalidInputError("nothing to update: give at least one field")
-        updated = self._store.update_memory(
-            inputs.memory_id(memory_id), patch, now_iso(), embed=self.vectors.enabled
-        )
+        memory_id = inputs.memory_id(memory_id)
+        with self._changing({memory_id: None}):
+            updated = self._store.update_memory(
+                memory_id, patch, now_iso(), embed=self.vectors.enabled
+            )
         if patch.content is not None:
             self.vectors.written()
         return updated
@@ -161,7 +198,11 @@ class Vault:
     def forget(self, memory_id: str) -> None:
         """Delete a memory with its tags, edges and validation history."""
         memory_id = inputs.memory_id(memory_id)
-        if not self._store.delete_memory(memory_id):
+        # Memories with an edge to this one list it in their files: they are rewritten too.
+        targets = dict.fromkeys([memory_id, *self._store.edge_sources(memory_id)])
+        with self._changing(targets):
+            deleted = self._store.delete_memory(memory_id)
+        if not deleted:
             raise NotFoundError(f"no memory with id {memory_id}")
 
     def list(
@@ -185,7 +226,9 @@ class Vault:
 
     def supersede(self, old_id: str, new_id: str) -> None:
         """Mark ``old_id`` as replaced by ``new_id``: it stays readable, out of default search."""
-        self._store.supersede(inputs.memory_id(old_id), inputs.memory_id(new_id), now_iso())
+        old_id, new_id = inputs.memory_id(old_id), inputs.memory_id(new_id)
+        with self._changing({old_id: None, new_id: None}):
+            self._store.supersede(old_id, new_id, now_iso())
 
     def revise(self, old_id: str, content: str, **fields: Any) -> InsertOutcome:
         """Remember corrected ``content`` for ``old_id`` and supersede the old memory with it.
@@ -289,14 +332,15 @@ class Vault:
             inputs.metadata(metadata),
             now_iso(),
         )
-        return self._store.upsert_edge(edge)
+        with self._changing({source_id: None}):
+            return self._store.upsert_edge(edge)
 
     def unrelate(self, source_id: str, target_id: str, relation: str = Relation.RELATES_TO) -> bool:
-        return self._store.delete_edge(
-            inputs.memory_id(source_id),
-            inputs.memory_id(target_id),
-            inputs.name(relation, "relation"),
-        )
+        source_id = inputs.memory_id(source_id)
+        with self._changing({source_id: None}):
+            return self._store.delete_edge(
+                source_id, inputs.memory_id(target_id), inputs.name(relation, "relation")
+            )
 
     def neighbours(
         self, memory_id: str, *, depth: int = 1, relation: str | None = None
@@ -326,18 +370,47 @@ class Vault:
             raise InvalidInputError(
                 f"verdict {verdict!r} is not one of: {', '.join(v.value for v in Verdict)}"
             ) from exc
-        return self._store.record_validation(
-            inputs.memory_id(memory_id),
-            verdict,
-            rule=next_confidence,
-            actor=inputs.source(actor),
-            note=inputs.source(note),
-            event_id=new_id(),
-            at=now_iso(),
-        )
+        memory_id = inputs.memory_id(memory_id)
+        with self._changing({memory_id: None}):
+            return self._store.record_validation(
+                memory_id,
+                verdict,
+                rule=next_confidence,
+                actor=inputs.source(actor),
+                note=inputs.source(note),
+                event_id=new_id(),
+                at=now_iso(),
+            )
 
     def validation_history(self, memory_id: str) -> builtins.list[ValidationEvent]:
         return self._store.validation_history(inputs.memory_id(memory_id))
+
+    # --- the Markdown vault and ingested files ----------------------------------------------
+    def reindex(self, *, full: bool = True) -> ReindexReport:
+        """Rebuild the index from the vault folder (``full`` re-reads every file)."""
+        return self._vault_files().reindex(full=full)
+
+    def sync(self, paths: Iterable[str] | None = None) -> SyncReport:
+        """Index what changed in the vault folder (or in just these vault-relative paths)."""
+        return self._vault_files().sync(paths)
+
+    def index_path(
+        self,
+        path: str | Path,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        progress: IndexProgress | None = None,
+    ) -> IndexReport:
+        """Index a file or folder (Markdown, code, PDF, text): only changed files are read."""
+        report = Indexer(self._store, embed=self.vectors.enabled).run(
+            Path(path), namespace=inputs.namespace(namespace), progress=progress
+        )
+        if report.chunks_added:
+            self.vectors.written()
+        return report
+
+    def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
+        return self._store.index_runs(limit)
 
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:

@@ -127,6 +127,11 @@ class VectorPipeline:
                 self._worker = EmbedWorker(self._store, self.embedder, self.storage)
             return self._worker
 
+    def start_background(self) -> None:
+        """Embed in a background thread from now on (long-running commands such as watch)."""
+        self._background = True
+        self.written()
+
     def written(self) -> None:
         """New jobs were queued by this process: let the background worker at them."""
         if self.enabled and self._background:

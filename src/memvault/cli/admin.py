@@ -20,14 +20,22 @@ def init(
         VectorStorage | None,
         typer.Option(help="float32 (default), int8 (4x smaller) or bit (32x smaller, coarser)."),
     ] = None,
+    no_vault: Annotated[
+        bool,
+        typer.Option("--no-vault", help="DB-only: no Markdown folder (for high-volume use)."),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Create the vault (home folder and database) if it does not exist.
+    """Create the vault (home folder, database, Markdown folder) if it does not exist.
 
     The global --embedder (and --vector-storage here) are saved as the vault's settings.
     """
     cli = state(ctx)
+    if no_vault:
+        cli.home = None  # open by the database file: no Markdown folder is created
     vault = cli.vault()
+    if no_vault:
+        vault.use_db_only()
     vault.configure_vectors(embedder=cli.embedder, storage=vector_storage)
     stats = vault.stats()
     data = {
@@ -35,12 +43,14 @@ def init(
         "schema_version": stats.schema_version,
         "embedder": vault.vectors.spec,
         "vector_storage": vault.vectors.storage.value,
+        "vault": None if vault.vault_dir is None else str(vault.vault_dir),
     }
     if json_out:
         print_json(data)
     else:
         console.print(
-            f"vault ready at {cli.db_path} (schema version {stats.schema_version}, "
+            f"vault ready at {vault.vault_dir or cli.db_path} "
+            f"(database {cli.db_path}, schema version {stats.schema_version}, "
             f"embedder {data['embedder']}, {data['vector_storage']} vectors)"
         )
 

@@ -12,10 +12,11 @@ from typing import Annotated
 
 import typer
 
-from memvault.cli import admin, evaluate, graph, jobs, memories, search
+from memvault.cli import admin, evaluate, files, graph, jobs, memories, search
+from memvault.cli.notes import note_app
 from memvault.cli.state import CliState
 from memvault.errors import MemvaultError, NotFoundError
-from memvault.home import database_path
+from memvault.home import database_path, resolve_home
 
 app = typer.Typer(
     name="memvault",
@@ -48,8 +49,12 @@ def global_options(
         ),
     ] = None,
 ) -> None:
-    """--db names the database file directly and wins over --home / MEMVAULT_HOME."""
-    ctx.obj = CliState(database_path(db if db is not None else home), embedder=embedder)
+    """--db names the database file directly (DB-only: no Markdown vault) and wins over --home /
+    MEMVAULT_HOME."""
+    chosen = db if db is not None else resolve_home(home)
+    ctx.obj = CliState(
+        database_path(chosen), embedder=embedder, home=None if db is not None else chosen
+    )
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -70,6 +75,10 @@ app.command()(admin.demo)
 app.command("jobs")(jobs.jobs_command)
 app.command()(jobs.reembed)
 app.command("eval")(evaluate.evaluate)
+app.add_typer(note_app)
+app.command()(files.reindex)
+app.command()(files.index)
+app.command()(files.watch)
 
 
 def _fail(message: str, code: int) -> int:

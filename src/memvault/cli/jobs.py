@@ -33,11 +33,7 @@ def jobs_command(
     vault = state(ctx).vault()
     if retry_failed:
         vault.retry_failed_jobs()
-    if wait:
-        with _progress(enabled=not (quiet or json_out)) as update:
-            counts = vault.wait_for_jobs(progress=update)
-    else:
-        counts = vault.jobs()
+    counts = wait_with_progress(vault, quiet=quiet or json_out) if wait else vault.jobs()
     if quiet:
         return
     report = _report(vault, counts)
@@ -53,6 +49,17 @@ def jobs_command(
             f"  [red]failed[/red] {failure.memory_id} after {failure.attempts} tries: "
             f"{failure.error}"
         )
+    for run in vault.index_runs(5):
+        console.print(
+            f"index {run.root}: {run.state}, {run.files_done}/{run.files_total} files, "
+            f"{run.chunks} chunks" + (f" ({run.error})" if run.error else "")
+        )
+
+
+def wait_with_progress(vault: Vault, *, quiet: bool) -> JobCounts:
+    """Embed what is queued, with a progress bar on a terminal."""
+    with _progress(enabled=not quiet) as update:
+        return vault.wait_for_jobs(progress=update)
 
 
 def reembed(
@@ -87,6 +94,7 @@ def _report(vault: Vault, counts: JobCounts) -> dict[str, object]:
             {"memory_id": f.memory_id, "attempts": f.attempts, "error": f.error}
             for f in vault.job_failures()
         ],
+        "index_runs": [run.to_dict() for run in vault.index_runs(5)],
     }
 
 

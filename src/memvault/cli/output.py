@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from memvault.models import Memory, SearchHit
+from memvault.models import Location, Memory, SearchHit
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -48,15 +48,29 @@ def hits_table(hits: list[SearchHit], title: str | None = None, explain: bool = 
     if explain:
         table.add_column("signals")
     table.add_column("kind")
+    located = any(hit.memory.location for hit in hits)
+    if located:
+        table.add_column("where", overflow="fold")
     table.add_column("content")
     table.add_column("id", style="dim", no_wrap=True)
     for rank, hit in enumerate(hits, start=1):
         row = [str(rank), f"{hit.score:.3f}"]
         if explain:
             row.append(" ".join(f"{n}#{s.rank}:{s.score:.2f}" for n, s in hit.signals.items()))
-        row += [hit.memory.kind, short(hit.memory.content, 80), hit.memory.id]
+        row.append(hit.memory.kind)
+        if located:
+            row.append(where(hit.memory.location))
+        row += [short(hit.memory.content, 80), hit.memory.id]
         table.add_row(*row)
     return table
+
+
+def where(location: Location | None) -> str:
+    """``path:12-30`` (``path p.3:4-9`` in a PDF), or nothing for a memory of its own."""
+    if location is None:
+        return ""
+    page = f" p.{location.page}" if location.page else ""
+    return f"{location.path}{page}:{location.line_start}-{location.line_end}"
 
 
 def show_memory(memory: Memory) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 import memvault
-from memvault.home import database_path
+from memvault.home import database_path, resolve_home
 from memvault.vault import Vault
 
 BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
@@ -27,12 +27,17 @@ BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
 class CliState:
     db_path: Path
     embedder: str | None = None
+    home: Path | None = None  # the --home / MEMVAULT_HOME folder; None with --db (DB-only)
     wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
     def vault(self) -> Vault:
         if self._vault is None:
-            self._vault = memvault.open(self.db_path, embedder=self.embedder, background=False)
+            self._vault = memvault.open(
+                self.home if self.home is not None else self.db_path,
+                embedder=self.embedder,
+                background=False,
+            )
         return self._vault
 
     def close(self) -> None:
@@ -63,6 +68,6 @@ class CliState:
 def state(ctx: typer.Context) -> CliState:
     found = ctx.find_root().obj
     if not isinstance(found, CliState):  # only when a command is invoked outside `app`
-        found = CliState(database_path(None))
+        found = CliState(database_path(None), home=resolve_home(None))
         ctx.find_root().obj = found
     return found

@@ -15,13 +15,21 @@ from memvault.models import (
     CheckReport,
     Edge,
     EmbedTask,
+    FileKind,
+    FileRecord,
+    FileState,
+    IndexRun,
     InsertOutcome,
     JobCounts,
     JobFailure,
+    LinkView,
     Memory,
     MemoryFilter,
     MemoryPatch,
+    MemoryRecord,
     Neighbour,
+    NoteLink,
+    PendingWrite,
     SearchHit,
     StoreStats,
     ValidationEvent,
@@ -205,6 +213,96 @@ class Store(Protocol):
         ...
 
     def validation_history(self, memory_id: str) -> list[ValidationEvent]: ...
+
+    # --- files the index is built from (the Markdown vault, `memvault index`) ----------------
+    def file_states(self, root: str) -> dict[str, FileState]:
+        """What the index recorded of each file under ``root`` (``VAULT_ROOT`` for the vault)."""
+        ...
+
+    def get_file(self, root: str, path: str) -> FileRecord | None: ...
+
+    def file_of_memory(self, memory_id: str) -> FileState | None: ...
+
+    def set_file_states(self, states: Sequence[FileState]) -> None:
+        """Record new size/time/hash of files whose meaning did not change."""
+        ...
+
+    def list_files(
+        self,
+        kind: FileKind,
+        *,
+        root: str,
+        folder: str | None = None,
+        tag: str | None = None,
+        recent: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[FileRecord]: ...
+
+    def file_counts(self) -> dict[str, int]:
+        """Files by kind (``memory``, ``note``, ``document``) and ``links`` written in notes."""
+        ...
+
+    def put_memory_files(
+        self, items: Sequence[tuple[Memory, FileState]], *, embed: bool
+    ) -> dict[str, str]:
+        """Make each memory equal to its file; returns ``{path: error}`` for files not applied."""
+        ...
+
+    def put_relations(self, records: Sequence[MemoryRecord]) -> dict[str, list[str]]:
+        """Outgoing edges, validations and supersession as memory files say; warnings by id."""
+        ...
+
+    def memory_records(self, ids: Sequence[str]) -> dict[str, MemoryRecord]: ...
+
+    def edge_sources(self, memory_id: str) -> list[str]: ...
+
+    def memories_without_file(self, limit: int) -> list[str]: ...
+
+    def put_document(
+        self,
+        record: FileRecord,
+        chunks: Sequence[Memory],
+        *,
+        links: Sequence[NoteLink] = (),
+        keys: Sequence[str] = (),
+        embed: bool,
+    ) -> tuple[int, int]:
+        """Index a note or document with its chunks (kept by id) and links; (added, removed)."""
+        ...
+
+    def delete_files(self, root: str, paths: Sequence[str]) -> int:
+        """Forget files and everything made from them; returns how many were known."""
+        ...
+
+    def note_links(self, root: str, path: str) -> tuple[list[LinkView], list[LinkView]]: ...
+
+    def mark_pending(self, marks: Sequence[PendingWrite]) -> None: ...
+
+    def finish_pending(
+        self,
+        paths: Sequence[str],
+        *,
+        owner: str | None,
+        rendered: Sequence[tuple[Memory, FileState]] = (),
+        removed: Sequence[str] = (),
+    ) -> None: ...
+
+    def pending_writes(self) -> list[PendingWrite]: ...
+
+    def start_index_run(self, root: str, namespace: str, owner: str, total: int) -> int: ...
+
+    def update_index_run(
+        self,
+        run_id: int,
+        *,
+        files_done: int,
+        chunks: int,
+        state: str = "running",
+        error: str | None = None,
+    ) -> None: ...
+
+    def index_runs(self, limit: int = 10) -> list[IndexRun]: ...
 
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats: ...

@@ -105,7 +105,7 @@ def ranking(
         "SELECT m.id, c.score FROM"
         f" (SELECT rowid AS pk, -{BM25} AS score FROM memories_fts"
         "  WHERE memories_fts MATCH ? ORDER BY score DESC LIMIT ?) c"
-        f" JOIN memories m ON m.pk = c.pk WHERE {condition} ORDER BY c.score DESC LIMIT ?",
+        f" JOIN memories m ON m.pk = c.pk WHERE {condition} ORDER BY c.score DESC, m.id LIMIT ?",
         (match, candidates, *params, limit),
     ).fetchall()
     if len(rows) < limit:
@@ -118,7 +118,7 @@ def ranking(
                 f"SELECT m.id, -{BM25} AS score FROM memories_fts"
                 " JOIN memories m ON m.pk = memories_fts.rowid"
                 f" WHERE memories_fts MATCH ? AND {condition}"
-                " ORDER BY score DESC LIMIT ?",
+                " ORDER BY score DESC, m.id LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
     return [(str(row[0]), float(row[1])) for row in rows]

@@ -13,7 +13,15 @@ from typing import Any
 import apsw
 
 from memvault.ids import content_hash
-from memvault.models import InsertOutcome, Memory, MemoryFilter, MemoryPatch, SearchHit, Signal
+from memvault.models import (
+    InsertOutcome,
+    Location,
+    Memory,
+    MemoryFilter,
+    MemoryPatch,
+    SearchHit,
+    Signal,
+)
 from memvault.text import index_aliases
 
 MEMORY_COLUMNS = """
@@ -22,9 +30,12 @@ MEMORY_COLUMNS = """
         (SELECT tag FROM memory_tags t WHERE t.memory_pk = m.pk ORDER BY tag)),
     m.importance, m.confidence, m.source, m.metadata, m.content_hash,
     m.created_at, m.updated_at, m.accessed_at, m.access_count,
-    m.valid_from, m.valid_to, m.superseded_by
+    m.valid_from, m.valid_to, m.superseded_by,
+    (SELECT json_array(CASE WHEN f.root = '' THEN f.path ELSE f.root || '/' || f.path END,
+                       m.line_start, m.line_end, m.heading, m.page)
+     FROM files f WHERE f.pk = m.chunk_of)
 """
-MEMORY_COLUMN_COUNT = 17
+MEMORY_COLUMN_COUNT = 18
 
 
 def memory_from_row(row: Sequence[Any]) -> Memory:
@@ -46,6 +57,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
         valid_from=row[14],
         valid_to=row[15],
         superseded_by=row[16],
+        location=None if row[17] is None else Location(*json.loads(row[17])),
     )
 
 
@@ -98,7 +110,8 @@ def fetch_many(conn: apsw.Connection, ids: Sequence[str]) -> dict[str, Memory]:
 
 def current_with_hash(conn: apsw.Connection, namespace: str, content_hash: str) -> str | None:
     row = conn.execute(
-        "SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND valid_to IS NULL",
+        "SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND valid_to IS NULL"
+        " AND chunk_of IS NULL",
         (namespace, content_hash),
     ).fetchone()
     return str(row[0]) if row else None
@@ -133,8 +146,8 @@ def insert(conn: apsw.Connection, memory: Memory) -> InsertOutcome:
         ),
     )
     pk = conn.last_insert_rowid()
-    _write_tags(conn, pk, memory.tags)
-    _index_text(conn, pk, memory.content)
+    write_tags(conn, pk, memory.tags)
+    index_text(conn, pk, memory.content)
     return InsertOutcome(memory.id, created=True)
 
 
@@ -161,10 +174,10 @@ def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) 
     conn.execute(f"UPDATE memories SET {', '.join(assignments)} WHERE pk = ?", (*params, pk))
     if patch.tags is not None:
         conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))
-        _write_tags(conn, pk, patch.tags)
+        write_tags(conn, pk, patch.tags)
     if patch.content is not None:
         conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
-        _index_text(conn, pk, patch.content)
+        index_text(conn, pk, patch.content)
 
 
 def delete(conn: apsw.Connection, pk: int) -> None:
@@ -179,17 +192,22 @@ def touch(conn: apsw.Connection, pk: int, at: str) -> None:
     )
 
 
-def _write_tags(conn: apsw.Connection, pk: int, tags: Sequence[str]) -> None:
+def write_tags(conn: apsw.Connection, pk: int, tags: Sequence[str]) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO memory_tags(memory_pk, tag) VALUES (?, ?)",
         [(pk, tag) for tag in tags],
     )
 
 
-def _index_text(conn: apsw.Connection, pk: int, content: str) -> None:
+def index_text(conn: apsw.Connection, pk: int, content: str, context: str = "") -> None:
+    """Add a row to the keyword index; ``context`` (a chunk's title, heading, path) is searched
+    with the aliases, below the text itself."""
+    aliases = index_aliases(content)
+    if context:
+        aliases = f"{aliases} {context} {index_aliases(context)}".strip()
     conn.execute(
         "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
-        (pk, content, index_aliases(content)),
+        (pk, content, aliases),
     )
 
 

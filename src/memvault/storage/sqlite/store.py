@@ -52,6 +52,7 @@ from memvault.storage.sqlite.connection import (
     with_lock_retry,
 )
 from memvault.storage.sqlite.migrations import migrate
+from memvault.storage.sqlite.store_files import VaultFilesMixin
 from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
 from memvault.text import QueryTerm
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SqliteStore:
+class SqliteStore(VaultFilesMixin):
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         try:

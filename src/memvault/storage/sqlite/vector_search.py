@@ -42,7 +42,11 @@ def ranking(
                 (*score_of, *params),
             )
         }
-        found = [(id_of[pk], score) for pk, score in ranked if pk in id_of][:limit]
+        # Equal scores fall back to the id, so a rebuilt index ranks exactly like the old one.
+        found = sorted(
+            ((id_of[pk], score) for pk, score in ranked if pk in id_of),
+            key=lambda pair: (-pair[1], pair[0]),
+        )[:limit]
     if len(found) < limit and len(index) > len(ranked):
         return exact(conn, config, query, condition, params, limit)
     return found
@@ -71,7 +75,7 @@ def exact(
         distance = f"vec_distance_cosine(v.embedding, {value})"
     rows: list[Row] = conn.execute(
         f"SELECT m.id, {distance} AS d FROM memories m"
-        f" JOIN {vectors.TABLE} v ON v.rowid = m.pk WHERE {condition} ORDER BY d LIMIT ?",
+        f" JOIN {vectors.TABLE} v ON v.rowid = m.pk WHERE {condition} ORDER BY d, m.id LIMIT ?",
         (blob, *params, limit),
     ).fetchall()
     bit = config.storage is VectorStorage.BIT

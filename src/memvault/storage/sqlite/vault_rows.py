@@ -1,0 +1,204 @@
+"""SQL that makes the index match files: memories read from memory files, chunks of documents.
+
+A memory file carries a whole memory (its id, times, relations and validations), so syncing one
+is an upsert by id that leaves the row exactly as the file says. Chunks are replaced by id: an
+unchanged chunk keeps its id, its vector and its place; only new text is embedded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import apsw
+
+from memvault.errors import ConflictError
+from memvault.models import Memory, MemoryRecord
+from memvault.storage.sqlite import graph, jobs, memory_rows, vectors
+
+
+def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
+    """Make the memory's row equal to ``memory`` (from its file); True if it is new.
+
+    ``superseded_by`` is set only when that memory exists already; :func:`put_relations`
+    finishes it once every file of a batch is in.
+    """
+    pk = memory_rows.pk_of(conn, memory.id)
+    superseded_by = memory.superseded_by
+    if superseded_by is not None and memory_rows.pk_of(conn, superseded_by) is None:
+        superseded_by = None
+    values = (
+        memory.content,
+        memory.kind,
+        memory.namespace,
+        memory.importance,
+        memory.confidence,
+        memory.source,
+        memory.content_hash,
+        json.dumps(memory.metadata, ensure_ascii=False, sort_keys=True),
+        memory.created_at,
+        memory.updated_at,
+        memory.valid_from,
+        memory.valid_to,
+        superseded_by,
+    )
+    try:
+        if pk is None:
+            conn.execute(
+                "INSERT INTO memories(content, kind, namespace, importance, confidence, source,"
+                " content_hash, metadata, created_at, updated_at, valid_from, valid_to,"
+                " superseded_by, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, memory.id),
+            )
+            pk = conn.last_insert_rowid()
+            memory_rows.write_tags(conn, pk, memory.tags)
+            memory_rows.index_text(conn, pk, memory.content)
+            if embed:
+                jobs.enqueue(conn, [pk])
+            return True
+        old = conn.execute("SELECT content FROM memories WHERE pk = ?", (pk,)).fetchone()
+        conn.execute(
+            "UPDATE memories SET content = ?, kind = ?, namespace = ?, importance = ?,"
+            " confidence = ?, source = ?, content_hash = ?, metadata = ?, created_at = ?,"
+            " updated_at = ?, valid_from = ?, valid_to = ?, superseded_by = ? WHERE pk = ?",
+            (*values, pk),
+        )
+    except apsw.ConstraintError as exc:
+        raise ConflictError(
+            f"another current memory in namespace {memory.namespace!r} has the same content"
+        ) from exc
+    conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))
+    memory_rows.write_tags(conn, pk, memory.tags)
+    if old is not None and old[0] != memory.content:
+        conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
+        memory_rows.index_text(conn, pk, memory.content)
+        vectors.delete(conn, pk)
+        if embed:
+            jobs.requeue(conn, pk)
+    return False
+
+
+def put_relations(conn: apsw.Connection, record: MemoryRecord) -> list[str]:
+    """Replace the memory's outgoing edges and validations with the file's; returns warnings."""
+    memory = record.memory
+    if memory_rows.pk_of(conn, memory.id) is None:
+        return []
+    warnings: list[str] = []
+    if memory.superseded_by is not None:
+        if memory_rows.pk_of(conn, memory.superseded_by) is None:
+            warnings.append(f"superseded_by {memory.superseded_by} is not a known memory")
+        else:
+            conn.execute(
+                "UPDATE memories SET superseded_by = ? WHERE id = ?",
+                (memory.superseded_by, memory.id),
+            )
+    conn.execute("DELETE FROM edges WHERE source_id = ?", (memory.id,))
+    for edge in record.relations:
+        if memory_rows.pk_of(conn, edge.target_id) is None:
+            warnings.append(f"relation {edge.relation} to {edge.target_id}: no such memory")
+            continue
+        graph.upsert_edge(conn, edge)
+    conn.execute("DELETE FROM validation_events WHERE memory_id = ?", (memory.id,))
+    for event in record.validations:
+        graph.insert_validation(conn, event)
+    return warnings
+
+
+def record_of(conn: apsw.Connection, memory_id: str) -> MemoryRecord | None:
+    """The memory with what its file must hold: outgoing edges and validation history."""
+    memory = memory_rows.fetch(conn, memory_id)
+    if memory is None:
+        return None
+    edges = [
+        graph.edge_from_row(row)
+        for row in conn.execute(
+            f"SELECT {graph.EDGE_COLUMNS} FROM edges WHERE source_id = ?"
+            " ORDER BY created_at, target_id, relation",
+            (memory_id,),
+        )
+    ]
+    return MemoryRecord(memory, tuple(edges), tuple(graph.validation_history(conn, memory_id)))
+
+
+def edge_sources(conn: apsw.Connection, memory_id: str) -> list[str]:
+    """Memories with an edge pointing at this one (their files list it)."""
+    rows = conn.execute("SELECT DISTINCT source_id FROM edges WHERE target_id = ?", (memory_id,))
+    return [str(r[0]) for r in rows]
+
+
+def delete_memory(conn: apsw.Connection, memory_id: str) -> bool:
+    pk = memory_rows.pk_of(conn, memory_id)
+    if pk is None:
+        return False
+    vectors.delete(conn, pk)
+    memory_rows.delete(conn, pk)
+    return True
+
+
+def replace_chunks(
+    conn: apsw.Connection, file_pk: int, chunks: Sequence[Memory], context: str, *, embed: bool
+) -> tuple[int, int]:
+    """Make the file's chunks exactly ``chunks`` (ids decide what is kept); (added, removed)."""
+    old = {
+        str(r[1]): int(r[0])
+        for r in conn.execute("SELECT pk, id FROM memories WHERE chunk_of = ?", (file_pk,))
+    }
+    wanted = {chunk.id for chunk in chunks}
+    removed = [pk for memory_id, pk in old.items() if memory_id not in wanted]
+    for pk in removed:
+        vectors.delete(conn, pk)
+        memory_rows.delete(conn, pk)
+    added: list[int] = []
+    for chunk in chunks:
+        location = chunk.location
+        assert location is not None  # a chunk always knows where it came from
+        place = (location.line_start, location.line_end, location.heading, location.page)
+        if chunk.id in old:
+            conn.execute(
+                "UPDATE memories SET line_start = ?, line_end = ?, heading = ?, page = ?,"
+                " kind = ?, namespace = ?, updated_at = ? WHERE pk = ?",
+                (*place, chunk.kind, chunk.namespace, chunk.updated_at, old[chunk.id]),
+            )
+            conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (old[chunk.id],))
+            memory_rows.write_tags(conn, old[chunk.id], chunk.tags)
+            continue
+        conn.execute(
+            "INSERT INTO memories(id, content, kind, namespace, importance, confidence,"
+            " source, content_hash, metadata, created_at, updated_at, valid_from, chunk_of,"
+            " line_start, line_end, heading, page)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                chunk.id,
+                chunk.content,
+                chunk.kind,
+                chunk.namespace,
+                chunk.importance,
+                chunk.confidence,
+                chunk.source,
+                chunk.content_hash,
+                chunk.created_at,
+                chunk.updated_at,
+                chunk.valid_from,
+                file_pk,
+                *place,
+            ),
+        )
+        pk = conn.last_insert_rowid()
+        memory_rows.write_tags(conn, pk, chunk.tags)
+        memory_rows.index_text(
+            conn, pk, chunk.content, f"{context} {location.heading or ''}".strip()
+        )
+        added.append(pk)
+    if embed:
+        jobs.enqueue(conn, added)
+    return len(added), len(removed)
+
+
+def delete_chunks(conn: apsw.Connection, file_pk: int) -> int:
+    pks = [
+        int(r[0]) for r in conn.execute("SELECT pk FROM memories WHERE chunk_of = ?", (file_pk,))
+    ]
+    for pk in pks:
+        vectors.delete(conn, pk)
+        memory_rows.delete(conn, pk)
+    return len(pks)
