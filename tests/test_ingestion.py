@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +113,11 @@ def project(tmp_path: Path) -> Path:
     (folder / "src" / "zoo.py").write_text(PYTHON)
     (folder / "src" / "api.ts").write_text(TYPESCRIPT)
     (folder / "docs" / "guide.md").write_text(MARKDOWN)
+    # Files of a project were usually written a while ago. (Files changed in the last few
+    # seconds are hashed on every run, in case an edit kept the size within one clock tick.)
+    hour_ago = time.time_ns() - 3600 * 1_000_000_000
+    for path in folder.rglob("*"):
+        os.utime(path, ns=(hour_ago, hour_ago))
     return folder
 
 
@@ -306,7 +312,10 @@ def test_indexing_this_repository(vault: Vault) -> None:
     repo = Path(__file__).resolve().parents[1]
     lock_file = repo / "src" / "memvault" / "vault_lock.py"
     report = vault.index_path(repo)
-    assert report.files > 50 and report.indexed == report.files
+    assert report.files > 50
+    # Every file found is indexed (one deleted by someone mid-run is skipped as unreadable).
+    vanished = [s for s in report.skipped if s.reason.startswith("unreadable")]
+    assert report.indexed + len(vanished) == report.files
     assert report.problems == []
     assert not any(s.relpath.startswith(".venv/") for s in report.skipped)
 
@@ -367,3 +376,17 @@ def test_index_runs_record_a_finished_run(vault: Vault, project: Path) -> None:
     assert run.chunks == report.chunks_added
     assert [s[:2] for s in seen] == [(n, 4) for n in range(1, 5)]
     assert {s[2] for s in seen} == {"docs/guide.md", "docs/report.pdf", "src/api.ts", "src/zoo.py"}
+
+
+def test_indexing_a_folder_that_holds_the_vault_leaves_the_vault_out(tmp_path: Path) -> None:
+    home = tmp_path / "project" / ".." / "project" / "home"
+    with memvault.open(home, background=False) as vault:
+        vault.notes.write("inside.md", "the wombat_burrow note\n")
+        vault.remember("a remembered wombat_burrow")
+        (tmp_path / "project" / "readme.md").write_text("# Readme\n\noutside text\n")
+        report = vault.index_path(tmp_path / "project")
+        assert report.files == 1
+        kinds = sorted(h.memory.kind for h in vault.search("wombat_burrow", mode="keyword"))
+        assert kinds == ["fact", "note"]  # not a third copy as a "document"
+        with pytest.raises(memvault.InvalidInputError, match="inside the vault"):
+            vault.index_path(home / "vault")

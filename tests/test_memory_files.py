@@ -115,3 +115,11 @@ def test_a_file_without_id_takes_it_from_its_name() -> None:
     record = parse_memory(text, "memories/default/01a00000-0000-7000-8000-0000000000ff.md")
     assert record.memory.id == "01a00000-0000-7000-8000-0000000000ff"
     assert record.memory.kind == "fact" and record.memory.content == "Just a fact."
+
+
+def test_a_hand_made_file_with_any_name_gets_a_stable_id() -> None:
+    text = f"---\ncreated_at: '{AT}'\n---\nMade by hand.\n"
+    first = parse_memory(text, "memories/default/my-fact.md").memory.id
+    assert first == parse_memory(text, "memories/default/my-fact.md").memory.id
+    assert first != parse_memory(text, "memories/default/other.md").memory.id
+    assert len(first) == 36

@@ -337,3 +337,75 @@ def test_kill_9_at_random_moments_never_leaves_vault_and_index_apart(home: Path)
     with memvault.open(home, background=False) as vault:
         assert {m.id for m in vault.list(limit=10_000, kinds=["fact"])} >= set(acknowledged)
         assert_vault_and_index_agree(vault)
+
+
+def test_check_reports_files_the_index_has_not_seen(vault: Vault) -> None:
+    assert vault.vault_dir is not None
+    memory_id = vault.remember("checked memory").id
+    vault.notes.write("n.md", "a note\n")
+    assert vault.check().ok
+    (vault.vault_dir / "new.md").write_text("not indexed yet\n", "utf-8")
+    next((vault.vault_dir / "memories").rglob(f"{memory_id}.md")).unlink()
+    (check,) = [c for c in vault.check().checks if c.name == "vault"]
+    assert not check.ok
+    assert "1 files not indexed (new.md)" in check.detail
+    assert "indexed files gone from disk" in check.detail
+    vault.sync()
+    assert vault.check().ok
+
+
+def test_chunks_belong_to_their_file(vault: Vault) -> None:
+    vault.notes.write("c.md", "# C\n\nthe chunk_owner text\n")
+    (hit,) = vault.search("chunk_owner", mode="keyword")
+    other = vault.remember("a memory of its own").id
+    for change in (
+        lambda: vault.forget(hit.memory.id),
+        lambda: vault.update(hit.memory.id, content="changed"),
+        lambda: vault.relate(hit.memory.id, other),
+        lambda: vault.validate(hit.memory.id, "confirm"),
+        lambda: vault.supersede(hit.memory.id, other),
+    ):
+        with pytest.raises(memvault.InvalidInputError, match=r"is a chunk of c\.md"):
+            change()
+    vault.relate(other, hit.memory.id)  # pointing at a chunk is fine: the memory's file says so
+    assert vault.get(hit.memory.id).content == "# C\n\nthe chunk_owner text"
+    assert vault.check().ok
+
+
+def test_editing_one_file_reindexes_one_file(vault: Vault) -> None:
+    assert vault.vault_dir is not None
+    for i in range(5):
+        vault.notes.write(f"n{i}.md", f"# Note {i}\n\ntopic_{i} text\n\n## More\n\nsame tail\n")
+        vault.remember(f"memory {i}")
+    assert vault.sync().changed == 0  # memvault's own writes are already indexed
+    ids_before = {h.memory.id for h in vault.search("same tail", k=50, mode="keyword")}
+    path = vault.vault_dir / "n3.md"
+    path.write_text(path.read_text("utf-8").replace("topic_3", "okapi_3"), "utf-8")
+    report = vault.sync()
+    assert (report.notes, report.memories, report.removed) == (1, 0, 0)
+    assert report.unchanged == 9
+    assert (report.chunks_added, report.chunks_removed) == (1, 1)  # only the edited section
+    assert {h.memory.id for h in vault.search("same tail", k=50, mode="keyword")} == ids_before
+    assert vault.search("okapi_3", mode="keyword") and not vault.search("topic_3", mode="keyword")
+
+
+def test_a_memory_file_made_by_hand_becomes_a_memory(vault: Vault) -> None:
+    assert vault.vault_dir is not None
+    folder = vault.vault_dir / "memories" / "default"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "coffee.md").write_text("---\nkind: preference\ntags: [me]\n---\nOat milk.\n")
+    report = vault.sync()
+    assert report.memories == 1 and not report.problems
+    (memory,) = vault.list(kinds=["preference"])
+    assert memory.content == "Oat milk." and memory.tags == ("me",)
+    copy = folder / "coffee-copy.md"
+    copy.write_text((folder / "coffee.md").read_text("utf-8"))  # no id line: a new memory...
+    assert vault.sync().problems[0].message.endswith("has the same content")  # ...but a dup
+    # A copy that keeps the original's id is reported, and deleting it does not lose the memory.
+    vault.notes.write("x.md", "x\n")
+    (original,) = [p for p in folder.glob("*.md") if p.name == "coffee.md"]
+    copy.write_text(f"---\nid: {memory.id}\n---\nOat milk, copied.\n")
+    assert "belongs to" in vault.sync().problems[0].message
+    copy.unlink()
+    vault.sync()
+    assert vault.get(memory.id).content == "Oat milk." and original.exists()

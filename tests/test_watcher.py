@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -117,6 +118,34 @@ def test_hidden_and_non_markdown_files_are_left_alone(
     assert paths_of(vault, "walrus") == ["visible.md"]
 
 
+def test_busy_hidden_files_do_not_hold_back_syncs(vault: Vault, syncs: list[SyncReport]) -> None:
+    """An editor rewriting its own state file many times a second (Obsidian's workspace, a
+    swap file) must not keep the watcher waiting for a quiet moment forever."""
+    assert vault.vault_dir is not None
+    folder = vault.vault_dir
+    state = folder / ".obsidian" / "workspace.json"
+    state.parent.mkdir()
+    done = threading.Event()
+
+    def busy_editor() -> None:
+        n = 0
+        while not done.is_set():
+            state.write_text(f'{{"n": {n}}}')
+            (folder / "scratch.txt").write_text(str(n))
+            n += 1
+            time.sleep(0.05)
+
+    editor = threading.Thread(target=busy_editor)
+    editor.start()
+    try:
+        time.sleep(0.2)
+        (folder / "meeting.md").write_text("Agenda: the pangolin budget.\n")
+        within(LIMIT, lambda: paths_of(vault, "pangolin") == ["meeting.md"])
+    finally:
+        done.set()
+        editor.join()
+
+
 def _env(home: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -172,3 +201,28 @@ def test_watch_command_syncs_outside_writes_and_stops_on_sigterm(tmp_path: Path)
     assert err == ""
     lines = [json.loads(line) for line in out.splitlines()]
     assert sum(line["notes"] for line in lines) == 1
+
+
+def test_watch_command_stops_when_its_reader_goes_away(tmp_path: Path) -> None:
+    """`memvault watch --json | head -1`: once the pipe is closed, the watch ends (exit 0)
+    at its next report instead of running on with a dead watcher thread."""
+    home = tmp_path / "home"
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "watch", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(home),
+    )
+    try:
+        assert watcher.stdout is not None and watcher.stderr is not None
+        json.loads(watcher.stdout.readline())
+        watcher.stdout.close()  # the reader is gone
+        (home / "vault" / "first.md").write_text("first\n")
+        watcher.wait(timeout=10)
+        err = watcher.stderr.read().decode()
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+    assert watcher.returncode == 0, err
+    assert "Traceback" not in err and "Exception" not in err

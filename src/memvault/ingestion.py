@@ -10,18 +10,25 @@ a run that is killed leaves every finished file indexed, and the next run picks 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from memvault.documents import chunk_memories, document_id, file_hash
 from memvault.errors import InvalidInputError
-from memvault.ingest import FoundFile, SkippedFile, chunk_file, language_for, walk
+from memvault.ingest import (
+    FoundFile,
+    SkippedFile,
+    WalkResult,
+    chunk_file,
+    language_for,
+    walk,
+)
 from memvault.models import FileKind, FileRecord, FileState
 from memvault.storage import Store
 from memvault.vault_lock import owner_id
-from memvault.vault_sync import FileProblem, format_timestamp_ns
+from memvault.vault_sync import FileProblem, format_timestamp_ns, same_stat
 
 IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
 _PROGRESS_EVERY = 0.5  # seconds between progress rows written for other processes
@@ -59,13 +66,20 @@ class Indexer:
         self._embed = embed
 
     def run(
-        self, path: Path, *, namespace: str, progress: IndexProgress | None = None
+        self,
+        path: Path,
+        *,
+        namespace: str,
+        progress: IndexProgress | None = None,
+        exclude: Sequence[Path] = (),
     ) -> IndexReport:
+        """Index ``path``; files under ``exclude`` (the vault's own folder and database) are
+        left out, so indexing a folder that holds the home does not index the vault twice."""
         target = path.expanduser()
         if not target.exists():
             raise InvalidInputError(f"no such file or folder: {path}")
         target = target.resolve()
-        walked = walk(target)
+        walked = _without(walk(target), [p.resolve() for p in exclude])
         whole_folder = target.is_dir()
         root = str(target if whole_folder else target.parent)
         report = IndexReport(root=root, files=len(walked.files), skipped=list(walked.skipped))
@@ -128,7 +142,7 @@ class Indexer:
         namespace: str,
         report: IndexReport,
     ) -> None:
-        if old is not None and (old.size, old.mtime_ns) == (found.size, found.mtime_ns):
+        if old is not None and same_stat(old, found.size, found.mtime_ns):
             report.unchanged += 1
             return
         try:
@@ -172,3 +186,14 @@ class Indexer:
         report.indexed += 1
         report.chunks_added += added
         report.chunks_removed += removed
+
+
+def _without(walked: WalkResult, excluded: list[Path]) -> WalkResult:
+    if not excluded:
+        return walked
+    kept = tuple(
+        found
+        for found in walked.files
+        if not any(found.path == e or found.path.is_relative_to(e) for e in excluded)
+    )
+    return WalkResult(kept, walked.skipped)

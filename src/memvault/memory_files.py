@@ -11,15 +11,18 @@ they change on every read and are the index's business.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from memvault import inputs
+from memvault.documents import document_id
 from memvault.errors import InvalidInputError
 from memvault.ids import content_hash, format_timestamp, parse_timestamp
 from memvault.markdown.frontmatter import FrontMatterError, parse, render
 from memvault.models import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
+    VAULT_ROOT,
     Edge,
     Memory,
     MemoryRecord,
@@ -69,8 +72,11 @@ def render_memory(record: MemoryRecord) -> str:
     return render(front, m.content + "\n")
 
 
-def parse_memory(text: str, path: str) -> MemoryRecord:
-    """Read a memory file; raises ``FrontMatterError`` naming the file and line."""
+def parse_memory(text: str, path: str, *, modified: str | None = None) -> MemoryRecord:
+    """Read a memory file; raises ``FrontMatterError`` naming the file and line.
+
+    ``modified`` (the file's time) stands in for a missing ``created_at`` in a hand-made file.
+    """
     document = parse(text, source=path)
     front = document.front_matter
 
@@ -79,7 +85,7 @@ def parse_memory(text: str, path: str) -> MemoryRecord:
 
     try:
         memory_id = inputs.memory_id(str(front.get("id") or _id_from_path(path)))
-        created_at = _time(front.get("created_at"), "created_at")
+        created_at = _time(front.get("created_at") or modified, "created_at")
         body = inputs.content(document.body)
         memory = Memory(
             id=memory_id,
@@ -194,7 +200,13 @@ def _list(value: Any, field: str) -> list[Any]:
 
 
 def _id_from_path(path: str) -> str:
-    return path.rsplit("/", 1)[-1].removesuffix(".md")
+    """A hand-made file without ``id``: its name if that is an id, else one derived from the
+    path (stable, so a rebuild finds the same memory)."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    try:
+        return str(uuid.UUID(stem))
+    except ValueError:
+        return document_id(VAULT_ROOT, path)
 
 
 def _line_of(text: str, message: str) -> int:

@@ -9,7 +9,7 @@ vault, and ``memories/`` is memvault's own.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,19 @@ class Note:
 
 
 class Notes:
-    def __init__(self, store: Store, root: Path, lock: VaultLock, sync: VaultSync) -> None:
+    def __init__(
+        self,
+        store: Store,
+        root: Path,
+        lock: VaultLock,
+        sync: VaultSync,
+        written: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self.root = root
         self._lock = lock
         self._sync = sync
+        self._written = written  # wakes the embedding worker for new chunks
 
     # --- write ----------------------------------------------------------------------------
     def write(
@@ -105,6 +113,10 @@ class Notes:
             raise InvalidInputError(
                 "give exactly one edit: append, prepend, a section to replace, or find/replace"
             )
+        if section_content is not None and section is None:
+            raise InvalidInputError("new section content needs the heading of the section")
+        if replace is not None and find is None:
+            raise InvalidInputError("a replacement needs the text to find")
         absolute, rel = note_path(self.root, path)
         with self._lock.held():
             if not absolute.is_file():
@@ -143,6 +155,7 @@ class Notes:
             source_abs.rename(target_abs)
             self._sync.sync([source_rel, target_rel])
             self._store.finish_pending([source_rel, target_rel], owner=self._lock.owner)
+        self._written()
         return self.read(target_rel)
 
     def delete(self, path: str) -> None:
@@ -206,6 +219,7 @@ class Notes:
             atomic_write(self.root / rel, text.encode("utf-8"))
             report = self._sync.sync([rel])
             self._store.finish_pending([rel], owner=self._lock.owner)
+        self._written()
         if report.problems:
             raise InvalidInputError(str(report.problems[0]))
         return report

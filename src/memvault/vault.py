@@ -93,7 +93,17 @@ class Vault:
         return self.files
 
     def _changing(self, targets: dict[str, str | None]) -> AbstractContextManager[None]:
-        """Around a change of these memories: their files follow it (nothing in DB-only mode)."""
+        """Around a change of these memories: their files follow it (nothing in DB-only mode).
+
+        A chunk of a note or an indexed file belongs to that file: changing it here would be
+        undone (or duplicated) by the next sync, so it is refused.
+        """
+        for memory in self._store.memories_by_id(list(targets)).values():
+            if memory.location is not None:
+                raise InvalidInputError(
+                    f"{memory.id} is a chunk of {memory.location.path}: change the file "
+                    "instead (memvault note edit, or edit it and run memvault index again)"
+                )
         return nullcontext() if self.files is None else self.files.mirror.changing(targets)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -402,8 +412,20 @@ class Vault:
         progress: IndexProgress | None = None,
     ) -> IndexReport:
         """Index a file or folder (Markdown, code, PDF, text): only changed files are read."""
+        folder = Path(path).expanduser()
+        if self.vault_dir is not None and folder.resolve().is_relative_to(self.vault_dir.resolve()):
+            raise InvalidInputError(
+                f"{path} is inside the vault, which is indexed already (use memvault reindex)"
+            )
+        own = (
+            []
+            if self.db_path is None
+            else [Path(f"{self.db_path}{x}") for x in ("", "-wal", "-shm")]
+        )
+        if self.vault_dir is not None:
+            own.append(self.vault_dir)
         report = Indexer(self._store, embed=self.vectors.enabled).run(
-            Path(path), namespace=inputs.namespace(namespace), progress=progress
+            folder, namespace=inputs.namespace(namespace), progress=progress, exclude=own
         )
         if report.chunks_added:
             self.vectors.written()
@@ -417,7 +439,11 @@ class Vault:
         return self._store.stats()
 
     def check(self) -> CheckReport:
-        return self._store.check()
+        """Database integrity and index consistency, and whether the vault's files agree."""
+        report = self._store.check()
+        if self.files is None:
+            return report
+        return CheckReport((*report.checks, self.files.check()))
 
     # --- helpers --------------------------------------------------------------------------
     def _new_memory(self, draft: MemoryDraft, at: str) -> Memory:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from memvault.mirror import VaultMirror
+from memvault.models import VAULT_ROOT, CheckResult
 from memvault.notes import Notes
 from memvault.storage import Store
 from memvault.vault_lock import VaultLock
@@ -51,7 +52,7 @@ class VaultFiles:
         self.lock = VaultLock(root)
         self._sync = VaultSync(store, root, embed=vectors.enabled)
         self.mirror = VaultMirror(store, root, self.lock, self._sync)
-        self.notes = Notes(store, root, self.lock, self._sync)
+        self.notes = Notes(store, root, self.lock, self._sync, written=vectors.written)
         self.mirror.recover()
 
     def sync(self, paths: Iterable[str] | None = None, *, force: bool = False) -> SyncReport:
@@ -60,6 +61,33 @@ class VaultFiles:
         if report.changed:
             self._vectors.written()
         return report
+
+    def check(self) -> CheckResult:
+        """Do the vault's files and the index agree (nothing pending, changed or missing)?"""
+        with self.lock.held():
+            pending = self._store.pending_writes()
+            known = self._store.file_states(VAULT_ROOT)
+            on_disk = self._sync.scan()
+            without_file = self._store.memories_without_file(5)
+        findings = {
+            "writes left unfinished": [p.path for p in pending],
+            "indexed files gone from disk": [p for p in known if p not in on_disk],
+            "files not indexed": [p for p in on_disk if p not in known],
+            "files changed since the last sync": [
+                p
+                for p, disk in on_disk.items()
+                if p in known and (known[p].size, known[p].mtime_ns) != (disk.size, disk.mtime_ns)
+            ],
+            "memories without a file": without_file,
+        }
+        wrong = {name: paths for name, paths in findings.items() if paths}
+        if not wrong:
+            return CheckResult("vault", True, f"{len(on_disk)} files agree with the index")
+        detail = "; ".join(
+            f"{len(paths)} {name} ({', '.join(paths[:3])}{', …' if len(paths) > 3 else ''})"
+            for name, paths in wrong.items()
+        )
+        return CheckResult("vault", False, f"{detail}; run memvault reindex")
 
     def reindex(self, *, full: bool = True) -> ReindexReport:
         with self.lock.held():

@@ -11,6 +11,7 @@ and line, keeps whatever the index had for it, and does not stop the rest.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -117,8 +118,9 @@ class VaultSync:
 
         ``force`` re-reads files even when size and time match the index.
         """
-        known = self._store.file_states(VAULT_ROOT)
-        on_disk, gone = self._targets(paths, known)
+        wanted = None if paths is None else list(dict.fromkeys(paths))
+        known = self._store.file_states(VAULT_ROOT, wanted)
+        on_disk, gone = self._targets(wanted, known)
         report = SyncReport()
         if gone:
             report.removed += self._store.delete_files(VAULT_ROOT, gone)
@@ -127,7 +129,7 @@ class VaultSync:
         for path in sorted(on_disk):
             disk = on_disk[path]
             old = known.get(path)
-            if not force and old and (old.size, old.mtime_ns) == (disk.size, disk.mtime_ns):
+            if not force and old and same_stat(old, disk.size, disk.mtime_ns):
                 report.unchanged += 1
                 continue
             try:
@@ -177,7 +179,7 @@ class VaultSync:
         try:
             text = data.decode("utf-8")
             if is_memory_path(path):
-                record = parse_memory(text, path)
+                record = parse_memory(text, path, modified=format_timestamp_ns(disk.mtime_ns))
                 state = FileState(
                     VAULT_ROOT, path, FileKind.MEMORY, record.memory.id, digest, *_stat(disk)
                 )
@@ -206,6 +208,7 @@ class VaultSync:
         ]
         if renamed:
             self._store.delete_files(VAULT_ROOT, renamed)
+        items = [item for item in items if not self._duplicate(item, report)]
         applied: list[MemoryRecord] = []
         for start in range(0, len(items), _BATCH):
             batch = items[start : start + _BATCH]
@@ -226,6 +229,22 @@ class VaultSync:
             for memory_id, messages in warnings.items():
                 path = next(s.path for r, s in items if r.memory.id == memory_id)
                 report.problems.extend(FileProblem(path, None, f"{path}: {m}") for m in messages)
+
+    def _duplicate(self, item: tuple[MemoryRecord, FileState], report: SyncReport) -> bool:
+        """A copied memory file: its id already has another file that still exists."""
+        record, state = item
+        owner = self._store.file_of_memory(record.memory.id)
+        if owner is None or owner.path == state.path or not (self.root / owner.path).exists():
+            return False
+        report.problems.append(
+            FileProblem(
+                state.path,
+                None,
+                f"{state.path}: memory id {record.memory.id} belongs to {owner.path}; "
+                "give the copy a new id (or remove the id line) to make it a memory of its own",
+            )
+        )
+        return True
 
     # --- notes --------------------------------------------------------------------------------
     def _index_note(
@@ -333,6 +352,16 @@ def _time_or(value: Any, default: str) -> str:
 
 def format_timestamp_ns(mtime_ns: int) -> str:
     return format_timestamp(datetime.fromtimestamp(mtime_ns / 1e9, UTC))
+
+
+RACY_SECONDS = 3
+
+
+def same_stat(old: FileState, size: int, mtime_ns: int) -> bool:
+    """Unchanged by size and time, unless modified moments ago: on file systems with coarse
+    timestamps an edit of the same size in the same tick keeps its time (git's "racy clean")."""
+    recent = mtime_ns > time.time_ns() - RACY_SECONDS * 1_000_000_000
+    return not recent and (old.size, old.mtime_ns) == (size, mtime_ns)
 
 
 def _stat(disk: _OnDisk) -> tuple[int, int]:

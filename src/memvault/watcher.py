@@ -37,14 +37,19 @@ class _Collector(FileSystemEventHandler):
         if event.event_type in ("opened", "closed_no_write"):
             return
         found = [_text(event.src_path), _text(getattr(event, "dest_path", "") or "")]
+        relevant = False
         with self._lock:
             if event.is_directory and event.event_type in ("moved", "deleted"):
-                self.everything = True
+                self.everything = relevant = True
             for raw in filter(None, found):
                 path = self._relative(raw)
                 if path is not None:
                     self.paths.add(path)
-        self._wake.set()
+                    relevant = True
+        # Only events that lead to a sync restart the quiet period: a stream of writes to
+        # hidden or non-Markdown files (an editor's state, the lock) must not hold syncs back.
+        if relevant:
+            self._wake.set()
 
     def take(self) -> tuple[set[str], bool]:
         with self._lock:
@@ -102,7 +107,7 @@ class VaultWatcher:
                 continue
             try:
                 report = self._files.sync(None if everything else sorted(paths))
-            except MemvaultError as exc:
+            except (MemvaultError, OSError) as exc:  # OSError: e.g. the lock file went away
                 log.error("could not sync the vault: %s", exc)
                 continue
             if self._on_sync is not None:

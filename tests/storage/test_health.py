@@ -15,6 +15,7 @@ def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:
     report = vault.check()
     assert report.ok
     assert {c.name for c in report.checks} == {
+        "vault",
         "sqlite_integrity",
         "foreign_keys",
         "keyword_index",

@@ -96,6 +96,11 @@ def edit(
 ) -> None:
     """Append, prepend, replace a section by heading, or find-and-replace (count-guarded)."""
     cli = state(ctx)
+    # Options that only make sense with another one are refused rather than ignored.
+    if content is not None and section is None:
+        raise InvalidInputError("--content is the new text of a --section; name the heading")
+    if replace is not None and find is None:
+        raise InvalidInputError("--replace needs --find: the exact text to replace")
     if section is not None and content is None:
         content = _content(None)
     note = cli.vault().notes.edit(

@@ -215,8 +215,9 @@ class Store(Protocol):
     def validation_history(self, memory_id: str) -> list[ValidationEvent]: ...
 
     # --- files the index is built from (the Markdown vault, `memvault index`) ----------------
-    def file_states(self, root: str) -> dict[str, FileState]:
-        """What the index recorded of each file under ``root`` (``VAULT_ROOT`` for the vault)."""
+    def file_states(self, root: str, paths: Sequence[str] | None = None) -> dict[str, FileState]:
+        """What the index recorded of the files under ``root`` (``VAULT_ROOT`` for the vault),
+        all of them or just ``paths``."""
         ...
 
     def get_file(self, root: str, path: str) -> FileRecord | None: ...

@@ -41,8 +41,17 @@ def _record(row: Row) -> FileRecord:
     )
 
 
-def states(conn: apsw.Connection, root: str) -> dict[str, FileState]:
-    rows = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root = ?", (root,))
+def states(
+    conn: apsw.Connection, root: str, paths: Sequence[str] | None = None
+) -> dict[str, FileState]:
+    if paths is None:
+        rows = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root = ?", (root,))
+    else:
+        rows = conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root = ?"
+            " AND f.path IN (SELECT value FROM json_each(?))",
+            (root, json.dumps(list(paths))),
+        )
     return {state.path: state for state in map(_state, rows)}
 
 

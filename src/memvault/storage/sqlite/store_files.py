@@ -37,8 +37,8 @@ class VaultFilesMixin:
         def _write(self, job: Callable[[apsw.Connection], T]) -> T: ...
 
     # --- file states -----------------------------------------------------------------------
-    def file_states(self, root: str) -> dict[str, FileState]:
-        return self._read(lambda conn: file_rows.states(conn, root))
+    def file_states(self, root: str, paths: Sequence[str] | None = None) -> dict[str, FileState]:
+        return self._read(lambda conn: file_rows.states(conn, root, paths))
 
     def get_file(self, root: str, path: str) -> FileRecord | None:
         return self._read(lambda conn: file_rows.get(conn, root, path))
