@@ -5,6 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+NODE_STAMP := node_modules/.installed
+
 .PHONY: install demo test lint typecheck unit bench eval clean
 
 $(STAMP): pyproject.toml
@@ -25,7 +27,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+# The official MCP Inspector CLI (pinned in package.json) is the outside client the MCP tests use.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+unit: install $(NODE_STAMP)
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit
@@ -38,4 +45,4 @@ eval: install
 	$(BIN)/python benchmarks/eval_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -46,8 +46,9 @@ FORBIDDEN = {  # layer -> memvault modules it must not import
     "content": {"storage", "cli", "demo", "embedding", *SERVICE},
     "embedding": {"storage", "cli", "demo", *SERVICE},
     "storage": {"cli", "demo", *SERVICE},
-    "service": {"cli", "demo"},
+    "service": {"cli", "demo", "server"},
     "cli": {"storage"},
+    "server": {"storage", "cli", "demo"},  # the MCP shell, beside the CLI
 }
 
 
@@ -60,7 +61,7 @@ def layer_of(module: str) -> str:
         return "content"
     if top in SERVICE:
         return "service"
-    return top if top in {"storage", "cli", "embedding"} else "other"
+    return top if top in {"storage", "cli", "embedding", "server"} else "other"
 
 
 def modules() -> list[tuple[str, Path]]:

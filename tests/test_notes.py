@@ -20,7 +20,7 @@ def keyword_paths(vault: Vault, query: str) -> list[str]:
 
 def test_write_creates_a_file_with_front_matter_and_indexes_it(vault: Vault) -> None:
     note = vault.notes.write("ideas/plan", "# Plan\n\nship the capybara_feature\n", tags=["work"])
-    assert note.path == "ideas/plan.md" and note.title == "plan" and note.tags == ("work",)
+    assert note.path == "ideas/plan.md" and note.title == "Plan" and note.tags == ("work",)
     assert vault.vault_dir is not None
     text = (vault.vault_dir / "ideas/plan.md").read_text("utf-8")
     assert text.startswith("---\nid: ") and text.endswith("# Plan\n\nship the capybara_feature\n")

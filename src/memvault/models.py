@@ -90,6 +90,8 @@ class MemoryDraft:
     confidence: float = 0.5
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: str | None = None  # an import keeps the source's times; None: now
+    updated_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,3 +404,26 @@ class IndexRun:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- imports ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ImportLink:
+    """Which source record became which memory, and what the record held then."""
+
+    source: str
+    source_id: str
+    memory_id: str
+    record_hash: str
+    vector: str  # "carried" from the source, "embedded" here, or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    source: str
+    state: str  # running | done | failed
+    checkpoint: str | None
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0

@@ -85,7 +85,7 @@ class Notes:
             if title is not None:
                 front["title"] = _title(title)
             elif "title" not in front:
-                front["title"] = Path(rel).stem
+                front["title"] = _first_heading(body) or Path(rel).stem
             if tags is not None:
                 front["tags"] = list(inputs.tags(tags))
             if namespace is not None:
@@ -251,3 +251,10 @@ def _title(title: str) -> str:
     if not text or "\n" in text or len(text) > 300:
         raise InvalidInputError("a title is one line of 1 to 300 characters")
     return text
+
+
+def _first_heading(body: str) -> str | None:
+    for line in body.splitlines():
+        if line.startswith("# ") and line[2:].strip():
+            return line[2:].strip()
+    return None

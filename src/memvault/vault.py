@@ -13,13 +13,14 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memvault import inputs
 from memvault.confidence import next_confidence
+from memvault.drafts import memory_filter, new_memory
 from memvault.errors import InvalidInputError, NotFoundError
 from memvault.fusion import NO_BOOSTS, Boosts
-from memvault.ids import content_hash, format_timestamp, new_id, now_iso, parse_timestamp
+from memvault.ids import new_id, now_iso
 from memvault.ingestion import Indexer, IndexProgress, IndexReport
 from memvault.models import (
     DEFAULT_KIND,
@@ -32,7 +33,6 @@ from memvault.models import (
     JobFailure,
     Memory,
     MemoryDraft,
-    MemoryFilter,
     MemoryPatch,
     Neighbour,
     Relation,
@@ -51,6 +51,10 @@ from memvault.vault_files import ReindexReport, VaultFiles
 from memvault.vault_sync import SyncReport
 from memvault.vector_pipeline import VectorPipeline
 from memvault.worker import ProgressCallback, live_worker_running
+
+if TYPE_CHECKING:
+    from memvault.importers.engine import Importer
+    from memvault.importers.export import Exporter
 
 VAULT_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
@@ -153,7 +157,7 @@ class Vault:
     def remember_many(self, drafts: Sequence[MemoryDraft]) -> list[InsertOutcome]:
         """Store many memories in one transaction (all or none)."""
         at = now_iso()
-        memories = [self._new_memory(draft, at) for draft in drafts]
+        memories = [new_memory(draft, at) for draft in drafts]
         with self._changing({m.id: m.namespace for m in memories}):
             outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
         if any(outcome.created for outcome in outcomes):
@@ -228,7 +232,7 @@ class Vault:
         offset: int = 0,
     ) -> builtins.list[Memory]:
         """Memories, newest first."""
-        where = self._filter(namespace, kinds, tags, since, until, include_superseded)
+        where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
         inputs.positive(limit, "limit", 10_000)
         if offset < 0:
             raise InvalidInputError("offset must not be negative")
@@ -281,7 +285,7 @@ class Vault:
         ``signals`` holds every signal's own rank and score.
         """
         inputs.positive(k, "k", inputs.MAX_SEARCH_K)
-        where = self._filter(namespace, kinds, tags, since, until, include_superseded)
+        where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
         text = inputs.utf8_text(query, "query")
         return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode), boosts=boosts)
 
@@ -434,6 +438,23 @@ class Vault:
     def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
         return self._store.index_runs(limit)
 
+    def importer(self, *, namespace: str | None = None, carry_model: str | None = None) -> Importer:
+        """An importer of other stores into this vault (see :mod:`memvault.importers`)."""
+        from memvault.importers.engine import Importer
+
+        return Importer(
+            self,
+            self._store,
+            namespace=None if namespace is None else inputs.namespace(namespace),
+            carry_model=carry_model,
+        )
+
+    def exporter(self) -> Exporter:
+        """Export this vault (JSONL, Markdown) or restore a JSONL export into it."""
+        from memvault.importers.export import Exporter
+
+        return Exporter(self, self._store)
+
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:
         return self._store.stats()
@@ -444,44 +465,3 @@ class Vault:
         if self.files is None:
             return report
         return CheckReport((*report.checks, self.files.check()))
-
-    # --- helpers --------------------------------------------------------------------------
-    def _new_memory(self, draft: MemoryDraft, at: str) -> Memory:
-        text = inputs.content(draft.content)
-        return Memory(
-            id=new_id(),
-            content=text,
-            kind=inputs.name(draft.kind, "kind"),
-            namespace=inputs.namespace(draft.namespace),
-            tags=inputs.tags(draft.tags),
-            importance=inputs.unit_interval(draft.importance, "importance"),
-            confidence=inputs.unit_interval(draft.confidence, "confidence"),
-            source=inputs.source(draft.source),
-            metadata=inputs.metadata(draft.metadata),
-            content_hash=content_hash(text),
-            created_at=at,
-            updated_at=at,
-            accessed_at=None,
-            access_count=0,
-            valid_from=at,
-            valid_to=None,
-            superseded_by=None,
-        )
-
-    @staticmethod
-    def _filter(
-        namespace: str | None,
-        kinds: Iterable[str],
-        tags: Iterable[str],
-        since: str | None,
-        until: str | None,
-        include_superseded: bool,
-    ) -> MemoryFilter:
-        return MemoryFilter(
-            namespace=None if namespace is None else inputs.namespace(namespace),
-            kinds=tuple(inputs.name(k, "kind") for k in kinds),
-            tags=inputs.tags(tags),
-            created_after=None if since is None else format_timestamp(parse_timestamp(since)),
-            created_before=None if until is None else format_timestamp(parse_timestamp(until)),
-            include_superseded=include_superseded,
-        )

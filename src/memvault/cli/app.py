@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from memvault.cli import admin, evaluate, files, graph, jobs, memories, search
+from memvault.cli import (
+    admin,
+    evaluate,
+    files,
+    graph,
+    imports,
+    jobs,
+    memories,
+    search,
+    serve,
+)
 from memvault.cli.notes import note_app
 from memvault.cli.state import CliState
 from memvault.errors import MemvaultError, NotFoundError
@@ -79,6 +89,10 @@ app.add_typer(note_app)
 app.command()(files.reindex)
 app.command()(files.index)
 app.command()(files.watch)
+app.command()(serve.serve)
+app.command("import")(imports.import_command)
+app.command("verify")(imports.verify_command)
+app.command("export")(imports.export_command)
 
 
 def _fail(message: str, code: int) -> int:

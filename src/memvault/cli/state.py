@@ -31,12 +31,14 @@ class CliState:
     wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
-    def vault(self) -> Vault:
+    def vault(self, *, background: bool = False) -> Vault:
+        """The vault, opened on first use. ``background`` runs an embedding worker thread
+        (long-running commands such as serve); a short command hands its jobs off on close."""
         if self._vault is None:
             self._vault = memvault.open(
                 self.home if self.home is not None else self.db_path,
                 embedder=self.embedder,
-                background=False,
+                background=background,
             )
         return self._vault
 

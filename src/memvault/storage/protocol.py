@@ -18,6 +18,8 @@ from memvault.models import (
     FileKind,
     FileRecord,
     FileState,
+    ImportLink,
+    ImportRun,
     IndexRun,
     InsertOutcome,
     JobCounts,
@@ -304,6 +306,29 @@ class Store(Protocol):
     ) -> None: ...
 
     def index_runs(self, limit: int = 10) -> list[IndexRun]: ...
+
+    # --- imports and export -------------------------------------------------------------------
+    def import_links(self, source: str, source_ids: Sequence[str]) -> dict[str, ImportLink]: ...
+
+    def put_import_links(self, links: Sequence[ImportLink]) -> None: ...
+
+    def import_link_count(self, source: str) -> int: ...
+
+    def import_run(self, source: str) -> ImportRun | None: ...
+
+    def save_import_run(self, run: ImportRun) -> None: ...
+
+    def carry_vectors(
+        self, memory_ids: Sequence[str], *, model_id: str, storage: VectorStorage, matrix: Matrix
+    ) -> int:
+        """Store vectors a source brought (same model as the vault's); their jobs are settled."""
+        ...
+
+    def vectors_of(self, memory_ids: Sequence[str]) -> dict[str, Matrix]: ...
+
+    def restore_memories(self, records: Sequence[MemoryRecord], *, embed: bool) -> dict[str, str]:
+        """Put memories back exactly as exported (ids, times, edges, validations)."""
+        ...
 
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats: ...

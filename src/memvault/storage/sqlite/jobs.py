@@ -142,6 +142,24 @@ def finish(conn: apsw.Connection, job_ids: Iterable[int]) -> None:
     )
 
 
+def settle(conn: apsw.Connection, pks: Iterable[int]) -> None:
+    """These memories got their vector another way (carried over by an import): close their
+    open jobs, and record a done one where none exists, so nothing embeds them again."""
+    at = now_iso()
+    for pk in pks:
+        conn.execute(
+            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL,"
+            " last_error = NULL, updated_at = ? WHERE memory_pk = ? AND state != 'done'",
+            (at, pk),
+        )
+        conn.execute(
+            "INSERT INTO jobs(kind, memory_pk, state, created_at, updated_at)"
+            " SELECT 'embed', ?, 'done', ?, ? WHERE NOT EXISTS"
+            " (SELECT 1 FROM jobs WHERE memory_pk = ?)",
+            (pk, at, at, pk),
+        )
+
+
 def fail(
     conn: apsw.Connection,
     owner: str,

@@ -53,6 +53,7 @@ from memvault.storage.sqlite.connection import (
 )
 from memvault.storage.sqlite.migrations import migrate
 from memvault.storage.sqlite.store_files import VaultFilesMixin
+from memvault.storage.sqlite.store_imports import ImportsMixin
 from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
 from memvault.text import QueryTerm
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SqliteStore(VaultFilesMixin):
+class SqliteStore(VaultFilesMixin, ImportsMixin):
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         try:

@@ -1,0 +1,110 @@
+"""``memvault serve``: the MCP server, over stdio (default) or streamable HTTP."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from memvault.cli.state import state
+from memvault.errors import InvalidInputError
+
+TOKEN_ENV = "MEMVAULT_TOKEN"
+
+
+def serve(
+    ctx: typer.Context,
+    http: Annotated[
+        str | None,
+        typer.Option("--http", metavar="HOST:PORT", help="Serve streamable HTTP at /mcp."),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(help=f"File holding the bearer token (else ${TOKEN_ENV})."),
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="No token (only on a loopback address).")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another Host header to accept, e.g. mem.internal:8765 (repeatable)."),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="A browser Origin to accept, e.g. https://app.example (repeatable)."),
+    ] = None,
+    budget: Annotated[
+        int, typer.Option(help="Token budget of one tool response.", min=200, max=100_000)
+    ] = 2_000,
+    watch: Annotated[
+        bool, typer.Option(help="Index outside edits of the vault folder while serving.")
+    ] = True,
+) -> None:
+    """Serve memvault to MCP clients (Claude Code, Claude Desktop, Cursor, …)."""
+    # stdout belongs to the protocol on stdio: everything else goes to stderr.
+    logging.basicConfig(level=logging.WARNING, format="memvault: %(levelname)s %(message)s")
+    access = None
+    address: tuple[str, int] | None = None
+    if http is not None:
+        from memvault.server.http import HttpAccess, is_loopback
+
+        address = _address(http)
+        token = _token(token_file)
+        if token is None and not no_auth:
+            raise InvalidInputError(
+                f"serving HTTP needs a bearer token: set ${TOKEN_ENV} or pass --token-file "
+                "(or --no-auth on a loopback address)"
+            )
+        if no_auth and not is_loopback(address[0]):
+            raise InvalidInputError("--no-auth is only allowed on a loopback address")
+        access = HttpAccess.for_address(
+            *address, None if no_auth else token, allow_host or (), allow_origin or ()
+        )
+    from memvault.server.app import build_server
+    from memvault.server.budget import Budget
+
+    vault = state(ctx).vault(background=True)
+    vault.vectors.written()  # pick up jobs left queued by earlier processes
+    server = build_server(vault, Budget(budget))
+    watcher = None
+    if watch and vault.files is not None:
+        from memvault.watcher import VaultWatcher
+
+        vault.sync()
+        watcher = VaultWatcher(vault.files, on_sync=lambda _report: vault.vectors.written())
+        watcher.start()
+    try:
+        if address is None:
+            from memvault.server.stdio import run_stdio
+
+            run_stdio(server)
+        else:
+            from memvault.server.http import run_http
+
+            assert access is not None
+            run_http(server, address[0], address[1], access)
+    finally:
+        if watcher is not None:
+            watcher.stop()
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInputError(f"--http wants HOST:PORT, e.g. 127.0.0.1:8765, not {text!r}")
+    return host, int(port)
+
+
+def _token(token_file: Path | None) -> str | None:
+    if token_file is not None:
+        try:
+            token = token_file.read_text("utf-8").strip()
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read --token-file {token_file}: {exc}") from exc
+        if not token:
+            raise InvalidInputError(f"--token-file {token_file} is empty")
+        return token
+    return os.environ.get(TOKEN_ENV, "").strip() or None

@@ -1,0 +1,325 @@
+"""Import: every source record becomes a memory once, linked, resumable, with a report.
+
+Per batch: look up the records' import links; a record never seen (or whose memory is gone)
+is remembered with the source's own times, a record whose hash changed updates its memory, the
+rest is left alone (``force`` re-applies everything). Links are written after the memories, so
+a kill between the two is healed by the next run (the same content is found by dedup and
+linked). After each batch the run's checkpoint is saved: a killed import resumes after the last
+finished batch. Vectors that came with the source are kept when they are the vault's model and
+width (``carry_model``), otherwise the memories are queued for embedding like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from memvault.errors import MemvaultError
+from memvault.importers.source import Source, SourceBatch, SourceEdge, SourceFailure, SourceRecord
+from memvault.models import (
+    DEFAULT_KIND,
+    DEFAULT_NAMESPACE,
+    ImportLink,
+    ImportRun,
+    MemoryDraft,
+)
+from memvault.storage import Store
+
+if TYPE_CHECKING:
+    from memvault.importers.verify import VerifyReport
+    from memvault.vault import Vault
+
+ImportProgress = Callable[[int, int], None]  # records done, records in the source
+SAMPLE = 3
+
+
+@dataclass(slots=True)
+class ImportReport:
+    source: str
+    total: int = 0  # records the source holds
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[SourceFailure] = field(default_factory=list)
+    vectors_carried: int = 0
+    edges: int = 0
+    resumed: bool = False
+    dry_run: bool = False
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "total": self.total,
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "failures": [{"id": f.source_id, "reason": f.reason} for f in self.failures[:100]],
+            "vectors_carried": self.vectors_carried,
+            "edges": self.edges,
+            "resumed": self.resumed,
+            "dry_run": self.dry_run,
+            **({"sample": self.sample} if self.dry_run else {}),
+        }
+
+
+def record_hash(record: SourceRecord) -> str:
+    """What a record held, so a changed record is noticed (the vector too)."""
+    data = {
+        "content": record.content,
+        "kind": record.kind,
+        "namespace": record.namespace,
+        "tags": list(record.tags),
+        "importance": record.importance,
+        "confidence": record.confidence,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "metadata": record.metadata,
+    }
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+    if record.vector is not None:
+        digest.update(np.asarray(record.vector, dtype="<f4").tobytes())
+    return digest.hexdigest()
+
+
+def draft_of(record: SourceRecord, namespace: str | None) -> MemoryDraft:
+    return MemoryDraft(
+        content=record.content,
+        kind=record.kind or DEFAULT_KIND,
+        namespace=namespace or record.namespace or DEFAULT_NAMESPACE,
+        tags=record.tags,
+        importance=0.5 if record.importance is None else record.importance,
+        confidence=0.5 if record.confidence is None else record.confidence,
+        metadata=record.metadata,
+        created_at=record.created_at,
+        updated_at=record.updated_at or record.created_at,
+    )
+
+
+class Importer:
+    def __init__(
+        self,
+        vault: Vault,
+        store: Store,
+        *,
+        namespace: str | None = None,
+        carry_model: str | None = None,
+    ) -> None:
+        self._vault = vault
+        self._store = store
+        self._namespace = namespace
+        self._carry_model = carry_model
+
+    def run(
+        self,
+        source: Source,
+        *,
+        batch_size: int = 500,
+        force: bool = False,
+        dry_run: bool = False,
+        progress: ImportProgress | None = None,
+    ) -> ImportReport:
+        report = ImportReport(source.name, total=source.count(), dry_run=dry_run)
+        previous = self._store.import_run(source.name)
+        resume = None
+        if previous is not None and previous.state == "running" and not force and not dry_run:
+            resume, report.resumed = previous.checkpoint, True
+            report.imported, report.updated = previous.imported, previous.updated
+            report.unchanged, report.failed = previous.unchanged, previous.failed
+        edges: list[SourceEdge] = []
+        done = report.imported + report.updated + report.unchanged + report.failed
+        for batch in source.batches(batch_size=batch_size, resume=resume):
+            self._apply(batch, report, force=force, dry_run=dry_run)
+            edges.extend(batch.edges)
+            done += len(batch.records) + len(batch.failures)
+            if not dry_run:
+                self._save(report, "running", batch.checkpoint)
+            if progress is not None:
+                progress(done, report.total)
+        if not dry_run:
+            report.edges = self._relate(source.name, edges)
+            self._save(report, "done", None)
+            self._vault.vectors.written()
+        return report
+
+    # --- one batch ----------------------------------------------------------------------------
+    def _apply(
+        self, batch: SourceBatch, report: ImportReport, *, force: bool, dry_run: bool
+    ) -> None:
+        report.failed += len(batch.failures)
+        report.failures.extend(batch.failures)
+        records = list(batch.records)
+        links = self._store.import_links(report.source, [r.source_id for r in records])
+        alive = self._store.memories_by_id([link.memory_id for link in links.values()])
+        new: list[SourceRecord] = []
+        changed: list[tuple[SourceRecord, str]] = []
+        for record in records:
+            link = links.get(record.source_id)
+            if link is None or link.memory_id not in alive:
+                new.append(record)
+            elif force or link.record_hash != record_hash(record):
+                changed.append((record, link.memory_id))
+            else:
+                report.unchanged += 1
+        if dry_run:
+            report.imported += len(new)
+            report.updated += len(changed)
+            report.sample.extend(
+                {"id": r.source_id, **asdict(draft_of(r, self._namespace))}
+                for r in records[: max(0, SAMPLE - len(report.sample))]
+            )
+            return
+        written: list[ImportLink] = []
+        written += self._insert(new, report)
+        written += self._update(changed, report)
+        self._carry(records, written, report)
+        self._store.put_import_links(written)
+
+    def _insert(self, records: list[SourceRecord], report: ImportReport) -> list[ImportLink]:
+        if not records:
+            return []
+        drafts = [draft_of(r, self._namespace) for r in records]
+        try:
+            outcomes = self._vault.remember_many(drafts)
+        except MemvaultError:
+            outcomes = None  # one bad record fails the whole batch: go one by one to find it
+        links = []
+        for i, record in enumerate(records):
+            if outcomes is not None:
+                memory_id = outcomes[i].id
+            else:
+                try:
+                    memory_id = self._vault.remember_many([drafts[i]])[0].id
+                except MemvaultError as exc:
+                    report.failed += 1
+                    report.failures.append(SourceFailure(record.source_id, str(exc)))
+                    continue
+            report.imported += 1
+            links.append(self._link(report.source, record, memory_id))
+        return links
+
+    def _update(
+        self, changed: list[tuple[SourceRecord, str]], report: ImportReport
+    ) -> list[ImportLink]:
+        links = []
+        for record, memory_id in changed:
+            draft = draft_of(record, self._namespace)
+            try:
+                self._vault.update(
+                    memory_id,
+                    content=draft.content,
+                    kind=draft.kind,
+                    tags=draft.tags,
+                    importance=draft.importance,
+                    confidence=draft.confidence,
+                    metadata=draft.metadata,
+                )
+            except MemvaultError as exc:
+                report.failed += 1
+                report.failures.append(SourceFailure(record.source_id, str(exc)))
+                continue
+            report.updated += 1
+            links.append(self._link(report.source, record, memory_id))
+        return links
+
+    def _link(self, source: str, record: SourceRecord, memory_id: str) -> ImportLink:
+        vector = "none" if not self._vault.vectors.enabled else "embedded"
+        return ImportLink(source, record.source_id, memory_id, record_hash(record), vector)
+
+    # --- vectors that came with the source ------------------------------------------------------
+    def _carry(
+        self, records: list[SourceRecord], links: list[ImportLink], report: ImportReport
+    ) -> None:
+        if self._carry_model is None or not self._vault.vectors.enabled:
+            return
+        config = self._vault.vector_config()
+        model = config.model_id if config else self._vault.vectors.embedder().model_id
+        if model != self._carry_model:
+            return  # the source's vectors come from another model: embed here instead
+        by_id = {r.source_id: r for r in records}
+        chosen = [
+            (i, link) for i, link in enumerate(links) if by_id[link.source_id].vector is not None
+        ]
+        if not chosen:
+            return
+        matrix = np.stack(
+            [np.asarray(by_id[link.source_id].vector, np.float32) for _, link in chosen]
+        )
+        width = config.dimensions if config else self._vault.vectors.embedder().dimensions
+        if matrix.shape[1] != width:
+            return
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
+        report.vectors_carried += self._store.carry_vectors(
+            [link.memory_id for _, link in chosen],
+            model_id=model,
+            storage=self._vault.vectors.storage,
+            matrix=matrix.astype(np.float32),
+        )
+        for i, link in chosen:
+            links[i] = ImportLink(
+                link.source, link.source_id, link.memory_id, link.record_hash, "carried"
+            )
+
+    # --- after the records ------------------------------------------------------------------------
+    def _relate(self, source: str, edges: list[SourceEdge]) -> int:
+        if not edges:
+            return 0
+        ids = {e.source_id for e in edges} | {e.target_id for e in edges}
+        links = self._store.import_links(source, sorted(ids))
+        made = 0
+        for edge in edges:
+            a, b = links.get(edge.source_id), links.get(edge.target_id)
+            if a is None or b is None or a.memory_id == b.memory_id:
+                continue
+            try:
+                self._vault.relate(a.memory_id, b.memory_id, edge.relation)
+            except MemvaultError:
+                continue  # a relation name memvault cannot store; the records are in
+            made += 1
+        return made
+
+    def _save(self, report: ImportReport, state: str, checkpoint: str | None) -> None:
+        self._store.save_import_run(
+            ImportRun(
+                report.source,
+                state,
+                checkpoint,
+                report.imported,
+                report.updated,
+                report.unchanged,
+                report.failed,
+            )
+        )
+
+    def verify(self, source: Source, *, sample: int = 100) -> VerifyReport:
+        from memvault.importers.verify import verify
+
+        return verify(self._vault, self._store, source, namespace=self._namespace, sample=sample)
+
+    def links_of(self, source: str, source_ids: list[str]) -> dict[str, str]:
+        """Source id → memory id for records of ``source`` that were imported."""
+        return {
+            k: link.memory_id for k, link in self._store.import_links(source, source_ids).items()
+        }
+
+    def status(self, source: Source) -> dict[str, Any]:
+        """Source records vs imported ones, and the last run's state."""
+        total = source.count()
+        imported = self._store.import_link_count(source.name)
+        run = self._store.import_run(source.name)
+        return {
+            "source": source.name,
+            "source_records": total,
+            "imported": imported,
+            "pending": max(0, total - imported),
+            "last_run": None if run is None else run.state,
+            "checkpoint": None if run is None else run.checkpoint,
+        }

@@ -1,0 +1,50 @@
+"""The MCP server object: every tool registered against one open vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from memvault.server.budget import Budget
+from memvault.server.context import ToolContext
+from memvault.server.tools import ALL
+from memvault.vault import Vault
+
+INSTRUCTIONS = (
+    "Persistent memory. search before answering from memory; remember facts, decisions, "
+    "preferences and lessons worth keeping; notes are Markdown files people also edit."
+)
+
+
+def build_server(vault: Vault, budget: Budget | None = None) -> MCPServer:
+    from memvault import __version__
+
+    server = MCPServer(
+        "memvault", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
+    context = ToolContext(vault, budget or Budget())
+    for tool in ALL:
+        tool.register(server, context)
+    for registered in server._tool_manager.list_tools():  # the SDK has no public hook for this
+        slim_schema(registered.parameters)
+    return server
+
+
+def slim_schema(schema: dict[str, Any]) -> None:
+    """Drop what costs an agent tokens and tells it nothing: pydantic's generated titles, and
+    ``anyOf [T, null]`` with ``default: null`` for optional arguments (leaving them out is how
+    an agent says "none"; null is still accepted)."""
+    if isinstance(schema.get("title"), str):
+        del schema["title"]
+    options = schema.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [option for option in options if option != {"type": "null"}]
+        del schema["anyOf"]
+        schema.update(kept)
+        if schema.get("default", 0) is None:
+            del schema["default"]
+    for child in schema.get("properties", {}).values():
+        slim_schema(child)
+    if isinstance(schema.get("items"), dict):
+        slim_schema(schema["items"])

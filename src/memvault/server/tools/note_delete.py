@@ -1,0 +1,13 @@
+"""note_delete: delete a note and its chunks from the index."""
+
+from mcp.server.mcpserver import MCPServer
+
+from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
+
+
+def register(server: MCPServer, ctx: ToolContext) -> None:
+    @server.tool(description="Delete a note.", annotations=OVERWRITE, structured_output=False)
+    def note_delete(path: str) -> str:
+        with tool_errors():
+            ctx.vault.notes.delete(path)
+        return reply({"deleted": path})

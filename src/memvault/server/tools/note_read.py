@@ -1,0 +1,39 @@
+"""note_read: a note's body (paged by cursor when long), title, tags and links."""
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from memvault.server.budget import make_cursor, read_cursor
+from memvault.server.context import READ, ToolContext, reply, tool_errors
+
+
+def register(server: MCPServer, ctx: ToolContext) -> None:
+    @server.tool(
+        description="Read a note: body, title, tags, links and backlinks.",
+        annotations=READ,
+        structured_output=False,
+    )
+    def note_read(path: str, cursor: str | None = None) -> str:
+        with tool_errors():
+            note = ctx.vault.notes.read(path)
+            request = {"p": note.path}
+            offset = read_cursor(cursor, request)
+            links, backlinks = ctx.vault.notes.links(note.path)
+        data: dict[str, Any] = {
+            "path": note.path,
+            "id": note.id,
+            "title": note.title,
+            "tags": list(note.tags),
+            "links": sorted({link.resolved_path or link.target for link in links}),
+            "backlinks": sorted({link.source_path for link in backlinks}),
+        }
+        rest = note.body[offset:]
+
+        def respond(body: str) -> dict[str, Any]:
+            # A piece ends where the next one starts, so the pieces concatenate to the body.
+            if body == rest:
+                return {**data, "body": body}
+            return {**data, "body": body, "next_cursor": make_cursor(offset + len(body), request)}
+
+        return reply(ctx.budget.squeeze(rest, respond, marked=False))

@@ -1,0 +1,41 @@
+"""remember: store a memory (the same text in a namespace returns the existing id)."""
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from memvault.server.context import ADD, ToolContext, reply, tool_errors
+
+
+def register(server: MCPServer, ctx: ToolContext) -> None:
+    @server.tool(
+        description="Store a memory; the same text in a namespace returns the existing id.",
+        annotations=ADD,
+        structured_output=False,
+    )
+    def remember(
+        content: str,
+        kind: Annotated[str, Field(description="fact|decision|preference|lesson|event|…")] = "fact",
+        tags: list[str] | None = None,
+        namespace: str = "default",
+        importance: Annotated[float, Field(ge=0, le=1)] = 0.5,
+        confidence: Annotated[float, Field(ge=0, le=1)] = 0.5,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        supersedes: Annotated[str | None, Field(description="id this one replaces")] = None,
+    ) -> str:
+        with tool_errors():
+            outcome = ctx.vault.remember(
+                content,
+                kind=kind,
+                namespace=namespace,
+                tags=tags or [],
+                importance=importance,
+                confidence=confidence,
+                source=source,
+                metadata=metadata,
+            )
+            if supersedes:
+                ctx.vault.supersede(supersedes, outcome.id)
+        return reply({"id": outcome.id, "created": outcome.created})

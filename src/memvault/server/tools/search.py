@@ -1,0 +1,79 @@
+"""search: hybrid (default), keyword or vector search with filters, paged by cursor.
+
+Each page runs the search again, so every page must rank exactly like the first. Hybrid fusion
+normalises scores over the candidates it takes from each signal (``max(k, depth)`` of them), so a
+request for more than ``depth`` hits ranks differently: hybrid pages stop at the fusion depth.
+"""
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from memvault.fusion import DEFAULT_FUSION
+from memvault.inputs import MAX_SEARCH_K
+from memvault.server.budget import make_cursor, read_cursor
+from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
+
+
+def register(server: MCPServer, ctx: ToolContext) -> None:
+    @server.tool(
+        description="Search memories, notes and indexed files; hits carry file:lines.",
+        annotations=READ,
+        structured_output=False,
+    )
+    def search(
+        query: str,
+        limit: Annotated[int, Field(ge=1, le=50)] = 10,
+        cursor: str | None = None,
+        mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
+        namespace: str | None = None,
+        kinds: list[str] | None = None,
+        tags: Annotated[list[str] | None, Field(description="all must match")] = None,
+        since: Annotated[str | None, Field(description="ISO date")] = None,
+        until: str | None = None,
+        explain: Annotated[bool, Field(description="per-signal ranks")] = False,
+    ) -> str:
+        request = {
+            "q": query,
+            "m": mode,
+            "n": namespace,
+            "k": kinds,
+            "t": tags,
+            "s": since,
+            "u": until,
+        }
+        deepest = DEFAULT_FUSION.depth if mode == "hybrid" else MAX_SEARCH_K
+        with tool_errors():
+            offset = read_cursor(cursor, request)
+            wanted = min(offset + limit + 1, deepest)
+            hits = ctx.vault.search(
+                query,
+                k=wanted,
+                mode=mode,
+                namespace=namespace,
+                kinds=kinds or [],
+                tags=tags or [],
+                since=since,
+                until=until,
+            )
+        page = hits[offset : offset + limit]
+        items = []
+        for hit in page:
+            item = {**brief(hit.memory), "score": round(hit.score, 4)}
+            if explain:
+                item["signals"] = {n: [s.rank, round(s.score, 4)] for n, s in hit.signals.items()}
+            items.append(item)
+
+        def envelope(shown: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"hits": shown}
+
+        return reply(
+            ctx.budget.page(
+                items,
+                text_field="content",
+                envelope=envelope,
+                more=len(hits) > offset + limit and offset + limit < deepest,
+                next_cursor=lambda n: make_cursor(offset + n, request),
+            )
+        )

@@ -1,0 +1,19 @@
+"""stats: counts, sizes and the health check."""
+
+from mcp.server.mcpserver import MCPServer
+
+from memvault.server.context import READ, ToolContext, reply, tool_errors
+
+
+def register(server: MCPServer, ctx: ToolContext) -> None:
+    @server.tool(
+        description="Counts of memories, edges, notes; database size; health check.",
+        annotations=READ,
+        structured_output=False,
+    )
+    def stats() -> str:
+        with tool_errors():
+            data = ctx.vault.stats().to_dict()
+            check = ctx.vault.check()
+        data["check"] = "ok" if check.ok else [c.detail for c in check.checks if not c.ok]
+        return reply(data)

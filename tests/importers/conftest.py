@@ -1,0 +1,175 @@
+"""Real MariaDB and PostgreSQL servers for the table-source tests.
+
+The servers are the machine's own (``scripts/ensure_services.sh`` starts them and installs
+pgvector); override with ``MEMVAULT_TEST_MYSQL_URL`` / ``MEMVAULT_TEST_POSTGRES_URL``. A server
+that does not answer fails the test that needs it, with what to run: these tests never skip.
+Every test makes its own uniquely named tables and drops them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pymysql
+import pytest
+
+from memvault.importers.mapping import TableMapping
+from memvault.storage.sources import open_table_source
+from memvault.storage.sources.tables import TableSource
+
+MYSQL_URL = os.environ.get("MEMVAULT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+POSTGRES_URL = os.environ.get(
+    "MEMVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+HOW_TO_START = "run `bash scripts/ensure_services.sh` (it starts the server and installs pgvector)"
+
+
+@dataclass
+class Database:
+    """One server for a test: make tables, fill them, read them back with a source."""
+
+    engine: str  # "mysql" | "postgres"
+    url: str
+    conn: Any  # an autocommit admin connection
+    types: dict[str, str]
+    made: list[str] = field(default_factory=list)
+    sources: list[TableSource] = field(default_factory=list)
+
+    def quote(self, name: str) -> str:
+        return f"`{name}`" if self.engine == "mysql" else f'"{name}"'
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.conn.cursor() as cur:
+            cur.execute(sql, tuple(params))
+            return list(cur.fetchall()) if cur.description else []
+
+    def create(self, columns: str, *, suffix: str = "") -> str:
+        """A new table ``mv_<random>`` with these column definitions ({json}, {ts}… filled in)."""
+        name = f"mv_{uuid.uuid4().hex[:12]}{suffix}"
+        self.made.append(name)
+        self.execute(f"CREATE TABLE {self.quote(name)} ({columns.format(**self.types)})")
+        return name
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        names = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {self.quote(table)} ({names}) VALUES ({marks})",
+                [tuple(row) for row in rows],
+            )
+
+    def source(self, mapping: TableMapping, url: str | None = None) -> TableSource:
+        made = open_table_source(url or self.url, mapping)
+        self.sources.append(made)
+        return made
+
+    def cleanup(self) -> None:
+        for made in self.sources:
+            made.close()
+        for name in self.made:
+            self.execute(f"DROP TABLE IF EXISTS {self.quote(name)}")
+
+
+def _mysql_admin() -> Any:
+    parts = urlsplit(MYSQL_URL)
+    try:
+        return pymysql.connect(
+            host=parts.hostname,
+            port=parts.port or 3306,
+            user=parts.username,
+            password=parts.password or "",
+            database=parts.path.lstrip("/"),
+            charset="utf8mb4",
+            autocommit=True,
+            connect_timeout=5,
+            init_command="SET time_zone = '+00:00'",
+        )
+    except pymysql.MySQLError as exc:
+        reason = " ".join(str(exc).split())
+    pytest.fail(
+        f"MariaDB at {parts.hostname}:{parts.port or 3306} is not reachable ({reason}); "
+        f"{HOW_TO_START}, or start it alone with "
+        "`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`",
+        pytrace=False,
+    )
+
+
+def _postgres_admin() -> Any:
+    parts = urlsplit(POSTGRES_URL)
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+    pytest.fail(
+        f"PostgreSQL at {parts.hostname}:{parts.port or 5432} is not reachable ({reason}); "
+        f"{HOW_TO_START}, or start it alone with `pg_ctlcluster --skip-systemctl-redirect "
+        "$(ls /etc/postgresql) main start`",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def mysql_admin() -> Iterator[Any]:
+    conn = _mysql_admin()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Any]:
+    conn = _postgres_admin()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def mysql(mysql_admin: Any) -> Iterator[Database]:
+    db = Database(
+        "mysql",
+        MYSQL_URL,
+        mysql_admin,
+        {"json": "JSON", "ts": "DATETIME(6)", "float": "DOUBLE", "text": "TEXT"},
+    )
+    yield db
+    db.cleanup()
+
+
+@pytest.fixture
+def postgres(postgres_admin: Any) -> Iterator[Database]:
+    db = Database(
+        "postgres",
+        POSTGRES_URL,
+        postgres_admin,
+        {"json": "JSONB", "ts": "TIMESTAMPTZ", "float": "DOUBLE PRECISION", "text": "TEXT"},
+    )
+    yield db
+    db.cleanup()
+
+
+@pytest.fixture(params=["mysql", "postgres"])
+def sqldb(request: pytest.FixtureRequest) -> Database:
+    """Each test that takes ``sqldb`` runs once against MariaDB and once against PostgreSQL."""
+    made: Database = request.getfixturevalue(request.param)
+    return made
+
+
+@pytest.fixture
+def pgvector(postgres: Database) -> Database:
+    """PostgreSQL with the ``vector`` extension created (serialised across test workers)."""
+    try:
+        postgres.execute("SELECT pg_advisory_lock(727274)")
+        try:
+            postgres.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        finally:
+            postgres.execute("SELECT pg_advisory_unlock(727274)")
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        pytest.fail(f"PostgreSQL has no pgvector ({reason}); {HOW_TO_START}", pytrace=False)
+    return postgres

@@ -1,0 +1,98 @@
+"""Starting real memvault MCP servers (stdio and HTTP) and talking to them as clients do."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+ROOT = Path(__file__).parents[2]
+TOKEN = "test-token-3f9a"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_BACKGROUND": "0", **extra}
+    env.pop("MEMVAULT_TOKEN", None)
+    env.update(extra)
+    return env
+
+
+def serve_command(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "serve", *args]
+
+
+def stdio_params(home: Path) -> StdioServerParameters:
+    command = serve_command(home)
+    return StdioServerParameters(command=command[0], args=command[1:], env=server_env())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def http_server(home: Path, *args: str, token: str | None = TOKEN) -> Iterator[str]:
+    """A `memvault serve --http` process; yields its base URL (http://127.0.0.1:PORT)."""
+    port = free_port()
+    env = server_env(**({"MEMVAULT_TOKEN": token} if token else {}))
+    proc = subprocess.Popen(
+        serve_command(home, "--http", f"127.0.0.1:{port}", *args),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not start in 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+
+
+@asynccontextmanager
+async def http_client(
+    base: str, *, mode: str = "auto", token: str = TOKEN
+) -> AsyncIterator[Client]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=120)) as http,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+    ):
+        yield client
+
+
+async def call(client: Client, tool: str, **arguments: Any) -> Any:
+    result = await client.call_tool(tool, arguments)
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert not result.is_error, text
+    return json.loads(text)
