@@ -22,6 +22,7 @@ from rich.console import Console
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_embedding
+import bench_import
 import bench_search
 import bench_writes
 from bench_search import MODES, QUERIES, STORAGES, K, SizeResult
@@ -186,10 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
         writes = bench_writes.run(folder)
+        imports = bench_import.run(folder)
         results = bench_search.run(args.sizes, folder)
     embedding = bench_embedding.run()
     sections = [
         writes,
+        imports,
         insert_section(results),
         search_section(results),
         recall_section(results),

@@ -163,18 +163,61 @@ def test_vectors_are_carried_when_the_model_matches_else_embedded(tmp_path: Path
         assert checked.ok and len(checked.vectors_embedded) == 20
 
 
-def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "s.jsonl", [record(i) for i in range(10_000)])
+def graph_lines(entities: int) -> list[dict[str, object]]:
+    lines: list[dict[str, object]] = [
+        {
+            "type": "entity",
+            "name": f"Entity {i}",
+            "entityType": ["person", "project"][i % 2],
+            "observations": [f"observed trait_{i}_{i * 31 % 1009}", f"linked to lot {i % 97}"],
+        }
+        for i in range(entities)
+    ]
+    lines += [
+        {
+            "type": "relation",
+            "from": f"Entity {i}",
+            "to": f"Entity {i + 1}",
+            "relationType": "works with",
+        }
+        for i in range(0, entities - 1, 10)
+    ]
+    return lines
+
+
+def write_source(kind: str, path: Path) -> JsonlSource | McpMemorySource:
+    if kind == "jsonl":
+        return JsonlSource(write_jsonl(path, [record(i) for i in range(10_000)]))
+    path.write_text("\n".join(json.dumps(x) for x in graph_lines(10_000)) + "\n")
+    return McpMemorySource(path)
+
+
+def test_ten_thousand_graph_entities_import_and_verify(db: Path, tmp_path: Path) -> None:
+    source = write_source("mcp-memory", tmp_path / "memory.jsonl")
+    with memvault.open(db, background=False) as vault:
+        report = vault.importer().run(source, batch_size=1000)
+        assert (report.imported, report.failed, report.edges) == (10_000, 0, 1000)
+        assert vault.importer().verify(source).ok
+        again = vault.importer().run(source, batch_size=1000)
+        assert (again.imported, again.unchanged) == (0, 10_000)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "mcp-memory"])
+def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(
+    tmp_path: Path, kind: str
+) -> None:
+    source = write_source(kind, tmp_path / "source.jsonl")
     script = (
         "import sys, memvault\n"
-        "from memvault.importers.files import JsonlSource\n"
+        "from memvault.importers.files import JsonlSource, McpMemorySource\n"
+        "kind = JsonlSource if sys.argv[3] == 'jsonl' else McpMemorySource\n"
         "with memvault.open(sys.argv[1], background=False) as v:\n"
-        "    v.importer().run(JsonlSource(sys.argv[2]), batch_size=200,\n"
+        "    v.importer().run(kind(sys.argv[2]), batch_size=200,\n"
         "                     progress=lambda d, t: print(d, flush=True))\n"
     )
     killed = tmp_path / "killed.db"
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(killed), str(path)],
+        [sys.executable, "-c", script, str(killed), str(source.path), kind],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "MEMVAULT_EMBEDDER": "hash"},
@@ -185,16 +228,23 @@ def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(tmp_path: Path
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(30)
+
+    def state(vault: memvault.Vault) -> list[tuple[str, str, int]]:
+        return sorted(
+            (m.content, json.dumps(m.metadata), len(vault.neighbours(m.id)))
+            for m in vault.list(limit=10_000)
+        )
+
     with memvault.open(killed, background=False) as vault:
         partial = vault.stats().memories
-        assert 3000 <= partial < 10_000
-        resumed = vault.importer().run(JsonlSource(path), batch_size=200)
-        assert resumed.resumed and resumed.imported == 10_000 - resumed.unchanged - resumed.updated
-        after_kill = sorted((m.content, json.dumps(m.metadata)) for m in vault.list(limit=10_000))
-        assert vault.importer().verify(JsonlSource(path), sample=50).ok
+        assert 2000 <= partial < 10_000
+        resumed = vault.importer().run(source, batch_size=200)
+        assert resumed.resumed
+        after_kill = state(vault)
+        assert vault.importer().verify(source, sample=50).ok
     with memvault.open(tmp_path / "clean.db", background=False) as vault:
-        vault.importer().run(JsonlSource(path), batch_size=200)
-        clean = sorted((m.content, json.dumps(m.metadata)) for m in vault.list(limit=10_000))
+        vault.importer().run(source, batch_size=200)
+        clean = state(vault)
     assert after_kill == clean and len(clean) == 10_000
 
 

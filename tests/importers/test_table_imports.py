@@ -140,10 +140,10 @@ def test_verify_fails_with_the_differences(postgres: Database, tmp_path: Path) -
     assert [(d["id"], d["field"]) for d in report["differing"]] == [("9", "content")]
 
 
-def test_a_killed_import_resumes_to_the_same_state(postgres: Database, tmp_path: Path) -> None:
-    table = fill(postgres)
+def test_a_killed_import_resumes_to_the_same_state(sqldb: Database, tmp_path: Path) -> None:
+    table = fill(sqldb)
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    args = [*mapping_args(postgres, table)[:-1], "200"]
+    args = [*mapping_args(sqldb, table)[:-1], "200"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "memvault.cli.app", "--home", str(killed), "import", *args],
         env={**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_BACKGROUND": "0"},

@@ -43,6 +43,7 @@ class VerifyReport:
     vectors_carried: int = 0
     vector_mismatch: list[str] = field(default_factory=list)
     vectors_embedded: list[str] = field(default_factory=list)  # the source had one; re-made here
+    vectors_lost: list[str] = field(default_factory=list)  # unreadable in the source; re-made
     sampled: int = 0
     found: int = 0
     not_found: list[str] = field(default_factory=list)
@@ -73,8 +74,10 @@ class VerifyReport:
             "differing": self.differing[:100],
             "vectors_carried": self.vectors_carried,
             "vector_mismatch": self.vector_mismatch[:100],
-            "vectors_reembedded": len(self.vectors_embedded),
-            "vectors_reembedded_ids": self.vectors_embedded[:100],
+            "vectors_reembedded": len(self.vectors_embedded) + len(self.vectors_lost),
+            "vectors_reembedded_ids": (self.vectors_embedded + self.vectors_lost)[:100],
+            "vectors_lost_in_source": len(self.vectors_lost),
+            "vectors_lost_ids": self.vectors_lost[:100],
             "self_retrieval": {
                 "sampled": self.sampled,
                 "found_in_top5": self.found,
@@ -128,6 +131,8 @@ def verify(
                     report.vectors_embedded.append(record.source_id)
             if position % every == 0:
                 sampled.append((record, memory.id))
+    # A source that could not read some vectors (a damaged Chroma index) says which.
+    report.vectors_lost = [str(i) for i in getattr(source, "lost_vectors", ())]
     _self_retrieval(vault, source, sampled[:sample], report, namespace)
     return report
 

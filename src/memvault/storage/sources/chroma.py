@@ -5,10 +5,11 @@ read-only and ``immutable``, so SQLite takes no lock and creates no -journal/-wa
 vectors from the collection's HNSW segment folder (:mod:`memvault.storage.sources.hnsw`) and,
 for writes Chroma has not flushed to that folder yet, from the ``embeddings_queue`` table.
 
-Both layouts are read: chromadb 0.4-0.6 (Python; ``seq_id`` stored as 8/24-byte big-endian
-BLOBs, the index mapping pickled as a ``PersistentData`` object, no embedding function recorded)
-and 1.x (Rust; integer ``seq_id``, a plain-dict pickle, ``collections.schema_str`` with the
-space and embedding function, array metadata in ``embedding_metadata_array``).
+Both layouts are read: chromadb 0.x (Python; ``seq_id`` stored as 8/24-byte big-endian BLOBs,
+the index mapping pickled as a ``PersistentData`` object, the space in ``hnsw:space`` metadata,
+no embedding function recorded) and 1.x (Rust; integer ``seq_id``, a plain-dict pickle, the
+space and embedding function in ``config_json_str`` (1.0) or ``schema_str`` (later 1.x), list
+metadata in ``embedding_metadata_array``). Checked against 0.6.3, 1.0.0 and 1.5.9.
 
 Records come in the metadata segment's insertion order (``embeddings.id``, also the
 checkpoint). A record whose vector cannot be read (HNSW files missing, truncated or refused)
@@ -250,7 +251,7 @@ def list_collections(directory: Path) -> list[str]:
 
 
 class ChromaSource:
-    """One collection of a Chroma persistent directory (chromadb 0.4-0.6 or 1.x)."""
+    """One collection of a Chroma persistent directory (chromadb 0.x or 1.x)."""
 
     def __init__(self, directory: Path, collection: str | None = None) -> None:
         self._directory, self._db = _open(directory)

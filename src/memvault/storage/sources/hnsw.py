@@ -1,7 +1,7 @@
 """Vectors out of a Chroma HNSW segment folder, read from its files (no chromadb, no hnswlib).
 
 A Chroma persistent directory keeps each collection's vector index in a folder named after the
-vector segment's id. chromadb 0.4-0.6 (through the hnswlib Python binding) and 1.x (through the
+vector segment's id. chromadb 0.x (through the hnswlib Python binding) and 1.x (through the
 Rust binding) write it alike, as chroma-hnswlib's "persistent index" (``PERSISTENCE_VERSION``
 1), all little-endian:
 
