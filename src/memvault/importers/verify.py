@@ -22,7 +22,7 @@ import numpy as np
 
 from memvault.importers.engine import draft_of
 from memvault.importers.source import Source, SourceRecord
-from memvault.models import Memory, VectorStorage
+from memvault.models import DEFAULT_KIND, Memory, VectorStorage
 
 if TYPE_CHECKING:
     from memvault.storage import Store
@@ -49,6 +49,8 @@ class VerifyReport:
     not_found: list[str] = field(default_factory=list)
     parity: float | None = None  # mean overlap@10 with the source's own search
     parity_queries: int = 0
+    source_kinds: Counter[str] = field(default_factory=Counter)  # records by (mapped) kind
+    vault_kinds: Counter[str] = field(default_factory=Counter)  # their memories by kind
 
     @property
     def self_retrieval(self) -> float:
@@ -69,6 +71,10 @@ class VerifyReport:
             "source": self.source,
             "records": self.records,
             "linked": self.linked,
+            "kinds": {
+                kind: {"source": self.source_kinds[kind], "memvault": self.vault_kinds[kind]}
+                for kind in sorted(set(self.source_kinds) | set(self.vault_kinds))
+            },
             "source_failures": self.source_failures,
             "missing": self.missing[:100],
             "differing": self.differing[:100],
@@ -114,12 +120,14 @@ def verify(
         stored_vectors = store.vectors_of(carried) if carried else {}
         first = report.records - len(records)
         for position, record in enumerate(records, start=first):
+            report.source_kinds[(record.kind or DEFAULT_KIND).lower()] += 1
             link = links.get(record.source_id)
             memory = memories.get(link.memory_id) if link else None
             if link is None or memory is None:
                 report.missing.append(record.source_id)
                 continue
             report.linked += 1
+            report.vault_kinds[memory.kind] += 1
             report.differing.extend(_differences(record, memory, namespace))
             if record.vector is not None:
                 if link.vector == "carried":

@@ -1,9 +1,11 @@
 """A ChromaDB persistent directory as an import source, read straight from its files.
 
 chromadb is never imported: documents and metadata come from ``chroma.sqlite3`` (opened
-read-only and ``immutable``, so SQLite takes no lock and creates no -journal/-wal/-shm file),
-vectors from the collection's HNSW segment folder (:mod:`memvault.storage.sources.hnsw`) and,
-for writes Chroma has not flushed to that folder yet, from the ``embeddings_queue`` table.
+read-only and ``immutable``, so SQLite takes no lock and creates no -journal/-wal/-shm file;
+:mod:`memvault.storage.sources.chroma_sqlite`), vectors from the collection's HNSW segment
+folder (:mod:`memvault.storage.sources.hnsw`) and, for writes Chroma has not flushed to that
+folder yet, from the ``embeddings_queue`` table. This module puts them together: it picks the
+collection, replays the queue over the index and assembles the records.
 
 Both layouts are read: chromadb 0.x (Python; ``seq_id`` stored as 8/24-byte big-endian BLOBs,
 the index mapping pickled as a ``PersistentData`` object, the space in ``hnsw:space`` metadata,
@@ -19,43 +21,25 @@ still comes back, with ``vector=None``; :attr:`ChromaSource.lost_vectors` lists 
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import apsw
 import numpy as np
 import numpy.typing as npt
 
 from memvault.errors import InvalidInputError, StorageError
 from memvault.importers.source import SourceBatch, SourceFailure, SourceRecord
+from memvault.storage.sources import chroma_sqlite
+from memvault.storage.sources.chroma_sqlite import Collection
 from memvault.storage.sources.hnsw import HnswSegment
 
-DB_FILE = "chroma.sqlite3"
-HNSW_SEGMENT = "urn:chroma:segment/vector/hnsw-local-persisted"
-METADATA_SEGMENT = "urn:chroma:segment/metadata/sqlite"
 DOCUMENT_KEY = "chroma:document"
-DEFAULT_PLACE = ("default_tenant", "default_database")
-REQUIRED_TABLES = ("collections", "segments", "embeddings", "embedding_metadata")
 ADD, UPDATE, UPSERT, DELETE = 0, 1, 2, 3  # embeddings_queue.operation, same in 0.x and 1.x
 
 Vector = npt.NDArray[np.float32]
-
-
-@dataclass(frozen=True, slots=True)
-class _Collection:
-    id: str
-    name: str  # as the user names it: plain, or tenant/database/name outside the default
-    dimension: int | None
-    config: dict[str, Any]
-    schema: dict[str, Any]
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,181 +52,11 @@ class _Lost:
 _DELETED = object()
 
 
-# -- the database file --------------------------------------------------------------------------
-
-
-class _Database:
-    """``chroma.sqlite3`` opened so that nothing is written next to it.
-
-    Normally ``mode=ro&immutable=1``. When a -journal or -wal file is left beside it (a writer
-    crashed or is running), an immutable read would ignore it and could see half a transaction,
-    while a normal read-only open would have to roll back or create -shm there; so the database
-    and those files are copied to a private temporary folder and the copy is opened instead.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / DB_FILE
-        self.conn: apsw.Connection | None = None
-        self._copy: Path | None = None
-        sidecars = [
-            p for p in (self.path.with_name(DB_FILE + s) for s in ("-journal", "-wal")) if _size(p)
-        ]
-        try:
-            if sidecars:
-                self._copy = Path(tempfile.mkdtemp(prefix="memvault-chroma-"))
-                for source in (self.path, *sidecars, self.path.with_name(DB_FILE + "-shm")):
-                    if source.exists():
-                        shutil.copy2(source, self._copy / source.name)
-                self.conn = apsw.Connection(
-                    str(self._copy / DB_FILE), flags=apsw.SQLITE_OPEN_READWRITE
-                )
-            else:
-                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
-                self.conn = apsw.Connection(
-                    uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
-                )
-            self.tables = {
-                str(row[0])
-                for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-        except apsw.Error as exc:
-            self.close()
-            raise self.error(exc) from exc
-        except OSError as exc:
-            self.close()
-            raise StorageError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
-        missing = [t for t in REQUIRED_TABLES if t not in self.tables]
-        if missing:
-            self.close()
-            raise InvalidInputError(
-                f"{directory} is not a Chroma persistent directory: {DB_FILE} has no "
-                f"{missing[0]} table"
-            )
-
-    def error(self, exc: apsw.Error) -> StorageError:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, apsw.NotADBError | apsw.CorruptError):
-            text = "the file is damaged or not an SQLite database"
-        return StorageError(f"cannot read {self.path}: {text}")
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.conn is None:
-            raise StorageError(f"{self.path} is closed")
-        try:
-            return [tuple(row) for row in self.conn.execute(sql, params)]
-        except apsw.Error as exc:
-            raise self.error(exc) from exc
-
-    def columns(self, table: str) -> set[str]:
-        return {str(row[1]) for row in self.rows(f"PRAGMA table_info({table})")}
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        if self._copy is not None:
-            shutil.rmtree(self._copy, ignore_errors=True)
-            self._copy = None
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _open(directory: Path) -> tuple[Path, _Database]:
-    directory = Path(directory).expanduser()
-    if directory.is_file() and directory.name == DB_FILE:
-        directory = directory.parent
-    if not directory.exists():
-        raise InvalidInputError(f"no such directory: {directory}")
-    if not directory.is_dir():
-        raise InvalidInputError(f"{directory} is a file, not a Chroma persistent directory")
-    if not (directory / DB_FILE).is_file():
-        raise InvalidInputError(f"{directory} is not a Chroma persistent directory: no {DB_FILE}")
-    return directory.resolve(), _Database(directory)
-
-
-def _collections(db: _Database) -> list[_Collection]:
-    columns = db.columns("collections")
-    config = "c.config_json_str" if "config_json_str" in columns else "NULL"
-    schema = "c.schema_str" if "schema_str" in columns else "NULL"
-    if "database_id" in columns and "databases" in db.tables:
-        place = "d.tenant_id, d.name"
-        join = "LEFT JOIN databases d ON d.id = c.database_id"
-    else:
-        place, join = "NULL, NULL", ""
-    rows = db.rows(
-        f"SELECT c.id, c.name, c.dimension, {config}, {schema}, {place} "
-        f"FROM collections c {join} ORDER BY c.name, c.id"
-    )
-    found = []
-    for cid, plain, dimension, config_json, schema_json, tenant, database in rows:
-        name = (
-            plain
-            if (tenant, database) in {(None, None), DEFAULT_PLACE}
-            else (f"{tenant}/{database}/{plain}")
-        )
-        found.append(
-            _Collection(
-                id=str(cid),
-                name=str(name),
-                dimension=int(dimension) if dimension else None,
-                config=_json(config_json),
-                schema=_json(schema_json),
-            )
-        )
-    return found
-
-
-def _json(text: object) -> dict[str, Any]:
-    if not isinstance(text, str) or not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _settings(db: _Database, table: str, key_column: str, owner: str) -> dict[str, Any]:
-    if table not in db.tables:
-        return {}
-    rows = db.rows(
-        f"SELECT key, str_value, int_value, float_value, bool_value FROM {table} "
-        f"WHERE {key_column} = ?",
-        (owner,),
-    )
-    return {str(key): value for key, *values in rows if (value := _scalar(*values)) is not None}
-
-
-def _scalar(string: Any, integer: Any, real: Any, boolean: Any) -> str | int | float | bool | None:
-    """One typed metadata cell, decoded in chromadb's own order of columns."""
-    if string is not None:
-        return str(string)
-    if integer is not None:
-        return int(integer)
-    if real is not None:
-        return float(real)
-    if boolean is not None:
-        return bool(boolean)
-    return None
-
-
-def _seq_id(value: object) -> int:
-    """0.x stores seq ids as 8- or 24-byte big-endian BLOBs, 1.x as integers."""
-    if isinstance(value, bytes):
-        return int.from_bytes(value, "big")
-    return int(value) if isinstance(value, int) else 0
-
-
 def list_collections(directory: Path) -> list[str]:
     """Names of the collections in a Chroma persistent directory (sorted)."""
-    _, db = _open(directory)
+    _, db = chroma_sqlite.open_directory(directory)
     try:
-        return sorted(c.name for c in _collections(db))
+        return sorted(c.name for c in chroma_sqlite.collections(db))
     finally:
         db.close()
 
@@ -254,7 +68,7 @@ class ChromaSource:
     """One collection of a Chroma persistent directory (chromadb 0.x or 1.x)."""
 
     def __init__(self, directory: Path, collection: str | None = None) -> None:
-        self._directory, self._db = _open(directory)
+        self._directory, self._db = chroma_sqlite.open_directory(directory)
         self._hnsw: HnswSegment | None = None
         self._lost: tuple[str, ...] | None = None
         self._folder: Path | None = None
@@ -265,8 +79,8 @@ class ChromaSource:
             self.close()
             raise
 
-    def _pick(self, wanted: str | None) -> _Collection:
-        found = _collections(self._db)
+    def _pick(self, wanted: str | None) -> Collection:
+        found = chroma_sqlite.collections(self._db)
         names = sorted(c.name for c in found)
         if wanted is None:
             if len(found) == 1:
@@ -286,29 +100,24 @@ class ChromaSource:
                     + (", ".join(names) or "none")
                 )
             chosen = matches[0]
-        metadata = _settings(self._db, "collection_metadata", "collection_id", chosen.id)
-        return _Collection(
+        metadata = chroma_sqlite.settings(
+            self._db, "collection_metadata", "collection_id", chosen.id
+        )
+        return Collection(
             chosen.id, chosen.name, chosen.dimension, chosen.config, chosen.schema, metadata
         )
 
     def _load(self) -> None:
         db, collection = self._db, self._collection
-        segments = db.rows(
-            "SELECT id, type, scope FROM segments WHERE collection = ?", (collection.id,)
-        )
-        metadata_ids = [
-            str(s[0]) for s in segments if s[1] == METADATA_SEGMENT or s[2] == "METADATA"
-        ]
+        metadata_ids, vector_ids = chroma_sqlite.segments(db, collection.id)
         if not metadata_ids:
             raise StorageError(f"Chroma collection {collection.name!r} has no metadata segment")
         self._metadata_segment = metadata_ids[0]
-        vector_ids = [str(s[0]) for s in segments if s[1] == HNSW_SEGMENT]
         self._space = self._find_space(vector_ids)
-        self._arrays = "embedding_metadata_array" in db.tables
         flushed = 0
         self._folder = self._directory / vector_ids[0] if vector_ids else None
         if vector_ids:
-            flushed = self._max_seq_id(vector_ids[0])
+            flushed = chroma_sqlite.max_seq_id(db, vector_ids[0])
             self._hnsw = HnswSegment(
                 self._directory / vector_ids[0],
                 dimension=collection.dimension,
@@ -319,17 +128,11 @@ class ChromaSource:
                 flushed = self._hnsw.legacy_max_seq_id
         self._queue = self._replay_queue(flushed)
 
-    def _max_seq_id(self, segment_id: str) -> int:
-        if "max_seq_id" not in self._db.tables:
-            return 0
-        rows = self._db.rows("SELECT seq_id FROM max_seq_id WHERE segment_id = ?", (segment_id,))
-        return _seq_id(rows[0][0]) if rows else 0
-
     def _find_space(self, vector_ids: list[str]) -> str:
         collection = self._collection
         index = _vector_index_config(collection.schema)
         segment = (
-            _settings(self._db, "segment_metadata", "segment_id", vector_ids[0])
+            chroma_sqlite.settings(self._db, "segment_metadata", "segment_id", vector_ids[0])
             if vector_ids
             else {}
         )
@@ -350,13 +153,7 @@ class ChromaSource:
         ignored, UPSERT always applies, DELETE removes; an UPDATE without a vector keeps the
         old one. When the index mapping is lost, presence is unknown and writes apply.
         """
-        if "embeddings_queue" not in self._db.tables:
-            return {}
-        rows = self._db.rows(
-            "SELECT seq_id, operation, id, vector, encoding FROM embeddings_queue "
-            "WHERE (topic = ? OR topic LIKE ?) AND seq_id > ? ORDER BY seq_id",
-            (self._collection.id, "%/" + self._collection.id, flushed),
-        )
+        rows = chroma_sqlite.queue(self._db, self._collection.id, flushed)
         state: dict[str, object] = {}
         for seq_id, operation, chroma_id, blob, encoding in rows:
             key = str(chroma_id)
@@ -425,11 +222,8 @@ class ChromaSource:
         """Ids (in source order) whose vector could not be read: their records come back with
         ``vector=None`` so the importer embeds them again."""
         if self._lost is None:
-            rows = self._db.rows(
-                "SELECT embedding_id FROM embeddings WHERE segment_id = ? ORDER BY id",
-                (self._metadata_segment,),
-            )
-            self._lost = tuple(str(row[0]) for row in rows if not self._has_vector(str(row[0])))
+            ids = chroma_sqlite.ids(self._db, self._metadata_segment)
+            self._lost = tuple(i for i in ids if not self._has_vector(i))
         return self._lost
 
     @property
@@ -445,30 +239,22 @@ class ChromaSource:
         return tuple(problems)
 
     def count(self) -> int:
-        rows = self._db.rows(
-            "SELECT COUNT(*) FROM embeddings WHERE segment_id = ?", (self._metadata_segment,)
-        )
-        return int(rows[0][0])
+        return chroma_sqlite.count(self._db, self._metadata_segment)
 
     def batches(self, *, batch_size: int, resume: str | None = None) -> Iterator[SourceBatch]:
         if batch_size < 1:
             raise InvalidInputError("batch_size must be at least 1")
         after = _checkpoint(resume)
         while True:
-            rows = self._db.rows(
-                "SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (self._metadata_segment, after, batch_size),
-            )
+            rows = chroma_sqlite.page(self._db, self._metadata_segment, after, batch_size)
             if not rows:
                 return
-            first, last = int(rows[0][0]), int(rows[-1][0])
-            metadata = self._metadata(first, last)
+            first, last = rows[0][0], rows[-1][0]
+            metadata = chroma_sqlite.metadata(self._db, self._metadata_segment, first, last)
             records: list[SourceRecord] = []
             failures: list[SourceFailure] = []
-            for pk, raw_id in rows:
-                chroma_id = str(raw_id)
-                values = metadata.get(int(pk), {})
+            for pk, chroma_id in rows:
+                values = metadata.get(pk, {})
                 document = values.pop(DOCUMENT_KEY, None)
                 if not isinstance(document, str) or not document.strip():
                     reason = "has no document" if document is None else "has an empty document"
@@ -507,33 +293,6 @@ class ChromaSource:
         self.close()
 
     # -- records -------------------------------------------------------------------------------
-
-    def _metadata(self, first: int, last: int) -> dict[int, dict[str, Any]]:
-        """Metadata of the records ``first..last`` (``+segment_id``: walk the id range, not the
-        segment's whole index, so each batch costs its own size)."""
-        found: dict[int, dict[str, Any]] = {}
-        rows = self._db.rows(
-            "SELECT m.id, m.key, m.string_value, m.int_value, m.float_value, m.bool_value "
-            "FROM embedding_metadata m JOIN embeddings e ON e.id = m.id "
-            "WHERE +e.segment_id = ? AND m.id BETWEEN ? AND ? ORDER BY m.id, m.key",
-            (self._metadata_segment, first, last),
-        )
-        for pk, key, *values in rows:
-            value = _scalar(*values)
-            if value is not None:
-                found.setdefault(int(pk), {})[str(key)] = value
-        if self._arrays:  # 1.x: list values, one row per element, in insertion order
-            rows = self._db.rows(
-                "SELECT m.id, m.key, m.string_value, m.int_value, m.float_value, m.bool_value "
-                "FROM embedding_metadata_array m JOIN embeddings e ON e.id = m.id "
-                "WHERE +e.segment_id = ? AND m.id BETWEEN ? AND ? ORDER BY m.rowid",
-                (self._metadata_segment, first, last),
-            )
-            for pk, key, *values in rows:
-                value = _scalar(*values)
-                if value is not None:
-                    found.setdefault(int(pk), {}).setdefault(str(key), []).append(value)
-        return found
 
     def _has_vector(self, chroma_id: str) -> bool:
         if chroma_id in self._queue:
@@ -586,7 +345,7 @@ def _vector_index_config(schema: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _embedding_function(collection: _Collection) -> str | None:
+def _embedding_function(collection: Collection) -> str | None:
     for source in (
         _vector_index_config(collection.schema).get("embedding_function"),
         collection.config.get("embedding_function"),

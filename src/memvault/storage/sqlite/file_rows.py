@@ -14,6 +14,7 @@ from memvault.models import (
     FileState,
     IndexRun,
     LinkView,
+    Memory,
     NoteLink,
     PendingWrite,
 )
@@ -114,6 +115,17 @@ def upsert(
     ).fetchone()
     assert row is not None  # RETURNING yields the written row
     return int(row[0])
+
+
+def upsert_memory_file(conn: apsw.Connection, memory: Memory, state: FileState) -> int:
+    return upsert(
+        conn,
+        state,
+        namespace=memory.namespace,
+        tags=memory.tags,
+        created_at=memory.created_at,
+        updated_at=memory.updated_at,
+    )
 
 
 def set_disk_state(conn: apsw.Connection, state: FileState) -> None:

@@ -42,6 +42,7 @@ from memvault.storage.sqlite import (
     jobs,
     keyword,
     memory_rows,
+    vault_rows,
     vector_search,
     vectors,
 )
@@ -182,15 +183,7 @@ class SqliteStore(VaultFilesMixin, ImportsMixin):
         return self._write(job)
 
     def delete_memory(self, memory_id: str) -> bool:
-        def job(conn: apsw.Connection) -> bool:
-            pk = memory_rows.pk_of(conn, memory_id)
-            if pk is None:
-                return False
-            vectors.delete(conn, pk)
-            memory_rows.delete(conn, pk)
-            return True
-
-        return self._write(job)
+        return self._write(lambda conn: vault_rows.delete_memory(conn, memory_id))
 
     def list_memories(self, where: MemoryFilter, *, limit: int, offset: int = 0) -> list[Memory]:
         condition, params = memory_rows.filter_sql(where)

@@ -95,14 +95,7 @@ class VaultFilesMixin:
                 try:
                     with conn:  # a savepoint: one bad file does not undo the others
                         vault_rows.put_memory(conn, memory, embed=embed)
-                        file_rows.upsert(
-                            conn,
-                            state,
-                            namespace=memory.namespace,
-                            tags=memory.tags,
-                            created_at=memory.created_at,
-                            updated_at=memory.updated_at,
-                        )
+                        file_rows.upsert_memory_file(conn, memory, state)
                 except MemvaultError as exc:
                     errors[state.path] = str(exc)
             return errors
@@ -228,14 +221,7 @@ class VaultFilesMixin:
 
         def job(conn: apsw.Connection) -> None:
             for memory, state in rendered:
-                file_rows.upsert(
-                    conn,
-                    state,
-                    namespace=memory.namespace,
-                    tags=memory.tags,
-                    created_at=memory.created_at,
-                    updated_at=memory.updated_at,
-                )
+                file_rows.upsert_memory_file(conn, memory, state)
             for path in removed:
                 pk = file_rows.pk_of(conn, VAULT_ROOT, path)
                 if pk is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 import apsw
 
@@ -27,46 +28,41 @@ def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
     superseded_by = memory.superseded_by
     if superseded_by is not None and memory_rows.pk_of(conn, superseded_by) is None:
         superseded_by = None
-    values = (
-        memory.content,
-        memory.kind,
-        memory.namespace,
-        memory.importance,
-        memory.confidence,
-        memory.source,
-        memory.content_hash,
-        json.dumps(memory.metadata, ensure_ascii=False, sort_keys=True),
-        memory.created_at,
-        memory.updated_at,
-        memory.valid_from,
-        memory.valid_to,
-        superseded_by,
+    conflict = ConflictError(
+        f"another current memory in namespace {memory.namespace!r} has the same content"
     )
+    if pk is None:
+        outcome = memory_rows.insert(conn, replace(memory, superseded_by=superseded_by))
+        if not outcome.created:
+            raise conflict
+        if embed:
+            jobs.enqueue(conn, [memory_rows.pk_of(conn, memory.id) or 0])
+        return True
+    old = conn.execute("SELECT content FROM memories WHERE pk = ?", (pk,)).fetchone()
     try:
-        if pk is None:
-            conn.execute(
-                "INSERT INTO memories(content, kind, namespace, importance, confidence, source,"
-                " content_hash, metadata, created_at, updated_at, valid_from, valid_to,"
-                " superseded_by, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, memory.id),
-            )
-            pk = conn.last_insert_rowid()
-            memory_rows.write_tags(conn, pk, memory.tags)
-            memory_rows.index_text(conn, pk, memory.content)
-            if embed:
-                jobs.enqueue(conn, [pk])
-            return True
-        old = conn.execute("SELECT content FROM memories WHERE pk = ?", (pk,)).fetchone()
         conn.execute(
             "UPDATE memories SET content = ?, kind = ?, namespace = ?, importance = ?,"
             " confidence = ?, source = ?, content_hash = ?, metadata = ?, created_at = ?,"
             " updated_at = ?, valid_from = ?, valid_to = ?, superseded_by = ? WHERE pk = ?",
-            (*values, pk),
+            (
+                memory.content,
+                memory.kind,
+                memory.namespace,
+                memory.importance,
+                memory.confidence,
+                memory.source,
+                memory.content_hash,
+                json.dumps(memory.metadata, ensure_ascii=False, sort_keys=True),
+                memory.created_at,
+                memory.updated_at,
+                memory.valid_from,
+                memory.valid_to,
+                superseded_by,
+                pk,
+            ),
         )
     except apsw.ConstraintError as exc:
-        raise ConflictError(
-            f"another current memory in namespace {memory.namespace!r} has the same content"
-        ) from exc
+        raise conflict from exc
     conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))
     memory_rows.write_tags(conn, pk, memory.tags)
     if old is not None and old[0] != memory.content:
