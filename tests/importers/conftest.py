@@ -1,27 +1,39 @@
-"""Real MariaDB and PostgreSQL servers for the table-source tests.
+"""Real MariaDB and PostgreSQL servers for the table-source tests, and ChromaDB stores for the
+Chroma-source tests.
 
 The servers are the machine's own (``scripts/ensure_services.sh`` starts them and installs
 pgvector); override with ``MEMVAULT_TEST_MYSQL_URL`` / ``MEMVAULT_TEST_POSTGRES_URL``. A server
 that does not answer fails the test that needs it, with what to run: these tests never skip.
 Every test makes its own uniquely named tables and drops them afterwards.
+
+The Chroma stores (see ``chroma_stores.py``): the committed 0.6 store and a 1.x store built once
+per session; each test gets its own copy in ``tmp_path``.
 """
 
 from __future__ import annotations
 
+import fcntl
+import importlib.util
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import psycopg
 import pymysql
 import pytest
 
 from memvault.importers.mapping import TableMapping
 from memvault.storage.sources import open_table_source
+from memvault.storage.sources.chroma import ChromaSource
 from memvault.storage.sources.tables import TableSource
+from tests.importers.chroma_stores import OPS_1X, STORE_0_6, Store, _build_1x, mk
 
 MYSQL_URL = os.environ.get("MEMVAULT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 POSTGRES_URL = os.environ.get(
@@ -173,3 +185,62 @@ def pgvector(postgres: Database) -> Database:
         reason = " ".join(str(exc).split())
         pytest.fail(f"PostgreSQL has no pgvector ({reason}); {HOW_TO_START}", pytrace=False)
     return postgres
+
+
+# -- ChromaDB stores -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built_1x(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Built once per test session: the xdist workers share it (under a lock) and only copy it."""
+    if importlib.util.find_spec("chromadb") is None:
+        pytest.fail("chromadb (1.x) is a dev dependency: pip install -e '.[dev]'", pytrace=False)
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "chroma1x"
+    root.mkdir(exist_ok=True)
+    path, out = root / "store", root / "oracle.json"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not out.exists():
+            _build_1x(path, out)
+    built = json.loads(out.read_text())
+    assert int(built["version"].split(".")[0]) >= 1, built["version"]
+    oracle = {
+        name: {key: (doc, meta, np.asarray(vec)) for key, (doc, meta, vec) in records.items()}
+        for name, records in built["oracle"].items()
+    }
+    return Store("1.x", path, OPS_1X, oracle)
+
+
+@pytest.fixture
+def store_0_6(tmp_path: Path) -> Store:
+    path = tmp_path / "chroma_0_6"
+    shutil.copytree(STORE_0_6, path)
+    return Store("0.6", path, mk.OPERATIONS)
+
+
+@pytest.fixture
+def store_1x(built_1x: Store, tmp_path: Path) -> Store:
+    path = tmp_path / "chroma_1x"
+    shutil.copytree(built_1x.path, path)
+    return Store("1.x", path, built_1x.operations, built_1x.oracle)
+
+
+@pytest.fixture(params=["0.6", "1.x"])
+def store(request: pytest.FixtureRequest) -> Store:
+    made: Store = request.getfixturevalue("store_0_6" if request.param == "0.6" else "store_1x")
+    return made
+
+
+@pytest.fixture
+def open_source() -> Iterator[Any]:
+    opened: list[ChromaSource] = []
+
+    def make(path: Path, collection: str | None = None) -> ChromaSource:
+        source = ChromaSource(path, collection)
+        opened.append(source)
+        return source
+
+    yield make
+    for source in opened:
+        source.close()

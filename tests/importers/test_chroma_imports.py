@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import memvault
+from tests.importers.run_cli import cli
 
 RECORDS = 10_000
 MAKE_STORE = """
@@ -44,17 +45,6 @@ def chroma_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     return folder
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "memvault.cli.app", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_BACKGROUND": "0"},
-    )
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

@@ -18,6 +18,7 @@ import numpy as np
 
 import memvault
 from tests.importers.conftest import Database
+from tests.importers.run_cli import cli
 
 ROWS = 10_000
 WORDS = [
@@ -67,17 +68,6 @@ def fill(db: Database, rows: int = ROWS, *, vectors: bool = False) -> str:
     columns = ["id", "body", "kind", "tags", "created", "extra"] + (["emb"] if vectors else [])
     db.insert(table, columns, data)
     return table
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "memvault.cli.app", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_BACKGROUND": "0"},
-    )
 
 
 def mapping_args(db: Database, table: str) -> list[str]:

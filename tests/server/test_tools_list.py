@@ -1,0 +1,121 @@
+"""The MCP tools/list an agent sees: exactly the tools, one-line descriptions, annotation
+hints, slim input schemas, and a payload cheap enough for every session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp import Client
+
+from memvault.server.app import build_server
+from memvault.server.budget import compact, count_tokens
+from memvault.vault import Vault
+from tests.server.tool_client import run
+
+TOOLS = {
+    "remember",
+    "search",
+    "get",
+    "update",
+    "forget",
+    "validate",
+    "relate",
+    "neighbours",
+    "supersede",
+    "note_write",
+    "note_read",
+    "note_edit",
+    "note_move",
+    "note_delete",
+    "note_list",
+    "index_path",
+    "jobs",
+    "stats",
+}
+READ_ONLY = {"search", "get", "neighbours", "note_read", "note_list", "jobs", "stats"}
+TOOLS_LIST_BUDGET = 6_000  # tokens an agent pays for tools/list on every session
+
+# --- tools/list ------------------------------------------------------------------------------
+
+
+def list_tools(vault: Vault) -> list[Any]:
+    async def scenario(client: Client) -> list[Any]:
+        return list((await client.list_tools()).tools)
+
+    return run(build_server(vault), scenario)
+
+
+def test_tools_list_has_exactly_the_tools(vault: Vault) -> None:
+    names = [tool.name for tool in list_tools(vault)]
+    assert len(names) == len(set(names))
+    assert set(names) == TOOLS
+
+
+def test_every_tool_has_a_one_line_description(vault: Vault) -> None:
+    for tool in list_tools(vault):
+        assert tool.description, tool.name
+        assert "\n" not in tool.description, tool.name
+        assert len(tool.description) < 120, (tool.name, len(tool.description))
+
+
+def test_every_tool_sets_all_four_annotation_hints(vault: Vault) -> None:
+    for tool in list_tools(vault):
+        hints = tool.annotations
+        assert hints is not None, tool.name
+        for hint in ("read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint"):
+            assert getattr(hints, hint) is not None, (tool.name, hint)
+        assert hints.open_world_hint is False, tool.name  # a local vault, no outside world
+
+
+def test_read_only_tools_are_exactly_the_readers(vault: Vault) -> None:
+    tools = {tool.name: tool.annotations for tool in list_tools(vault)}
+    assert {name for name, hints in tools.items() if hints.read_only_hint} == READ_ONLY
+    for name in READ_ONLY:
+        assert tools[name].destructive_hint is False, name
+
+
+def test_deleting_tools_are_destructive(vault: Vault) -> None:
+    tools = {tool.name: tool.annotations for tool in list_tools(vault)}
+    for name in ("forget", "note_delete"):
+        assert tools[name].destructive_hint is True, name
+        assert tools[name].read_only_hint is False, name
+
+
+def test_tools_list_payload_is_cheap(vault: Vault) -> None:
+    payload = compact([t.model_dump(by_alias=True, exclude_none=True) for t in list_tools(vault)])
+    tokens = count_tokens(payload)
+    print(f"tools/list: {tokens} tokens, {len(payload)} characters")
+    assert tokens < TOOLS_LIST_BUDGET
+
+
+def schema_keys(schema: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every (path, key) of a JSON schema, property names excepted (a property may be called
+    "title")."""
+    found: list[tuple[str, str]] = []
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            found.append((path, key))
+            if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+                for name, child in value.items():
+                    found += schema_keys(child, f"{path}/{key}/{name}")
+            else:
+                found += schema_keys(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for i, child in enumerate(schema):
+            found += schema_keys(child, f"{path}/{i}")
+    return found
+
+
+def test_input_schemas_are_slim(vault: Vault) -> None:
+    for tool in list_tools(vault):
+        keys = schema_keys(tool.input_schema)
+        assert keys, tool.name
+        assert [k for k in keys if k[1] in ("anyOf", "title")] == [], tool.name
+    # The slimming keeps what an agent needs: types, defaults, enums and bounds.
+    search = next(t for t in list_tools(vault) if t.name == "search").input_schema
+    assert search["required"] == ["query"]
+    assert search["properties"]["cursor"] == {"type": "string"}
+    assert search["properties"]["limit"]["minimum"] == 1
+    assert search["properties"]["mode"]["enum"] == ["hybrid", "keyword", "vector"]
+    note_write = next(t for t in list_tools(vault) if t.name == "note_write").input_schema
+    assert note_write["properties"]["title"] == {"type": "string"}  # a property named title stays
