@@ -92,7 +92,7 @@ def keyword(vault: Vault, query: str, namespace: str | None = None) -> list[Memo
 
 def chunk_ids_by_file(vault: Vault) -> dict[str, set[str]]:
     ids: dict[str, set[str]] = {}
-    for memory in vault.list(limit=10_000):
+    for memory in vault.list(limit=10_000, include_chunks=True):
         if memory.location is not None:
             ids.setdefault(memory.location.path, set()).add(memory.id)
     return ids

@@ -128,3 +128,11 @@ def test_db_only_mode_has_no_notes(tmp_path: Path) -> None:
         with pytest.raises(memvault.InvalidInputError, match="DB-only"):
             vault.notes.write("x.md", "y\n")
     assert not (tmp_path / "vault").exists()
+
+
+def test_list_shows_memories_of_their_own_unless_chunks_are_asked_for(vault: Vault) -> None:
+    own = vault.remember("a memory of its own").id
+    vault.notes.write("n.md", "# N\n\na note's chunk\n")
+    assert [m.id for m in vault.list()] == [own]
+    listed = vault.list(include_chunks=True)
+    assert own in {m.id for m in listed} and any(m.location for m in listed)

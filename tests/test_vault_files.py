@@ -99,7 +99,7 @@ def build(vault: Vault) -> dict[str, str]:
 
 def snapshot(vault: Vault) -> dict[str, Any]:
     memories = {}
-    for memory in vault.list(include_superseded=True, limit=1000):
+    for memory in vault.list(include_superseded=True, include_chunks=True, limit=1000):
         data = memory.to_dict()
         del data["accessed_at"], data["access_count"]
         memories[memory.id] = data

@@ -47,6 +47,8 @@ def memory_filter(
     since: str | None,
     until: str | None,
     include_superseded: bool,
+    *,
+    include_chunks: bool = True,
 ) -> MemoryFilter:
     return MemoryFilter(
         namespace=None if namespace is None else inputs.namespace(namespace),
@@ -55,6 +57,7 @@ def memory_filter(
         created_after=None if since is None else timestamp(since),
         created_before=None if until is None else timestamp(until),
         include_superseded=include_superseded,
+        include_chunks=include_chunks,
     )
 
 

@@ -126,6 +126,7 @@ class MemoryFilter:
     created_after: str | None = None
     created_before: str | None = None
     include_superseded: bool = False
+    include_chunks: bool = True  # chunks of notes and indexed files (False: memories of their own)
 
 
 @dataclass(frozen=True, slots=True)

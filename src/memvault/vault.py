@@ -228,11 +228,15 @@ class Vault:
         since: str | None = None,
         until: str | None = None,
         include_superseded: bool = False,
+        include_chunks: bool = False,
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Memory]:
-        """Memories, newest first."""
-        where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
+        """Memories, newest first; with ``include_chunks`` also the chunks of notes and indexed
+        files (search always looks at those)."""
+        where = memory_filter(
+            namespace, kinds, tags, since, until, include_superseded, include_chunks=include_chunks
+        )
         inputs.positive(limit, "limit", 10_000)
         if offset < 0:
             raise InvalidInputError("offset must not be negative")

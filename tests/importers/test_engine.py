@@ -164,24 +164,27 @@ def test_vectors_are_carried_when_the_model_matches_else_embedded(tmp_path: Path
 
 
 def graph_lines(entities: int) -> list[dict[str, object]]:
-    lines: list[dict[str, object]] = [
-        {
-            "type": "entity",
-            "name": f"Entity {i}",
-            "entityType": ["person", "project"][i % 2],
-            "observations": [f"observed trait_{i}_{i * 31 % 1009}", f"linked to lot {i % 97}"],
-        }
-        for i in range(entities)
-    ]
-    lines += [
-        {
-            "type": "relation",
-            "from": f"Entity {i}",
-            "to": f"Entity {i + 1}",
-            "relationType": "works with",
-        }
-        for i in range(0, entities - 1, 10)
-    ]
+    """Entities with relations between them, the relations spread through the file (so a
+    resumed import must still make the ones before its checkpoint)."""
+    lines: list[dict[str, object]] = []
+    for i in range(entities):
+        lines.append(
+            {
+                "type": "entity",
+                "name": f"Entity {i}",
+                "entityType": ["person", "project"][i % 2],
+                "observations": [f"observed trait_{i}_{i * 31 % 1009}", f"linked to lot {i % 97}"],
+            }
+        )
+        if i % 10 == 1:
+            lines.append(
+                {
+                    "type": "relation",
+                    "from": f"Entity {i - 1}",
+                    "to": f"Entity {i}",
+                    "relationType": "works with",
+                }
+            )
     return lines
 
 

@@ -7,6 +7,7 @@ import json
 import random
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -176,3 +177,19 @@ def test_deep_paging_never_repeats_or_skips(vault: Vault, mode: str) -> None:
     # Hybrid pages through its best 100 (the fusion depth), each ranked as on the first page.
     expected = vault.search("zebra river", k=100 if mode == "hybrid" else 1000, mode=mode)
     assert ids == [hit.memory.id for hit in expected]
+
+
+def test_a_note_cursor_is_refused_once_the_note_changed(vault: Vault) -> None:
+    vault.notes.write("long.md", "".join(f"line {i} of a long note\n" for i in range(400)))
+    server = build_server(vault, Budget(300))
+
+    async def session() -> None:
+        async with Client(server) as client:
+            first = await client.call_tool("note_read", {"path": "long.md"})
+            cursor = json.loads(first.content[0].text)["next_cursor"]  # type: ignore[union-attr]
+            vault.notes.edit("long.md", prepend="an edit at the top")
+            again = await client.call_tool("note_read", {"path": "long.md", "cursor": cursor})
+            assert again.is_error
+            assert "read it again without a cursor" in again.content[0].text  # type: ignore[union-attr]
+
+    anyio.run(session)

@@ -158,11 +158,14 @@ def list_memories(
     since: Annotated[str | None, typer.Option(help="Created at or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Created before (ISO date).")] = None,
     include_superseded: Annotated[bool, typer.Option("--all", help="Include superseded.")] = False,
+    chunks: Annotated[
+        bool, typer.Option("--chunks", help="Also chunks of notes and indexed files.")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     json_out: JsonFlag = False,
 ) -> None:
-    """List memories, newest first."""
+    """List memories, newest first (chunks of notes and indexed files only with --chunks)."""
     memories = (
         state(ctx)
         .vault()
@@ -173,6 +176,7 @@ def list_memories(
             since=since,
             until=until,
             include_superseded=include_superseded,
+            include_chunks=chunks,
             limit=limit,
             offset=offset,
         )

@@ -144,6 +144,9 @@ class Importer:
             if progress is not None:
                 progress(done, report.total)
         if not dry_run:
+            if report.resumed and getattr(source, "has_edges", False):
+                # Batches before the checkpoint were skipped: their relations are read again.
+                edges = [e for b in source.batches(batch_size=batch_size) for e in b.edges]
             report.edges = self._relate(source.name, edges)
             self._save(report, "done", None)
             self._vault.vectors.written()

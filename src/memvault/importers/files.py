@@ -130,6 +130,8 @@ def _record(data: Any) -> SourceRecord:
 
 
 class McpMemorySource(_LineFile):
+    has_edges = True  # relations may come anywhere in the file, also before a checkpoint
+
     def __init__(self, path: Path) -> None:
         super().__init__(path, "mcp-memory")
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
+from memvault.errors import InvalidInputError
+from memvault.ids import content_hash
 from memvault.server.budget import make_cursor, read_cursor
 from memvault.server.context import READ, ToolContext, reply, tool_errors
 
@@ -17,8 +19,14 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
     def note_read(path: str, cursor: str | None = None) -> str:
         with tool_errors():
             note = ctx.vault.notes.read(path)
-            request = {"p": note.path}
-            offset = read_cursor(cursor, request)
+            # The cursor is tied to this version of the body: after an edit, offsets would lie.
+            request = {"p": note.path, "v": content_hash(note.body)[:16]}
+            try:
+                offset = read_cursor(cursor, request)
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    f"{exc}; if the note changed since, read it again without a cursor"
+                ) from exc
             links, backlinks = ctx.vault.notes.links(note.path)
         data: dict[str, Any] = {
             "path": note.path,

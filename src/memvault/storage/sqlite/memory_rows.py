@@ -82,6 +82,8 @@ def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
     if where.created_before is not None:
         clauses.append("m.created_at < ?")
         params.append(where.created_before)
+    if not where.include_chunks:
+        clauses.append("m.chunk_of IS NULL")
     if not where.include_superseded:
         clauses.append("m.valid_to IS NULL")
     return (" AND ".join(clauses) or "1"), params
