@@ -87,7 +87,7 @@ class SqliteStore(VaultFilesMixin, ImportsMixin):
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
-        self._index = VectorIndex()
+        self._index = VectorIndex(snapshot=self._path.with_name(self._path.name + ".vindex"))
 
     @property
     def location(self) -> str:

@@ -15,21 +15,26 @@ so after a crash or in a new process it is simply rebuilt from the database.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
 import apsw
 import numpy as np
 import numpy.typing as npt
 
 from memvault.models import VectorConfig, VectorStorage
-from memvault.storage.sqlite import vectors
+from memvault.storage.sqlite import index_snapshot, vectors
 
 Matrix = npt.NDArray[np.float32]
 _U64 = npt.NDArray[np.uint64]
 _MIN_POOL = 400  # recall@10 ≥ 0.95 against exact search on real embeddings needs a few hundred
+SNAPSHOT_MIN = 5_000  # smaller indexes build from the database in milliseconds: no file
 
 
 class VectorIndex:
-    def __init__(self) -> None:
+    def __init__(self, snapshot: Path | None = None) -> None:
+        self._snapshot = snapshot  # where a snapshot of this index is cached (see index_snapshot)
+        self.loaded_from = "nothing"  # "database" or "snapshot": how the index last started
         self._lock = threading.Lock()
         self._key: tuple[int, VectorConfig | None] | None = None
         self._seq = 0
@@ -48,18 +53,68 @@ class VectorIndex:
         key = (vectors.generation(conn), config)
         with self._lock:
             if key != self._key:
-                self._load(conn, config)
                 self._key = key
-                return
+                if not self._load_snapshot(conn, config):
+                    self._rebuild(conn, config)
+                    return
             if config is None:
                 return
             oldest, changes = vectors.changes_since(conn, self._seq)
             if not changes:
                 return
             if oldest > self._seq + 1:  # the log was pruned past us
-                self._load(conn, config)
+                self._rebuild(conn, config)
                 return
             self._apply(conn, config, changes)
+
+    def _rebuild(self, conn: apsw.Connection, config: VectorConfig | None) -> None:
+        self._load(conn, config)
+        self.loaded_from = "database"
+        if self._snapshot is not None and config is not None and self._size >= SNAPSHOT_MIN:
+            header = self._snapshot_header(conn, config)
+            index_snapshot.save(
+                self._snapshot,
+                {**header, "seq": self._seq},
+                {
+                    "pks": self._pks[: self._size],
+                    "live": self._live[: self._size],
+                    "codes": self._codes[:, : self._size],
+                    "stored": self._stored[: self._size],
+                },
+            )
+
+    def _load_snapshot(self, conn: apsw.Connection, config: VectorConfig | None) -> bool:
+        if self._snapshot is None or config is None:
+            return False
+        found = index_snapshot.load(self._snapshot)
+        if found is None:
+            return False
+        header, arrays = found
+        seq = int(header.get("seq", -1))
+        expected = self._snapshot_header(conn, config)
+        if {k: header.get(k) for k in expected} != expected:
+            return False  # another vault, model, storage or generation
+        newest = vectors.last_seq(conn)
+        if seq > newest or (newest > seq and vectors.oldest_seq(conn) > seq + 1):
+            return False  # from a later state of the file, or the log was pruned past it
+        pks, live, codes, stored = (arrays[k] for k in ("pks", "live", "codes", "stored"))
+        size = len(pks)
+        if not (len(live) == codes.shape[-1] == len(stored) == size):
+            return False
+        self._config, self._seq, self._size = config, seq, size
+        self._pks, self._live, self._codes, self._stored = pks, live, codes, stored
+        self._row_of = {pk: row for row, pk in enumerate(pks.tolist()) if live[row]}
+        self.loaded_from = "snapshot"
+        return True
+
+    @staticmethod
+    def _snapshot_header(conn: apsw.Connection, config: VectorConfig) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "vault": vectors.identity(conn),
+            "generation": vectors.generation(conn),
+            "config": config.to_dict(),
+        }
 
     def _load(self, conn: apsw.Connection, config: VectorConfig | None) -> None:
         self._config = config
@@ -89,7 +144,7 @@ class VectorIndex:
         self._append(config, list(found), list(found.values()))
         self._seq = changes[-1][0]
         if self._size > 2 * len(self._row_of) + 1024:
-            self._load(conn, config)  # mostly tombstones: rebuild compactly
+            self._rebuild(conn, config)  # mostly tombstones: rebuild compactly
 
     def _allocate(self, config: VectorConfig, capacity: int) -> None:
         words = (config.dimensions + 63) // 64

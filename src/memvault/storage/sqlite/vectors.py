@@ -46,6 +46,18 @@ def read_config(conn: apsw.Connection) -> VectorConfig | None:
     return VectorConfig(str(row[0]), int(row[1]), VectorStorage(row[2]), row[3])
 
 
+def identity(conn: apsw.Connection) -> str | None:
+    """When this vault's vectors began (the config row's time): tells one database's vectors
+    from another's, e.g. for a cached index snapshot."""
+    row = conn.execute("SELECT created_at FROM vector_config WHERE id = 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def oldest_seq(conn: apsw.Connection) -> int:
+    row = conn.execute("SELECT coalesce(min(seq), 0) FROM vector_log").fetchone()
+    return int(row[0]) if row else 0
+
+
 def generation(conn: apsw.Connection) -> int:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (_GENERATION_KEY,)).fetchone()
     return int(row[0]) if row else 0
