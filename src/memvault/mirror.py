@@ -19,7 +19,14 @@ from pathlib import Path
 from memvault.documents import file_hash
 from memvault.markdown.paths import atomic_write
 from memvault.memory_files import memory_path, render_memory
-from memvault.models import VAULT_ROOT, FileKind, FileState, Memory, PendingWrite
+from memvault.models import (
+    DEFAULT_NAMESPACE,
+    VAULT_ROOT,
+    FileKind,
+    FileState,
+    Memory,
+    PendingWrite,
+)
 from memvault.storage import Store
 from memvault.vault_lock import VaultLock
 from memvault.vault_sync import VaultSync
@@ -35,11 +42,19 @@ class VaultMirror:
         self._sync = sync
 
     @contextmanager
-    def changing(self, targets: Mapping[str, str | None]) -> Iterator[None]:
-        """Around a database change to these memories (id → namespace, if known)."""
+    def changing(self, targets: Mapping[str, str | None], *, new: bool = False) -> Iterator[None]:
+        """Around a database change to these memories (id → namespace, if known). ``new``
+        memories have no file yet: their paths follow from id and namespace, no lookup."""
         with self.lock.held():
             marks = [
-                PendingWrite(self._path_of(memory_id, namespace), "render", memory_id, self.owner)
+                PendingWrite(
+                    memory_path(memory_id, namespace or DEFAULT_NAMESPACE)
+                    if new
+                    else self._path_of(memory_id, namespace),
+                    "render",
+                    memory_id,
+                    self.owner,
+                )
                 for memory_id, namespace in targets.items()
             ]
             self._store.mark_pending(marks)

@@ -96,19 +96,26 @@ class Vault:
             )
         return self.files
 
-    def _changing(self, targets: dict[str, str | None]) -> AbstractContextManager[None]:
+    def _changing(
+        self, targets: dict[str, str | None], *, new: bool = False
+    ) -> AbstractContextManager[None]:
         """Around a change of these memories: their files follow it (nothing in DB-only mode).
 
         A chunk of a note or an indexed file belongs to that file: changing it here would be
-        undone (or duplicated) by the next sync, so it is refused.
+        undone (or duplicated) by the next sync, so it is refused. ``new`` memories (ids just
+        drawn, namespaces known) need no lookup at all: this is the path of every remember.
         """
-        for memory in self._store.memories_by_id(list(targets)).values():
+        if self.files is None and new:
+            return nullcontext()
+        for memory in [] if new else self._store.memories_by_id(list(targets)).values():
             if memory.location is not None:
                 raise InvalidInputError(
                     f"{memory.id} is a chunk of {memory.location.path}: change the file "
                     "instead (memvault note edit, or edit it and run memvault index again)"
                 )
-        return nullcontext() if self.files is None else self.files.mirror.changing(targets)
+        if self.files is None:
+            return nullcontext()
+        return self.files.mirror.changing(targets, new=new)
 
     # --- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
@@ -158,7 +165,7 @@ class Vault:
         """Store many memories in one transaction (all or none)."""
         at = now_iso()
         memories = [new_memory(draft, at) for draft in drafts]
-        with self._changing({m.id: m.namespace for m in memories}):
+        with self._changing({m.id: m.namespace for m in memories}, new=True):
             outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
         if any(outcome.created for outcome in outcomes):
             self.vectors.written()

@@ -147,7 +147,7 @@ class VaultSync:
                 memory_files.append(memory_file)
         if touched_only:
             self._store.set_file_states(touched_only)
-        self._apply_memories(memory_files, known, report)
+        self._apply_memories(memory_files, known, report, whole_vault=paths is None)
         return report
 
     def _targets(
@@ -201,6 +201,8 @@ class VaultSync:
         items: list[tuple[MemoryRecord, FileState]],
         known: dict[str, FileState],
         report: SyncReport,
+        *,
+        whole_vault: bool,
     ) -> None:
         # A file whose front matter now names another id: the memory it held is gone.
         renamed = [
@@ -208,7 +210,14 @@ class VaultSync:
         ]
         if renamed:
             self._store.delete_files(VAULT_ROOT, renamed)
-        items = [item for item in items if not self._duplicate(item, report)]
+        # Which file each memory id belongs to: ``known`` has every file of a whole-vault sync
+        # (a reindex of 100k files must not ask once per file); a sync of a few paths asks.
+        owners = (
+            {s.record_id: s.path for s in known.values() if s.kind is FileKind.MEMORY}
+            if whole_vault
+            else None
+        )
+        items = [item for item in items if not self._duplicate(item, owners, report)]
         applied: list[MemoryRecord] = []
         for start in range(0, len(items), _BATCH):
             batch = items[start : start + _BATCH]
@@ -226,21 +235,31 @@ class VaultSync:
         # Relations after every memory of the batch exists: a file may point at one read later.
         for start in range(0, len(applied), _BATCH):
             warnings = self._store.put_relations(applied[start : start + _BATCH])
+            path_of = {r.memory.id: s.path for r, s in items}
             for memory_id, messages in warnings.items():
-                path = next(s.path for r, s in items if r.memory.id == memory_id)
+                path = path_of[memory_id]
                 report.problems.extend(FileProblem(path, None, f"{path}: {m}") for m in messages)
 
-    def _duplicate(self, item: tuple[MemoryRecord, FileState], report: SyncReport) -> bool:
+    def _duplicate(
+        self,
+        item: tuple[MemoryRecord, FileState],
+        owners: dict[str, str] | None,
+        report: SyncReport,
+    ) -> bool:
         """A copied memory file: its id already has another file that still exists."""
         record, state = item
-        owner = self._store.file_of_memory(record.memory.id)
-        if owner is None or owner.path == state.path or not (self.root / owner.path).exists():
+        if owners is not None:
+            owner = owners.get(record.memory.id)
+        else:
+            found = self._store.file_of_memory(record.memory.id)
+            owner = None if found is None else found.path
+        if owner is None or owner == state.path or not (self.root / owner).exists():
             return False
         report.problems.append(
             FileProblem(
                 state.path,
                 None,
-                f"{state.path}: memory id {record.memory.id} belongs to {owner.path}; "
+                f"{state.path}: memory id {record.memory.id} belongs to {owner}; "
                 "give the copy a new id (or remove the id line) to make it a memory of its own",
             )
         )

@@ -141,7 +141,7 @@ def verify(
                 sampled.append((record, memory.id))
     # A source that could not read some vectors (a damaged Chroma index) says which.
     report.vectors_lost = [str(i) for i in getattr(source, "lost_vectors", ())]
-    _self_retrieval(vault, source, sampled[:sample], report, namespace)
+    _self_retrieval(vault, store, source, sampled[:sample], report, namespace)
     return report
 
 
@@ -199,6 +199,7 @@ def distinctive_query(text: str, common: Counter[str], words: int = 6) -> str:
 
 def _self_retrieval(
     vault: Vault,
+    store: Store,
     source: Source,
     sampled: list[tuple[SourceRecord, str]],
     report: VerifyReport,
@@ -222,8 +223,8 @@ def _self_retrieval(
             report.not_found.append(record.source_id)
         theirs = source.search(query, 10)
         if theirs is not None:
-            links = vault.importer().links_of(source.name, theirs)
-            mapped = [links[s] for s in theirs if s in links]
+            links = store.import_links(source.name, theirs)
+            mapped = [links[s].memory_id for s in theirs if s in links]
             if mapped:
                 overlaps.append(len(set(mapped) & set(ids)) / min(10, len(mapped)))
     if overlaps:
