@@ -29,6 +29,11 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def file_time(mtime_ns: int) -> str:
+    """A file's modification time (``st_mtime_ns``) as a timestamp."""
+    return format_timestamp(datetime.fromtimestamp(mtime_ns / 1e9, UTC))
+
+
 def parse_timestamp(text: str) -> datetime:
     """Parse an ISO date or datetime; a value without a zone is taken as UTC."""
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from memvault.documents import chunk_memories, document_id, file_hash
 from memvault.errors import InvalidInputError
+from memvault.ids import file_time
 from memvault.ingest import (
     FoundFile,
     SkippedFile,
@@ -28,7 +29,7 @@ from memvault.ingest import (
 from memvault.models import FileKind, FileRecord, FileState
 from memvault.storage import Store
 from memvault.vault_lock import owner_id
-from memvault.vault_sync import FileProblem, format_timestamp_ns, same_stat
+from memvault.vault_sync import FileProblem, same_stat
 
 IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
 _PROGRESS_EVERY = 0.5  # seconds between progress rows written for other processes
@@ -169,7 +170,7 @@ class Indexer:
         except InvalidInputError as exc:
             report.problems.append(FileProblem(found.relpath, None, f"{found.relpath}: {exc}"))
             return
-        modified = format_timestamp_ns(found.mtime_ns)
+        modified = file_time(found.mtime_ns)
         kind = "code" if language_for(found.relpath) else "document"
         memories = chunk_memories(
             state.record_id,

@@ -14,14 +14,13 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from memvault import inputs
 from memvault.documents import chunk_memories, document_id, file_hash
 from memvault.errors import InvalidInputError
-from memvault.ids import format_timestamp, parse_timestamp
+from memvault.ids import file_time, format_timestamp, parse_timestamp
 from memvault.ingest import chunk_markdown
 from memvault.markdown.frontmatter import FrontMatterError, parse
 from memvault.markdown.links import link_key, wiki_links
@@ -179,7 +178,7 @@ class VaultSync:
         try:
             text = data.decode("utf-8")
             if is_memory_path(path):
-                record = parse_memory(text, path, modified=format_timestamp_ns(disk.mtime_ns))
+                record = parse_memory(text, path, modified=file_time(disk.mtime_ns))
                 state = FileState(
                     VAULT_ROOT, path, FileKind.MEMORY, record.memory.id, digest, *_stat(disk)
                 )
@@ -283,7 +282,7 @@ class VaultSync:
         title = _title(front, document.body, path)
         tags = inputs.tags(_strings(front.get("tags")))
         namespace = inputs.namespace(str(front.get("namespace") or DEFAULT_NAMESPACE))
-        modified = format_timestamp_ns(disk.mtime_ns)
+        modified = file_time(disk.mtime_ns)
         created_at = _time_or(front.get("created_at"), modified)
         updated_at = _time_or(front.get("updated_at"), modified)
         chunks = chunk_memories(
@@ -367,10 +366,6 @@ def _time_or(value: Any, default: str) -> str:
     if value is None or value == "":
         return default
     return format_timestamp(parse_timestamp(str(value)))
-
-
-def format_timestamp_ns(mtime_ns: int) -> str:
-    return format_timestamp(datetime.fromtimestamp(mtime_ns / 1e9, UTC))
 
 
 RACY_SECONDS = 3
