@@ -17,10 +17,10 @@ from report import Section
 from timing import log
 
 import memvault
-from memvault.importers.files import JsonlSource
 from memvault.importers.mapping import load_mapping
-from memvault.importers.source import Source
-from memvault.storage.sources import open_table_source
+from memvault.importers.readers.jsonl import JsonlSource
+from memvault.importers.records import Source
+from memvault.importers.source_kinds import SourceKind, open_table
 
 RECORDS = 100_000
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -86,14 +86,24 @@ def run(folder: Path) -> Section:
         fill_mysql()
         write_jsonl(folder / "import.jsonl")
         runs = [
-            ("PostgreSQL", "DB-only", open_table_source(POSTGRES_URL, mapping), folder / "pg.db"),
+            (
+                "PostgreSQL",
+                "DB-only",
+                open_table(SourceKind.POSTGRES, POSTGRES_URL, mapping),
+                folder / "pg.db",
+            ),
             (
                 "PostgreSQL",
                 "Markdown vault",
-                open_table_source(POSTGRES_URL, mapping),
+                open_table(SourceKind.POSTGRES, POSTGRES_URL, mapping),
                 folder / "pg-home",
             ),
-            ("MariaDB", "DB-only", open_table_source(MYSQL_URL, mapping), folder / "my.db"),
+            (
+                "MariaDB",
+                "DB-only",
+                open_table(SourceKind.MYSQL, MYSQL_URL, mapping),
+                folder / "my.db",
+            ),
             ("JSONL", "DB-only", JsonlSource(folder / "import.jsonl"), folder / "jsonl.db"),
         ]
     except (psycopg.Error, pymysql.MySQLError) as exc:

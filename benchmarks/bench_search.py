@@ -21,8 +21,9 @@ from synthetic import Corpus, QuerySet
 from timing import Ticker, log, percentile
 
 import memvault
+from memvault.core.records import MemoryDraft
+from memvault.core.vector_records import JobCounts
 from memvault.embedding.base import Embedder
-from memvault.models import JobCounts, MemoryDraft
 from memvault.storage.sqlite.connection import load_vector_extension
 
 STORAGES = ("float32", "int8", "bit")

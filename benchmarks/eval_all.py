@@ -23,10 +23,10 @@ from pathlib import Path
 from rich.console import Console
 
 from memvault.cli.evaluate import build_embedder, default_cache_dir, progress_bar
+from memvault.core.errors import MemvaultError
 from memvault.embedding.factory import DEFAULT_SPEC
-from memvault.errors import MemvaultError
 from memvault.evaluation import datasets, report, runner
-from memvault.fusion import DEFAULT_FUSION, FusionMethod
+from memvault.service.fusion import DEFAULT_FUSION, FusionMethod
 
 HERE = Path(__file__).parent
 DOC = HERE.parent / "docs" / "benchmarks.md"
@@ -70,7 +70,7 @@ def section(reports: list[tuple[runner.EvalReport, str]], spec: str) -> str:
         "embedding the query. Keyword search does not use vectors: its rows differ only by noise.",
         "One dataset at a time: `memvault eval PATH [--modes ...] [--storage ...] [--json]`.",
         "",
-        f"Hybrid settings (`memvault.fusion.DEFAULT_FUSION`): {fusion_settings()}. They were",
+        f"Hybrid settings (`service.fusion.DEFAULT_FUSION`): {fusion_settings()}. They were",
         "chosen on SciFact's *train* claims only, never on these test queries: see",
         "`docs/fusion.md` (`benchmarks/tune_fusion.py`). No recency/importance/confidence boosts.",
         "",

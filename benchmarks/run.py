@@ -29,7 +29,7 @@ from bench_search import MODES, QUERIES, STORAGES, K, SizeResult
 from report import Section
 from timing import log
 
-from memvault.fusion import DEFAULT_FUSION
+from memvault.service.fusion import DEFAULT_FUSION
 
 HERE = Path(__file__).parent
 REPORT = HERE.parent / "docs" / "benchmarks.md"

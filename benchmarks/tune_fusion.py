@@ -4,7 +4,7 @@ Development data is SciFact's *train* split (809 claims; the acceptance numbers 
 *test* claims, which are never looked at while choosing). Settings are ranked by the mean of
 nDCG@10 and recall@5 on the development data: the two measures the product is judged on.
 For every query the keyword and vector candidate lists are fetched once through a real vault;
-each candidate setting is then fused offline with ``memvault.fusion.fuse``, exactly the
+each candidate setting is then fused offline with ``memvault.service.fusion.fuse``, exactly the
 function search uses.
 
     .venv/bin/python benchmarks/tune_fusion.py [--datasets DIR]
@@ -20,11 +20,11 @@ import tempfile
 from pathlib import Path
 
 import memvault
+from memvault.core.records import MemoryDraft, SearchHit
 from memvault.embedding.cache import CachedEmbedder
 from memvault.embedding.factory import make_embedder
 from memvault.evaluation import datasets, metrics
-from memvault.fusion import FusionMethod, FusionSettings, fuse
-from memvault.models import MemoryDraft, SearchHit
+from memvault.service.fusion import FusionMethod, FusionSettings, fuse
 
 DEPTH = 100
 Lists = list[tuple[dict[str, list[SearchHit]], frozenset[str], dict[str, tuple[str, ...]]]]

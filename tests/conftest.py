@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import memvault
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 
 
 @pytest.fixture(autouse=True)

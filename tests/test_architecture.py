@@ -99,7 +99,7 @@ OUTSIDE_STORAGE = [(m, p) for m, p in modules() if not is_storage(m)]
 
 def test_the_package_is_where_the_test_looks() -> None:
     names = {m for m, _ in modules()}
-    assert {"memvault.vault", "memvault.storage.sqlite.store", "memvault.cli.app"} <= names
+    assert {"memvault.service.vault", "memvault.storage.sqlite.store", "memvault.cli.app"} <= names
     assert {f"memvault.{name}" for name in SERVICE} <= names
 
 

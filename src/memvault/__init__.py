@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 
-from memvault.embedding.base import Embedder
-from memvault.errors import (
+from memvault.core.errors import (
     ConflictError,
     InvalidInputError,
     MemvaultError,
@@ -19,12 +18,11 @@ from memvault.errors import (
     StorageBusyError,
     StorageError,
 )
-from memvault.home import database_path, vault_path
-from memvault.models import (
+from memvault.core.home import database_path, vault_path
+from memvault.core.records import (
     CheckReport,
     Edge,
     InsertOutcome,
-    JobCounts,
     Memory,
     MemoryDraft,
     Neighbour,
@@ -34,7 +32,9 @@ from memvault.models import (
     ValidationEvent,
     Verdict,
 )
-from memvault.vault import VAULT_SETTING, Vault
+from memvault.core.vector_records import JobCounts
+from memvault.embedding.base import Embedder
+from memvault.service.vault import VAULT_SETTING, Vault
 
 __version__ = "0.1.0"
 
@@ -59,8 +59,8 @@ def open(
     index is rebuilt from); a ``.db`` path, ``vault=False``, or a home initialised with
     ``memvault init --no-vault`` is DB-only.
     """
+    from memvault.service.embeddings import VectorPipeline
     from memvault.storage import open_store
-    from memvault.vector_pipeline import VectorPipeline
 
     path = database_path(home_or_db)
     store = open_store(path)

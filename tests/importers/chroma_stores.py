@@ -26,9 +26,9 @@ from typing import Any
 import apsw
 import numpy as np
 
-from memvault.importers.source import SourceFailure, SourceRecord
-from memvault.storage.sources.chroma import ChromaSource
-from memvault.storage.sources.hnsw import HEADER, load_id_to_label
+from memvault.importers.readers.chroma import ChromaSource
+from memvault.importers.readers.hnsw import HEADER, load_id_to_label
+from memvault.importers.records import SourceFailure, SourceRecord
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 STORE_0_6 = FIXTURES / "chroma_0_6"

@@ -30,9 +30,9 @@ import pymysql
 import pytest
 
 from memvault.importers.mapping import TableMapping
-from memvault.storage.sources import open_table_source
-from memvault.storage.sources.chroma import ChromaSource
-from memvault.storage.sources.tables import TableSource
+from memvault.importers.readers.chroma import ChromaSource
+from memvault.importers.readers.tables import TableSource
+from memvault.importers.source_kinds import SourceKind, open_table
 from tests.importers.chroma_stores import OPS_1X, STORE_0_6, Store, _build_1x, mk
 
 MYSQL_URL = os.environ.get("MEMVAULT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
@@ -78,7 +78,7 @@ class Database:
             )
 
     def source(self, mapping: TableMapping, url: str | None = None) -> TableSource:
-        made = open_table_source(url or self.url, mapping)
+        made = open_table(SourceKind(self.engine), url or self.url, mapping)
         self.sources.append(made)
         return made
 

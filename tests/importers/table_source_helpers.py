@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from memvault.importers.mapping import TableMapping
-from memvault.importers.source import Source, SourceBatch
+from memvault.importers.records import Source, SourceBatch
 from tests.importers.conftest import Database
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from memvault.storage.sources.chroma import ChromaSource
+from memvault.importers.readers.chroma import ChromaSource
 from tests.importers.chroma_stores import (
     Store,
     assert_matches,

@@ -11,8 +11,8 @@ import apsw
 import numpy as np
 import pytest
 
-from memvault.errors import InvalidInputError
-from memvault.storage.sources.chroma import ChromaSource, list_collections
+from memvault.core.errors import InvalidInputError
+from memvault.importers.readers.chroma import ChromaSource, list_collections
 from tests.importers.chroma_stores import (
     STORE_0_6,
     TAGGED,

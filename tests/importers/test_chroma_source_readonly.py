@@ -11,8 +11,8 @@ from typing import Any
 import apsw
 import pytest
 
-from memvault.errors import InvalidInputError, StorageError
-from memvault.storage.sources.chroma import ChromaSource, list_collections
+from memvault.core.errors import InvalidInputError, StorageError
+from memvault.importers.readers.chroma import ChromaSource, list_collections
 from tests.importers.chroma_stores import Store, assert_matches, mk, read_all, snapshot
 
 # -- never writing, and refusing what is not a store ---------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import memvault
-from memvault.importers.files import JsonlSource, McpMemorySource, relation_name
+from memvault.importers.readers.jsonl import JsonlSource, McpMemorySource, relation_name
 
 WORDS = [
     "alpha",
@@ -212,7 +212,7 @@ def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(
     source = write_source(kind, tmp_path / "source.jsonl")
     script = (
         "import sys, memvault\n"
-        "from memvault.importers.files import JsonlSource, McpMemorySource\n"
+        "from memvault.importers.readers.jsonl import JsonlSource, McpMemorySource\n"
         "kind = JsonlSource if sys.argv[3] == 'jsonl' else McpMemorySource\n"
         "with memvault.open(sys.argv[1], background=False) as v:\n"
         "    v.importer().run(kind(sys.argv[2]), batch_size=200,\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 from memvault.importers.mapping import TableMapping, column_ref, load_mapping, table_name
 
 

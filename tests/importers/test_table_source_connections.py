@@ -9,10 +9,10 @@ import psycopg
 import pymysql
 import pytest
 
-from memvault.errors import StorageError
+from memvault.core.errors import StorageError
 from memvault.importers.mapping import TableMapping
-from memvault.storage.sources import open_table_source
-from memvault.storage.sources.tables import TableSource
+from memvault.importers.readers.tables import TableSource
+from memvault.importers.source_kinds import SourceKind, open_table
 from tests.importers.conftest import Database
 from tests.importers.table_source_helpers import ids_of, read_all, small_table
 
@@ -86,7 +86,9 @@ def test_an_unreachable_server_is_a_clear_storage_error(sqldb: Database) -> None
     scheme = "mysql" if sqldb.engine == "mysql" else "postgresql"
     user = "root" if sqldb.engine == "mysql" else "postgres"
     url = f"{scheme}://{user}:s3cret-pw@127.0.0.1:{port}/test"
-    source = open_table_source(url, TableMapping(table="notes", id="id", content="content"))
+    source = open_table(
+        SourceKind(sqldb.engine), url, TableMapping(table="notes", id="id", content="content")
+    )
     assert source.name == f"{scheme}://127.0.0.1:{port}/test/notes"
     assert "s3cret" not in repr(source)
     for attempt in (source.count, lambda: next(source.batches(batch_size=10))):

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 from memvault.importers.mapping import TableMapping, load_mapping
-from memvault.importers.source import Source, SourceBatch, SourceFailure, SourceRecord
-from memvault.storage.sources import open_table_source
+from memvault.importers.records import Source, SourceBatch, SourceFailure, SourceRecord
+from memvault.importers.source_kinds import SourceKind, open_table
 from tests.importers.conftest import Database
 from tests.importers.table_source_helpers import VECTORS, ids_of, read_all, small_table
 
@@ -80,10 +80,14 @@ def test_bad_arguments(sqldb: Database) -> None:
     with pytest.raises(InvalidInputError, match="k must be"):
         source.search("x", 0)
     with pytest.raises(InvalidInputError, match="URL"):
-        open_table_source("sqlite:///tmp/x.db", TableMapping(table="t", id="id", content="c"))
+        open_table(
+            SourceKind.MYSQL, "sqlite:///tmp/x.db", TableMapping(table="t", id="id", content="c")
+        )
     with pytest.raises(InvalidInputError, match="must name a host and a database"):
-        open_table_source(
-            "mysql://root@127.0.0.1:3306/", TableMapping(table="t", id="i", content="c")
+        open_table(
+            SourceKind.MYSQL,
+            "mysql://root@127.0.0.1:3306/",
+            TableMapping(table="t", id="i", content="c"),
         )
 
 

@@ -7,9 +7,9 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from memvault.ids import format_timestamp
+from memvault.core.times import format_timestamp
 from memvault.importers.mapping import TableMapping
-from memvault.importers.source import SourceBatch, SourceRecord
+from memvault.importers.records import SourceBatch, SourceRecord
 from tests.importers.conftest import Database
 from tests.importers.table_source_helpers import ids_of, read_all
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from memvault.importers.mapping import TableMapping
-from memvault.importers.source import SourceFailure
+from memvault.importers.records import SourceFailure
 from tests.importers.conftest import Database
 from tests.importers.table_source_helpers import VECTORS, read_all
 

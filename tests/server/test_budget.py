@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 from memvault.server.budget import (
     TRUNCATED,
     Budget,

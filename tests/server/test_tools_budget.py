@@ -13,7 +13,7 @@ from mcp import Client
 
 from memvault.server.app import build_server
 from memvault.server.budget import TRUNCATED, Budget, compact, count_tokens
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 from tests.server.tool_client import call, raw, run
 
 # --- the per-response budget -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from mcp import Client
 
 from memvault.server.app import build_server
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 from tests.server.tool_client import call, fails, run
 
 # --- every tool through the client -----------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 import apsw
 
 import memvault
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 
 
 def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import memvault
-from memvault.models import MemoryDraft
+from memvault.core.records import MemoryDraft
+from memvault.service.vault import Vault
 from memvault.storage.sqlite import vector_index
 from memvault.storage.sqlite.index_snapshot import load, save
-from memvault.vault import Vault
 
 QUERIES = ["topic 7 alpha", "topic 123 beta", "gamma 42", "delta epsilon 999"]
 

@@ -18,14 +18,15 @@ import apsw
 import numpy as np
 import pytest
 
+from memvault.core.records import MemoryDraft
+from memvault.core.vector_records import EmbedTask, VectorStorage
 from memvault.embedding.hashing import HashEmbedder
-from memvault.models import EmbedTask, MemoryDraft, VectorStorage
+from memvault.service.embeddings import VectorPipeline
+from memvault.service.vault import Vault
+from memvault.service.worker import EmbedWorker
 from memvault.storage.sqlite import store as store_module
 from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.store import SqliteStore
-from memvault.vault import Vault
-from memvault.vector_pipeline import VectorPipeline
-from memvault.worker import EmbedWorker
 
 HASH = HashEmbedder(384)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.models import MemoryDraft
+from memvault.core.records import MemoryDraft
+from memvault.service.vault import Vault
 from memvault.storage.sqlite import keyword
-from memvault.vault import Vault
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import apsw
 import pytest
 
 import memvault
-from memvault.errors import SchemaVersionError
+from memvault.core.errors import SchemaVersionError
 from memvault.storage.sqlite.migrations import LATEST_VERSION, available_migrations
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.db"

@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from memvault.core.vector_records import VectorStorage
 from memvault.embedding.factory import make_embedder
-from memvault.models import VectorStorage
 from memvault.storage.sqlite import vector_index, vectors
 from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.migrations import migrate

@@ -18,15 +18,16 @@ import numpy.typing as npt
 import pytest
 
 import memvault
+from memvault.core.errors import ModelMismatchError
+from memvault.core.records import MemoryDraft
+from memvault.core.vector_records import VectorStorage
 from memvault.embedding.hashing import HashEmbedder
-from memvault.errors import ModelMismatchError
-from memvault.models import MemoryDraft, VectorStorage
+from memvault.service.vault import Vault
 from memvault.storage.sqlite import vector_search, vectors
 from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.migrations import LATEST_VERSION
 from memvault.storage.sqlite.store import SqliteStore
 from memvault.storage.sqlite.vector_index import VectorIndex
-from memvault.vault import Vault
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.db"
 DIMS = 384

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import memvault
-from memvault.errors import InvalidInputError
-from memvault.models import MemoryDraft
+from memvault.core.errors import InvalidInputError
+from memvault.core.records import MemoryDraft
 from memvault.storage.sqlite import writer as writer_module
 
 

@@ -12,8 +12,8 @@ import os
 import sys
 
 import memvault
-import memvault.mirror
-import memvault.notes
+import memvault.folder.memory_writer
+import memvault.folder.notes
 from memvault.storage.sqlite.store import SqliteStore
 
 home, mode = sys.argv[1], sys.argv[2]
@@ -36,7 +36,7 @@ with memvault.open(home, background=False) as vault:
     for i in range(4):
         print(vault.remember(f"kept memory {i}").id, flush=True)
     if mode == "after-commit":
-        memvault.mirror.atomic_write = die  # type: ignore[assignment]
+        memvault.folder.memory_writer.atomic_write = die  # type: ignore[assignment]
         vault.remember("the fifth memory, committed but never rendered")
     elif mode == "before-commit":
         SqliteStore.insert_memories = die  # type: ignore[assignment,method-assign]

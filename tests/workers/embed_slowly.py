@@ -12,7 +12,7 @@ from pathlib import Path
 from embedders import LoggingEmbedder
 
 import memvault
-from memvault.models import MemoryDraft
+from memvault.core.records import MemoryDraft
 
 db, count, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 embedder = LoggingEmbedder(Path(log), sleep_per_batch=0.5, announce=True)

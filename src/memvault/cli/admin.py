@@ -11,7 +11,7 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.models import VectorStorage
+from memvault.core.vector_records import VectorStorage
 
 
 def init(
@@ -90,6 +90,6 @@ def demo(
     ] = None,
 ) -> None:
     """Build a small vault and show what search finds."""
-    from memvault.demo import run_demo
+    from memvault.cli.demo import run_demo
 
     run_demo(home)

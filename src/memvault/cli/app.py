@@ -12,21 +12,11 @@ from typing import Annotated
 
 import typer
 
-from memvault.cli import (
-    admin,
-    evaluate,
-    files,
-    graph,
-    imports,
-    jobs,
-    memories,
-    search,
-    serve,
-)
+from memvault.cli import admin, evaluate, files, graph, imports, jobs, memories, search, serve
 from memvault.cli.notes import note_app
 from memvault.cli.state import CliState
-from memvault.errors import MemvaultError, NotFoundError
-from memvault.home import database_path, resolve_home
+from memvault.core.errors import MemvaultError, NotFoundError
+from memvault.core.home import database_path, resolve_home
 
 app = typer.Typer(
     name="memvault",

@@ -18,10 +18,10 @@ from memvault.cli.jobs import wait_with_progress
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.errors import InvalidInputError
-from memvault.models import DEFAULT_NAMESPACE
-from memvault.vault_sync import SyncReport
-from memvault.watcher import VaultWatcher
+from memvault.core.errors import InvalidInputError
+from memvault.core.records import DEFAULT_NAMESPACE
+from memvault.folder.sync import SyncReport
+from memvault.folder.watcher import VaultWatcher
 
 
 def reindex(

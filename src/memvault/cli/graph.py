@@ -9,7 +9,7 @@ import typer
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json, short
 from memvault.cli.state import state
-from memvault.models import Relation, Verdict
+from memvault.core.records import Relation, Verdict
 
 
 def relate(

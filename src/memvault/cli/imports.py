@@ -15,8 +15,8 @@ from memvault.cli.jobs import wait_with_progress
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.errors import InvalidInputError
-from memvault.importers.sources import SourceKind, open_source
+from memvault.core.errors import InvalidInputError
+from memvault.importers.source_kinds import SourceKind, open_source
 
 
 class ExportFormat(StrEnum):

@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.models import JobCounts, VectorStorage
-from memvault.vault import Vault
+from memvault.core.vector_records import JobCounts, VectorStorage
+from memvault.service.vault import Vault
 
 
 def jobs_command(

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from memvault import inputs
 from memvault.cli.output import console, memory_table, print_json, show_memory
 from memvault.cli.state import state
+from memvault.core import inputs
+from memvault.core.errors import InvalidInputError
+from memvault.core.records import DEFAULT_KIND, DEFAULT_NAMESPACE
 from memvault.embedding.base import EmbeddingError
-from memvault.errors import InvalidInputError
-from memvault.models import DEFAULT_KIND, DEFAULT_NAMESPACE
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 TagOption = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]

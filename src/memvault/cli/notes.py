@@ -12,9 +12,9 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag, TagOption, read_text_argument
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.errors import InvalidInputError
-from memvault.markdown.paths import note_path
-from memvault.notes import Note
+from memvault.content.markdown.paths import note_path
+from memvault.core.errors import InvalidInputError
+from memvault.folder.notes import Note
 
 note_app = typer.Typer(
     name="note",

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from memvault.models import Location, Memory, SearchHit
+from memvault.core.records import Location, Memory, SearchHit
 
 console = Console(highlight=False, soft_wrap=True)
 

@@ -9,7 +9,7 @@ import typer
 from memvault.cli.memories import JsonFlag, TagOption
 from memvault.cli.output import console, hits_table, print_json
 from memvault.cli.state import state
-from memvault.models import SearchMode
+from memvault.core.records import SearchMode
 
 
 def search(

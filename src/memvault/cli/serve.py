@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from memvault.cli.state import state
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
 
@@ -71,7 +71,7 @@ def serve(
     server = build_server(vault, Budget(budget))
     watcher = None
     if watch and vault.files is not None:
-        from memvault.watcher import VaultWatcher
+        from memvault.folder.watcher import VaultWatcher
 
         vault.sync()
         watcher = VaultWatcher(vault.files, on_sync=lambda _report: vault.vectors.written())

@@ -17,8 +17,8 @@ from pathlib import Path
 import typer
 
 import memvault
-from memvault.home import database_path, resolve_home
-from memvault.vault import Vault
+from memvault.core.home import database_path, resolve_home
+from memvault.service.vault import Vault
 
 BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from memvault.errors import MemvaultError
+from memvault.core.errors import MemvaultError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memvault.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError
 
 # Categories 1-4: multi-hop, temporal, open-domain, single-hop. Category 5 is adversarial:
 # its questions have no true answer, so there is nothing to retrieve.

@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import memvault
+from memvault.core.errors import InvalidInputError, MemvaultError
+from memvault.core.records import MemoryDraft, SearchMode
+from memvault.core.vector_records import VectorStorage
 from memvault.embedding.factory import make_embedder
-from memvault.errors import InvalidInputError, MemvaultError
 from memvault.evaluation import metrics
 from memvault.evaluation.datasets import Collection, Dataset
-from memvault.models import MemoryDraft, SearchMode, VectorStorage
 
 if TYPE_CHECKING:
+    from memvault.core.vector_records import JobCounts
     from memvault.embedding.base import Embedder
-    from memvault.models import JobCounts
-    from memvault.vault import Vault
+    from memvault.service.vault import Vault
 
 MODES = tuple(mode.value for mode in SearchMode)
 STORAGES = tuple(kind.value for kind in VectorStorage)

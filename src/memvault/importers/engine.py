@@ -19,20 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from memvault.errors import MemvaultError
-from memvault.importers.source import Source, SourceBatch, SourceEdge, SourceFailure, SourceRecord
-from memvault.models import (
-    DEFAULT_KIND,
-    DEFAULT_NAMESPACE,
-    ImportLink,
-    ImportRun,
-    MemoryDraft,
-)
+from memvault.core.errors import MemvaultError
+from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.records import DEFAULT_KIND, DEFAULT_NAMESPACE, MemoryDraft
+from memvault.importers.records import Source, SourceBatch, SourceEdge, SourceFailure, SourceRecord
 from memvault.storage import Store
 
 if TYPE_CHECKING:
     from memvault.importers.verify import VerifyReport
-    from memvault.vault import Vault
+    from memvault.service.vault import Vault
 
 ImportProgress = Callable[[int, int], None]  # records done, records in the source
 SAMPLE = 3

@@ -15,24 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from memvault.errors import InvalidInputError
-from memvault.ids import content_hash
-from memvault.markdown.paths import atomic_write, note_path
-from memvault.memory_files import memory_path, render_memory
-from memvault.models import (
-    VAULT_ROOT,
-    Edge,
-    FileKind,
-    Memory,
-    MemoryFilter,
-    MemoryRecord,
-    ValidationEvent,
-    Verdict,
-)
+from memvault.content.markdown.memory_file import memory_path, render_memory
+from memvault.content.markdown.paths import atomic_write, note_path
+from memvault.core.errors import InvalidInputError
+from memvault.core.file_records import VAULT_ROOT, FileKind
+from memvault.core.ids import content_hash
+from memvault.core.records import Edge, Memory, MemoryFilter, MemoryRecord, ValidationEvent, Verdict
 
 if TYPE_CHECKING:
+    from memvault.service.vault import Vault
     from memvault.storage import Store
-    from memvault.vault import Vault
 
 HEADER = {"memvault_export": 1}
 _PAGE = 1000

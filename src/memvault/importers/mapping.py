@@ -65,8 +65,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from memvault import inputs
-from memvault.errors import InvalidInputError
+from memvault.core import inputs
+from memvault.core.errors import InvalidInputError
 
 _IDENTIFIER = re.compile(r"^[^\W\d][\w$]{0,62}$")
 _JSON_KEY = re.compile(r"^[\w$@:\-]{1,128}$")

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from memvault.core.records import DEFAULT_KIND, Memory
+from memvault.core.vector_records import VectorStorage
 from memvault.importers.engine import draft_of
-from memvault.importers.source import Source, SourceRecord
-from memvault.models import DEFAULT_KIND, Memory, VectorStorage
+from memvault.importers.records import Source, SourceRecord
 
 if TYPE_CHECKING:
+    from memvault.service.vault import Vault
     from memvault.storage import Store
-    from memvault.vault import Vault
 
 SELF_RETRIEVAL_MIN = 0.9
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import MCPServer
 from memvault.server.budget import Budget
 from memvault.server.context import ToolContext
 from memvault.server.tools import ALL
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 
 INSTRUCTIONS = (
     "Persistent memory. search before answering from memory; remember facts, decisions, "

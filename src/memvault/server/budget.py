@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from memvault.core.errors import InvalidInputError
 from memvault.embedding.bundled import MINILM_L6_INT8
-from memvault.errors import InvalidInputError
 
 DEFAULT_BUDGET = 2_000  # tokens per response
 MIN_BUDGET = 200

@@ -10,10 +10,10 @@ from typing import Any
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
-from memvault.errors import MemvaultError
-from memvault.models import Memory
+from memvault.core.errors import MemvaultError
+from memvault.core.records import Memory
 from memvault.server.budget import Budget, compact
-from memvault.vault import Vault
+from memvault.service.vault import Vault
 
 # The four kinds of tool, by MCP annotation: clients use them to decide what needs a confirmation.
 READ = ToolAnnotations(

@@ -1,6 +1,6 @@
 """Persistence: the only package that knows about databases.
 
-Everything above it talks to :class:`~memvault.storage.protocol.Store`. ``open_store`` picks the
+Everything above it talks to :class:`~memvault.storage.roles.Store`. ``open_store`` picks the
 engine for a location; today that is always the embedded SQLite engine.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from memvault.storage.protocol import Store
+from memvault.storage.roles import Store
 
 
 def open_store(db_path: Path) -> Store:

@@ -4,8 +4,8 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.errors import InvalidInputError
-from memvault.ids import content_hash
+from memvault.core.errors import InvalidInputError
+from memvault.core.ids import content_hash
 from memvault.server.budget import make_cursor, read_cursor
 from memvault.server.context import READ, ToolContext, reply, tool_errors
 

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from memvault.fusion import DEFAULT_FUSION
-from memvault.inputs import MAX_SEARCH_K
+from memvault.core.inputs import MAX_SEARCH_K
 from memvault.server.budget import make_cursor, read_cursor
 from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
+from memvault.service.fusion import DEFAULT_FUSION
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:

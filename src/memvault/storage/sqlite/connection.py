@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import apsw
 
-from memvault.errors import StorageBusyError, StorageError
+from memvault.core.errors import StorageBusyError, StorageError
 
 T = TypeVar("T")
 Row = tuple[Any, ...]  # apsw rows; each query module knows its own columns

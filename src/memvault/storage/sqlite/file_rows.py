@@ -8,16 +8,16 @@ from typing import Any
 
 import apsw
 
-from memvault.models import (
+from memvault.core.file_records import (
     FileKind,
     FileRecord,
     FileState,
     IndexRun,
     LinkView,
-    Memory,
     NoteLink,
     PendingWrite,
 )
+from memvault.core.records import Memory
 from memvault.storage.sqlite.connection import Row
 
 _FILE_COLUMNS = (

@@ -6,7 +6,7 @@ import json
 
 import apsw
 
-from memvault.models import Edge, Neighbour, ValidationEvent, Verdict
+from memvault.core.records import Edge, Neighbour, ValidationEvent, Verdict
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.memory_rows import fetch_many
 

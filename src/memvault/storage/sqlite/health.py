@@ -7,7 +7,7 @@ from pathlib import Path
 
 import apsw
 
-from memvault.models import CheckReport, CheckResult, StoreStats
+from memvault.core.records import CheckReport, CheckResult, StoreStats
 from memvault.storage.sqlite import vectors
 from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
 

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import apsw
 import numpy as np
 
-from memvault.ids import now_iso
-from memvault.models import ImportLink, ImportRun, VectorConfig, VectorStorage
+from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.times import now_iso
+from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite import jobs, memory_rows, vectors
 
 if TYPE_CHECKING:
-    from memvault.storage.protocol import Matrix
+    from memvault.storage.roles import Matrix
 
 
 def links(conn: apsw.Connection, source: str, source_ids: Sequence[str]) -> dict[str, ImportLink]:

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import apsw
 
-from memvault.ids import now_iso
-from memvault.models import EmbedTask, JobCounts, JobFailure
+from memvault.core.times import now_iso
+from memvault.core.vector_records import EmbedTask, JobCounts, JobFailure
 from memvault.storage.sqlite.connection import Row
 
 _OPEN = "('queued', 'running')"

@@ -1,17 +1,17 @@
 """FTS5 keyword search: compiling query terms and ranking with BM25.
 
-User text never reaches FTS5's query parser as written: ``memvault.text.parse_query`` has already
-reduced it to words, and here every word is emitted inside double quotes, which FTS5 treats as a
-literal string. ``NEAR(``, ``*``, ``AND``, ``-`` and unbalanced quotes are therefore only words
-(or nothing) and can never raise a syntax error.
+User text never reaches FTS5's query parser as written: ``memvault.core.terms.parse_query`` has
+already reduced it to words, and here every word is emitted inside double quotes, which FTS5
+treats as a literal string. ``NEAR(``, ``*``, ``AND``, ``-`` and unbalanced quotes are therefore
+only words (or nothing) and can never raise a syntax error.
 
-FTS5 scores every document that matches any word of an OR query; it cannot skip documents the way
-tantivy or Lucene do. In a large vault a query with a very common word therefore costs tens of
-milliseconds (61 ms at 100k, measured). So each query gets a scoring budget: the words are looked
-up in the term statistics (``fts5vocab``), and while the documents to score exceed the budget the
-most common word is dropped. Such a word's BM25 weight is close to zero anyway (its IDF is the
-log of a ratio near 1), and the rarest word is always kept. Vaults smaller than the budget are
-never affected.
+FTS5 scores every document that matches any word of an OR query; it cannot skip documents the
+way tantivy or Lucene do. In a large vault a query with a very common word therefore costs tens
+of milliseconds (61 ms at 100k, measured). So each query gets a scoring budget: the words are
+looked up in the term statistics (``fts5vocab``), and while the documents to score exceed the
+budget the most common word is dropped. Such a word's BM25 weight is close to zero anyway (its
+IDF is the log of a ratio near 1), and the rarest word is always kept. Vaults smaller than the
+budget are never affected.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections.abc import Sequence
 
 import apsw
 
-from memvault.models import MemoryFilter, SearchHit
+from memvault.core.records import MemoryFilter, SearchHit
+from memvault.core.terms import QueryTerm
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.memory_rows import filter_sql, hydrate
-from memvault.text import QueryTerm
 
 # BM25 weights per column: the text itself, then the code-aware aliases. Called directly: the
 # same weights through FTS5's configured `rank` measured ~50 % slower per query.

@@ -12,8 +12,8 @@ from typing import Any
 
 import apsw
 
-from memvault.ids import content_hash
-from memvault.models import (
+from memvault.core.ids import content_hash
+from memvault.core.records import (
     InsertOutcome,
     Location,
     Memory,
@@ -22,7 +22,7 @@ from memvault.models import (
     SearchHit,
     Signal,
 )
-from memvault.text import index_aliases
+from memvault.core.terms import index_aliases
 
 MEMORY_COLUMNS = """
     m.id, m.content, m.kind, m.namespace,

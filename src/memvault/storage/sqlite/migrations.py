@@ -16,8 +16,8 @@ from pathlib import Path
 
 import apsw
 
-from memvault.errors import SchemaVersionError
-from memvault.ids import now_iso
+from memvault.core.errors import SchemaVersionError
+from memvault.core.times import now_iso
 from memvault.storage.sqlite.connection import with_lock_retry
 
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")

@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
-from memvault.errors import ConflictError, NotFoundError, StorageError
-from memvault.models import (
+from memvault.core.errors import ConflictError, NotFoundError, StorageError
+from memvault.core.records import (
     CheckReport,
     Edge,
-    EmbedTask,
     InsertOutcome,
-    JobCounts,
-    JobFailure,
     Memory,
     MemoryFilter,
     MemoryPatch,
@@ -31,11 +28,17 @@ from memvault.models import (
     SearchHit,
     StoreStats,
     ValidationEvent,
-    VectorConfig,
-    VectorStorage,
     Verdict,
 )
-from memvault.storage.protocol import ConfidenceRule
+from memvault.core.terms import QueryTerm
+from memvault.core.vector_records import (
+    EmbedTask,
+    JobCounts,
+    JobFailure,
+    VectorConfig,
+    VectorStorage,
+)
+from memvault.storage.roles import ConfidenceRule
 from memvault.storage.sqlite import (
     graph,
     health,
@@ -46,21 +49,15 @@ from memvault.storage.sqlite import (
     vector_search,
     vectors,
 )
-from memvault.storage.sqlite.connection import (
-    Row,
-    open_connection,
-    translate,
-    with_lock_retry,
-)
+from memvault.storage.sqlite.connection import Row, open_connection, translate, with_lock_retry
 from memvault.storage.sqlite.migrations import migrate
 from memvault.storage.sqlite.store_files import VaultFilesMixin
 from memvault.storage.sqlite.store_imports import ImportsMixin
 from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
-from memvault.text import QueryTerm
 
 if TYPE_CHECKING:
-    from memvault.storage.protocol import Matrix
+    from memvault.storage.roles import Matrix
 
 T = TypeVar("T")
 

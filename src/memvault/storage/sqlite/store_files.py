@@ -10,20 +10,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
-from memvault.errors import MemvaultError
-from memvault.ids import now_iso
-from memvault.models import (
+from memvault.core.errors import MemvaultError
+from memvault.core.file_records import (
     VAULT_ROOT,
     FileKind,
     FileRecord,
     FileState,
     IndexRun,
     LinkView,
-    Memory,
-    MemoryRecord,
     NoteLink,
     PendingWrite,
 )
+from memvault.core.records import Memory, MemoryRecord
+from memvault.core.times import now_iso
 from memvault.storage.sqlite import file_rows, vault_rows
 
 T = TypeVar("T")

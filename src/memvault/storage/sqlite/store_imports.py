@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
-from memvault.errors import MemvaultError
-from memvault.models import ImportLink, ImportRun, MemoryRecord, VectorStorage
+from memvault.core.errors import MemvaultError
+from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.records import MemoryRecord
+from memvault.core.vector_records import VectorStorage
 from memvault.storage.sqlite import import_rows, vault_rows
 
 if TYPE_CHECKING:
-    from memvault.storage.protocol import Matrix
+    from memvault.storage.roles import Matrix
 
 T = TypeVar("T")
 

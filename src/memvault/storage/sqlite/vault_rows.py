@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import apsw
 
-from memvault.errors import ConflictError
-from memvault.models import Memory, MemoryRecord
+from memvault.core.errors import ConflictError
+from memvault.core.records import Memory, MemoryRecord
 from memvault.storage.sqlite import graph, jobs, memory_rows, vectors
 
 

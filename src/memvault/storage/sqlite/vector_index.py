@@ -22,7 +22,7 @@ import apsw
 import numpy as np
 import numpy.typing as npt
 
-from memvault.models import VectorConfig, VectorStorage
+from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite import index_snapshot, vectors
 
 Matrix = npt.NDArray[np.float32]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import apsw
 
-from memvault.models import MemoryFilter, SearchHit, VectorConfig, VectorStorage
+from memvault.core.records import MemoryFilter, SearchHit
+from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite import vectors
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.memory_rows import filter_sql, hydrate

@@ -17,9 +17,9 @@ import apsw
 import numpy as np
 import numpy.typing as npt
 
-from memvault.errors import ModelMismatchError
-from memvault.ids import now_iso
-from memvault.models import VectorConfig, VectorStorage
+from memvault.core.errors import ModelMismatchError
+from memvault.core.times import now_iso
+from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite.connection import Row
 
 Matrix = npt.NDArray[np.float32]

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import apsw
 
-from memvault.errors import MemvaultError, StorageError
+from memvault.core.errors import MemvaultError, StorageError
 from memvault.storage.sqlite.connection import (
     BUSY_TIMEOUT_MS,
     WAL_SIZE_LIMIT,

@@ -1,0 +1,108 @@
+"""Records of the files an index is built from: the Markdown folder's notes and memory files,
+and the documents of ``memvault index PATH``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class FileKind(StrEnum):
+    MEMORY = "memory"  # vault/memories/<namespace>/<id>.md: one memory, rendered by memvault
+    NOTE = "note"  # any other Markdown file in the vault: chunked by headings
+    DOCUMENT = "document"  # a file of `memvault index PATH`, outside the vault
+
+
+VAULT_ROOT = ""  # the ``root`` of files that live in the vault
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the index knows of a file it was built from; a sync compares it with the disk."""
+
+    root: str  # VAULT_ROOT, or the absolute folder of an index run
+    path: str  # posix, relative to root
+    kind: FileKind
+    record_id: str  # the memory's id, or the note's / document's id
+    content_hash: str  # sha256 of the bytes
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A note or an ingested document as indexed (its chunks are memories)."""
+
+    state: FileState
+    namespace: str
+    title: str | None
+    tags: tuple[str, ...]
+    front_matter: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.state.record_id,
+            "path": self.state.path,
+            "root": self.state.root or None,
+            "kind": self.state.kind.value,
+            "namespace": self.namespace,
+            "title": self.title,
+            "tags": list(self.tags),
+            "size": self.state.size,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLink:
+    """A link written in a note: ``target`` is a link key (see ``markdown.links.link_key``)."""
+
+    target: str
+    relation: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A note link with where it resolves (None while no note has that name)."""
+
+    source_path: str
+    target: str
+    relation: str
+    line: int | None
+    resolved_path: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """A vault file a process is about to write (see ``vault_pending`` in the schema)."""
+
+    path: str
+    action: str  # "render": write the memory file from the index; "index": index the file
+    record_id: str | None
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRun:
+    id: int
+    root: str
+    namespace: str
+    state: str  # running | done | failed
+    owner: str
+    files_total: int
+    files_done: int
+    chunks: int
+    error: str | None
+    started_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

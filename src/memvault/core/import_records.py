@@ -1,0 +1,27 @@
+"""Records of imports: which source record became which memory, and how far a run got."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLink:
+    """Which source record became which memory, and what the record held then."""
+
+    source: str
+    source_id: str
+    memory_id: str
+    record_hash: str
+    vector: str  # "carried" from the source, "embedded" here, or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    source: str
+    state: str  # running | done | failed
+    checkpoint: str | None
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0

@@ -1,0 +1,112 @@
+"""The Markdown folder of a vault: the lock, the mirror of memory files, notes and sync.
+
+One object per open vault holds them together, so ``Vault`` stays a thin list of operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memvault.core.file_records import VAULT_ROOT
+from memvault.core.records import CheckResult
+from memvault.folder.lock import VaultLock
+from memvault.folder.memory_writer import VaultMirror
+from memvault.folder.notes import Notes
+from memvault.folder.sync import SyncReport, VaultSync
+from memvault.service.embeddings import VectorPipeline
+from memvault.storage import Store
+
+_ADOPT_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexReport:
+    sync: SyncReport
+    adopted: int  # memories the index had without a file (e.g. from before the vault): written
+    notes: int  # totals in the index afterwards
+    memories: int
+    edges: int  # edges between memories
+    links: int  # links written in notes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "notes": self.notes,
+            "memories": self.memories,
+            "edges": self.edges + self.links,
+            "memory_edges": self.edges,
+            "note_links": self.links,
+            "adopted": self.adopted,
+            "changed": self.sync.to_dict(),
+            "problems": [p.to_dict() for p in self.sync.problems],
+        }
+
+
+class VaultFiles:
+    def __init__(self, store: Store, vectors: VectorPipeline, root: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self._store = store
+        self._vectors = vectors
+        self.lock = VaultLock(root)
+        self._sync = VaultSync(store, root, embed=vectors.enabled)
+        self.mirror = VaultMirror(store, root, self.lock, self._sync)
+        self.notes = Notes(store, root, self.lock, self._sync, written=vectors.written)
+        self.mirror.recover()
+
+    def sync(self, paths: Iterable[str] | None = None, *, force: bool = False) -> SyncReport:
+        with self.lock.held():
+            report = self._sync.sync(paths, force=force)
+        if report.changed:
+            self._vectors.written()
+        return report
+
+    def check(self) -> CheckResult:
+        """Do the vault's files and the index agree (nothing pending, changed or missing)?"""
+        with self.lock.held():
+            pending = self._store.pending_writes()
+            known = self._store.file_states(VAULT_ROOT)
+            on_disk = self._sync.scan()
+            without_file = self._store.memories_without_file(5)
+        findings = {
+            "writes left unfinished": [p.path for p in pending],
+            "indexed files gone from disk": [p for p in known if p not in on_disk],
+            "files not indexed": [p for p in on_disk if p not in known],
+            "files changed since the last sync": [
+                p
+                for p, disk in on_disk.items()
+                if p in known and (known[p].size, known[p].mtime_ns) != (disk.size, disk.mtime_ns)
+            ],
+            "memories without a file": without_file,
+        }
+        wrong = {name: paths for name, paths in findings.items() if paths}
+        if not wrong:
+            return CheckResult("vault", True, f"{len(on_disk)} files agree with the index")
+        detail = "; ".join(
+            f"{len(paths)} {name} ({', '.join(paths[:3])}{', …' if len(paths) > 3 else ''})"
+            for name, paths in wrong.items()
+        )
+        return CheckResult("vault", False, f"{detail}; run memvault reindex")
+
+    def reindex(self, *, full: bool = True) -> ReindexReport:
+        with self.lock.held():
+            report = self.sync(force=full)
+            adopted = 0
+            seen: set[str] = set()
+            while ids := self._store.memories_without_file(_ADOPT_BATCH):
+                if seen.issuperset(ids):  # rendering failed to record them: do not spin
+                    break
+                seen.update(ids)
+                self.mirror.render(ids)
+                adopted += len(ids)
+        counts = self._store.file_counts()
+        return ReindexReport(
+            sync=report,
+            adopted=adopted,
+            notes=counts["note"],
+            memories=counts["memory"],
+            edges=self._store.stats().edges,
+            links=counts["links"],
+        )

@@ -1,0 +1,200 @@
+"""``memvault index PATH``: a folder of Markdown, code, PDF and text, kept in step with the index.
+
+Each run walks the folder (``.gitignore`` respected, binaries and huge files reported as
+skipped), re-reads only files whose size, time and then hash changed, replaces their chunks
+(unchanged chunks keep their ids and vectors), and forgets files that are gone. The run and
+its progress are recorded (``index_runs``) so ``memvault jobs`` in another terminal shows it;
+a run that is killed leaves every finished file indexed, and the next run picks up the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memvault.content.chunking import (
+    FoundFile,
+    SkippedFile,
+    WalkResult,
+    chunk_file,
+    language_for,
+    walk,
+)
+from memvault.content.document_chunks import chunk_memories, document_id, file_hash
+from memvault.core.errors import InvalidInputError
+from memvault.core.file_records import FileKind, FileRecord, FileState
+from memvault.core.ids import owner_id
+from memvault.core.times import file_time
+from memvault.folder.sync import FileProblem, same_stat
+from memvault.storage import Store
+
+IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
+_PROGRESS_EVERY = 0.5  # seconds between progress rows written for other processes
+
+
+@dataclass(slots=True)
+class IndexReport:
+    root: str
+    files: int = 0  # indexable files found
+    indexed: int = 0  # read and (re)chunked
+    unchanged: int = 0
+    removed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "files": self.files,
+            "indexed": self.indexed,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "chunks": self.chunks_added,
+            "chunks_removed": self.chunks_removed,
+            "skipped": [{"path": s.relpath, "reason": s.reason} for s in self.skipped],
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+class Indexer:
+    def __init__(self, store: Store, *, embed: bool) -> None:
+        self._store = store
+        self._embed = embed
+
+    def run(
+        self,
+        path: Path,
+        *,
+        namespace: str,
+        progress: IndexProgress | None = None,
+        exclude: Sequence[Path] = (),
+    ) -> IndexReport:
+        """Index ``path``; files under ``exclude`` (the vault's own folder and database) are
+        left out, so indexing a folder that holds the home does not index the vault twice."""
+        target = path.expanduser()
+        if not target.exists():
+            raise InvalidInputError(f"no such file or folder: {path}")
+        target = target.resolve()
+        walked = _without(walk(target), [p.resolve() for p in exclude])
+        whole_folder = target.is_dir()
+        root = str(target if whole_folder else target.parent)
+        report = IndexReport(root=root, files=len(walked.files), skipped=list(walked.skipped))
+        known = self._store.file_states(root)
+        moving = self._other_namespace(root, namespace) if known else set()
+        owner = owner_id()
+        run_id = self._store.start_index_run(root, namespace, owner, len(walked.files))
+        last_report = 0.0
+        try:
+            for done, found in enumerate(walked.files, start=1):
+                old = known.get(found.relpath)
+                # A file indexed under another namespace is re-read so its chunks move over.
+                self._index_file(
+                    root, found, None if found.relpath in moving else old, namespace, report
+                )
+                if progress is not None:
+                    progress(done, len(walked.files), found.relpath)
+                if time.monotonic() - last_report >= _PROGRESS_EVERY:
+                    self._store.update_index_run(
+                        run_id, files_done=done, chunks=report.chunks_added
+                    )
+                    last_report = time.monotonic()
+            if whole_folder:
+                present = {f.relpath for f in walked.files}
+                gone = [p for p in known if p not in present]
+                report.removed = self._store.delete_files(root, gone) if gone else 0
+        except BaseException as exc:
+            self._store.update_index_run(
+                run_id,
+                files_done=report.indexed + report.unchanged,
+                chunks=report.chunks_added,
+                state="failed",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise
+        self._store.update_index_run(
+            run_id, files_done=len(walked.files), chunks=report.chunks_added, state="done"
+        )
+        return report
+
+    def _other_namespace(self, root: str, namespace: str) -> set[str]:
+        """Files under ``root`` whose chunks sit in a namespace other than ``namespace``."""
+        found: set[str] = set()
+        page = 10_000
+        offset = 0
+        while True:
+            records = self._store.list_files(
+                FileKind.DOCUMENT, root=root, limit=page, offset=offset
+            )
+            found.update(r.state.path for r in records if r.namespace != namespace)
+            if len(records) < page:
+                return found
+            offset += page
+
+    def _index_file(
+        self,
+        root: str,
+        found: FoundFile,
+        old: FileState | None,
+        namespace: str,
+        report: IndexReport,
+    ) -> None:
+        if old is not None and same_stat(old, found.size, found.mtime_ns):
+            report.unchanged += 1
+            return
+        try:
+            data = found.path.read_bytes()
+        except OSError as exc:
+            report.skipped.append(SkippedFile(found.relpath, f"unreadable: {exc.strerror}"))
+            return
+        digest = file_hash(data)
+        state = FileState(
+            root,
+            found.relpath,
+            FileKind.DOCUMENT,
+            document_id(root, found.relpath),
+            digest,
+            found.size,
+            found.mtime_ns,
+        )
+        if old is not None and old.content_hash == digest:
+            self._store.set_file_states([state])
+            report.unchanged += 1
+            return
+        try:
+            chunks = chunk_file(found.relpath, data)
+        except InvalidInputError as exc:
+            report.problems.append(FileProblem(found.relpath, None, f"{found.relpath}: {exc}"))
+            return
+        modified = file_time(found.mtime_ns)
+        kind = "code" if language_for(found.relpath) else "document"
+        memories = chunk_memories(
+            state.record_id,
+            chunks,
+            path=str(found.path),
+            kind=kind,
+            namespace=namespace,
+            tags=(),
+            created_at=modified,
+            updated_at=modified,
+        )
+        record = FileRecord(state, namespace, found.relpath, (), {}, modified, modified)
+        added, removed = self._store.put_document(record, memories, embed=self._embed)
+        report.indexed += 1
+        report.chunks_added += added
+        report.chunks_removed += removed
+
+
+def _without(walked: WalkResult, excluded: list[Path]) -> WalkResult:
+    if not excluded:
+        return walked
+    kept = tuple(
+        found
+        for found in walked.files
+        if not any(found.path == e or found.path.is_relative_to(e) for e in excluded)
+    )
+    return WalkResult(kept, walked.skipped)

@@ -1,0 +1,476 @@
+"""The vault: memvault's public API and the rules that sit above storage.
+
+This is the service layer. It validates input, assigns ids and times, applies the rules that are
+product decisions (dedup by content, the confidence rule, what supersede means, what search
+returns by default) and delegates persistence to a :class:`~memvault.storage.Store`. The CLI and
+the MCP server are thin shells around it; anything both need belongs here.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from memvault.core import inputs
+from memvault.core.confidence import next_confidence
+from memvault.core.errors import InvalidInputError, NotFoundError
+from memvault.core.file_records import IndexRun
+from memvault.core.ids import new_id
+from memvault.core.inputs import memory_filter, new_memory
+from memvault.core.records import (
+    DEFAULT_KIND,
+    DEFAULT_NAMESPACE,
+    CheckReport,
+    Edge,
+    InsertOutcome,
+    Memory,
+    MemoryDraft,
+    MemoryPatch,
+    Neighbour,
+    Relation,
+    SearchHit,
+    SearchMode,
+    StoreStats,
+    ValidationEvent,
+    Verdict,
+)
+from memvault.core.times import now_iso
+from memvault.core.vector_records import JobCounts, JobFailure, VectorConfig, VectorStorage
+from memvault.folder.markdown_folder import ReindexReport, VaultFiles
+from memvault.folder.notes import Notes
+from memvault.folder.sync import SyncReport
+from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport
+from memvault.service.embeddings import VectorPipeline
+from memvault.service.fusion import NO_BOOSTS, Boosts
+from memvault.service.search import Searcher
+from memvault.service.worker import ProgressCallback, live_worker_running
+from memvault.storage import Store
+
+if TYPE_CHECKING:
+    from memvault.importers.engine import Importer
+    from memvault.importers.export import Exporter
+
+VAULT_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
+
+
+class Vault:
+    """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        db_path: Path | None = None,
+        vectors: VectorPipeline | None = None,
+        vault_dir: Path | None = None,
+    ) -> None:
+        self._store = store
+        self.db_path = db_path
+        self.vectors = vectors or VectorPipeline(store)
+        self._searcher = Searcher(store, self.vectors)
+        self.files = VaultFiles(store, self.vectors, vault_dir) if vault_dir is not None else None
+
+    @property
+    def vault_dir(self) -> Path | None:
+        """The Markdown vault folder; None in DB-only mode."""
+        return None if self.files is None else self.files.root
+
+    @property
+    def notes(self) -> Notes:
+        return self._vault_files().notes
+
+    def use_db_only(self) -> None:
+        """From now on this home opens without its Markdown folder (``init --no-vault``)."""
+        self._store.set_setting(VAULT_SETTING, "off")
+
+    def _vault_files(self) -> VaultFiles:
+        if self.files is None:
+            raise InvalidInputError(
+                "this vault has no Markdown folder (DB-only mode): open it by its home folder"
+            )
+        return self.files
+
+    def _changing(
+        self, targets: dict[str, str | None], *, new: bool = False
+    ) -> AbstractContextManager[None]:
+        """Around a change of these memories: their files follow it (nothing in DB-only mode).
+
+        A chunk of a note or an indexed file belongs to that file: changing it here would be
+        undone (or duplicated) by the next sync, so it is refused. ``new`` memories (ids just
+        drawn, namespaces known) need no lookup at all: this is the path of every remember.
+        """
+        if self.files is None and new:
+            return nullcontext()
+        for memory in [] if new else self._store.memories_by_id(list(targets)).values():
+            if memory.location is not None:
+                raise InvalidInputError(
+                    f"{memory.id} is a chunk of {memory.location.path}: change the file "
+                    "instead (memvault note edit, or edit it and run memvault index again)"
+                )
+        if self.files is None:
+            return nullcontext()
+        return self.files.mirror.changing(targets, new=new)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        try:
+            self.vectors.close()
+        finally:
+            self._store.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- memories -------------------------------------------------------------------------
+    def remember(
+        self,
+        content: str,
+        *,
+        kind: str = DEFAULT_KIND,
+        namespace: str = DEFAULT_NAMESPACE,
+        tags: Iterable[str] = (),
+        importance: float = 0.5,
+        confidence: float = 0.5,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> InsertOutcome:
+        """Store a memory; the same content in the same namespace returns the existing id."""
+        draft = MemoryDraft(
+            content=content,
+            kind=kind,
+            namespace=namespace,
+            tags=tuple(tags),
+            importance=importance,
+            confidence=confidence,
+            source=source,
+            metadata=metadata or {},
+        )
+        return self.remember_many([draft])[0]
+
+    def remember_many(self, drafts: Sequence[MemoryDraft]) -> list[InsertOutcome]:
+        """Store many memories in one transaction (all or none)."""
+        at = now_iso()
+        memories = [new_memory(draft, at) for draft in drafts]
+        with self._changing({m.id: m.namespace for m in memories}, new=True):
+            outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
+        if any(outcome.created for outcome in outcomes):
+            self.vectors.written()
+        return outcomes
+
+    def get(self, memory_id: str, *, touch: bool = True) -> Memory:
+        """The memory with this id; by default the read is counted as an access."""
+        memory_id = inputs.memory_id(memory_id)
+        memory = self._store.get_memory(memory_id, touch_at=now_iso() if touch else None)
+        if memory is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return memory
+
+    def update(
+        self,
+        memory_id: str,
+        *,
+        content: str | None = None,
+        kind: str | None = None,
+        tags: Iterable[str] | None = None,
+        importance: float | None = None,
+        confidence: float | None = None,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Memory:
+        """Change fields in place (no history kept; use :meth:`revise` to keep the old text)."""
+        patch = MemoryPatch(
+            content=None if content is None else inputs.content(content),
+            kind=None if kind is None else inputs.name(kind, "kind"),
+            tags=None if tags is None else inputs.tags(tags),
+            importance=None
+            if importance is None
+            else inputs.unit_interval(importance, "importance"),
+            confidence=None
+            if confidence is None
+            else inputs.unit_interval(confidence, "confidence"),
+            source=inputs.source(source),
+            metadata=None if metadata is None else inputs.metadata(metadata),
+        )
+        if patch.is_empty():
+            raise InvalidInputError("nothing to update: give at least one field")
+        memory_id = inputs.memory_id(memory_id)
+        with self._changing({memory_id: None}):
+            updated = self._store.update_memory(
+                memory_id, patch, now_iso(), embed=self.vectors.enabled
+            )
+        if patch.content is not None:
+            self.vectors.written()
+        return updated
+
+    def forget(self, memory_id: str) -> None:
+        """Delete a memory with its tags, edges and validation history."""
+        memory_id = inputs.memory_id(memory_id)
+        # Memories with an edge to this one list it in their files: they are rewritten too.
+        targets = dict.fromkeys([memory_id, *self._store.edge_sources(memory_id)])
+        with self._changing(targets):
+            deleted = self._store.delete_memory(memory_id)
+        if not deleted:
+            raise NotFoundError(f"no memory with id {memory_id}")
+
+    def list(
+        self,
+        *,
+        namespace: str | None = None,
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        include_superseded: bool = False,
+        include_chunks: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Memory]:
+        """Memories, newest first; with ``include_chunks`` also the chunks of notes and indexed
+        files (search always looks at those)."""
+        where = memory_filter(
+            namespace, kinds, tags, since, until, include_superseded, include_chunks=include_chunks
+        )
+        inputs.positive(limit, "limit", 10_000)
+        if offset < 0:
+            raise InvalidInputError("offset must not be negative")
+        return self._store.list_memories(where, limit=limit, offset=offset)
+
+    def supersede(self, old_id: str, new_id: str) -> None:
+        """Mark ``old_id`` as replaced by ``new_id``: it stays readable, out of default search."""
+        old_id, new_id = inputs.memory_id(old_id), inputs.memory_id(new_id)
+        with self._changing({old_id: None, new_id: None}):
+            self._store.supersede(old_id, new_id, now_iso())
+
+    def revise(self, old_id: str, content: str, **fields: Any) -> InsertOutcome:
+        """Remember corrected ``content`` for ``old_id`` and supersede the old memory with it.
+
+        Kind, namespace, tags, importance and source default to the old memory's.
+        """
+        old = self.get(old_id, touch=False)
+        draft = MemoryDraft(
+            content=content,
+            kind=fields.get("kind", old.kind),
+            namespace=fields.get("namespace", old.namespace),
+            tags=tuple(fields.get("tags", old.tags)),
+            importance=fields.get("importance", old.importance),
+            confidence=fields.get("confidence", 0.5),
+            source=fields.get("source", old.source),
+            metadata=fields.get("metadata", {}),
+        )
+        outcome = self.remember_many([draft])[0]
+        self.supersede(old.id, outcome.id)
+        return outcome
+
+    # --- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        namespace: str | None = None,
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        include_superseded: bool = False,
+        mode: SearchMode | str = SearchMode.HYBRID,
+        boosts: Boosts = NO_BOOSTS,
+    ) -> builtins.list[SearchHit]:
+        """Best matches first. Any string is a valid query; one with no words finds nothing.
+
+        ``mode`` is hybrid (keyword and vector, fused: the default), keyword or vector. Each hit's
+        ``signals`` holds every signal's own rank and score.
+        """
+        inputs.positive(k, "k", inputs.MAX_SEARCH_K)
+        where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
+        text = inputs.utf8_text(query, "query")
+        return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode), boosts=boosts)
+
+    # --- vectors and jobs -----------------------------------------------------------------
+    def wait_for_jobs(
+        self, *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> JobCounts:
+        """Embed in this process until no job is pending (queued memories included)."""
+        return self.vectors.wait(timeout=timeout, progress=progress)
+
+    def jobs(self) -> JobCounts:
+        return self._store.job_counts()
+
+    def job_failures(self, limit: int = 20) -> builtins.list[JobFailure]:
+        return self._store.job_failures(limit)
+
+    def worker_running(self) -> bool:
+        """Whether some process on this machine is embedding this vault's jobs right now."""
+        return live_worker_running(self._store)
+
+    def retry_failed_jobs(self) -> int:
+        return self._store.retry_failed_jobs()
+
+    def configure_vectors(
+        self, *, embedder: str | None = None, storage: VectorStorage | None = None
+    ) -> None:
+        """Save the embedder spec and vector storage as this vault's settings."""
+        self.vectors.save_settings(embedder=embedder, storage=storage)
+
+    def vector_config(self) -> VectorConfig | None:
+        return self._store.vector_config()
+
+    def reembed(
+        self, *, storage: VectorStorage | None = None, progress: ProgressCallback | None = None
+    ) -> JobCounts:
+        """Replace every vector with one from the current embedder (after a model change)."""
+        return self.vectors.reembed(storage=storage, progress=progress)
+
+    # --- graph ----------------------------------------------------------------------------
+    def relate(
+        self,
+        source_id: str,
+        target_id: str,
+        relation: str = Relation.RELATES_TO,
+        *,
+        weight: float = 1.0,
+        metadata: dict[str, Any] | None = None,
+    ) -> Edge:
+        """Add (or update) a typed edge ``source -relation-> target``."""
+        source_id, target_id = inputs.memory_id(source_id), inputs.memory_id(target_id)
+        if source_id == target_id:
+            raise InvalidInputError("a memory cannot be related to itself")
+        edge = Edge(
+            source_id,
+            target_id,
+            inputs.name(relation, "relation"),
+            float(weight),
+            inputs.metadata(metadata),
+            now_iso(),
+        )
+        with self._changing({source_id: None}):
+            return self._store.upsert_edge(edge)
+
+    def unrelate(self, source_id: str, target_id: str, relation: str = Relation.RELATES_TO) -> bool:
+        source_id = inputs.memory_id(source_id)
+        with self._changing({source_id: None}):
+            return self._store.delete_edge(
+                source_id, inputs.memory_id(target_id), inputs.name(relation, "relation")
+            )
+
+    def neighbours(
+        self, memory_id: str, *, depth: int = 1, relation: str | None = None
+    ) -> builtins.list[Neighbour]:
+        """Memories linked to this one within ``depth`` edges, nearest first."""
+        inputs.positive(depth, "depth", inputs.MAX_GRAPH_DEPTH)
+        return self._store.neighbours(
+            inputs.memory_id(memory_id),
+            depth=depth,
+            relation=None if relation is None else inputs.name(relation, "relation"),
+        )
+
+    # --- validation -----------------------------------------------------------------------
+    def validate(
+        self,
+        memory_id: str,
+        verdict: Verdict | str,
+        *,
+        actor: str | None = None,
+        note: str | None = None,
+    ) -> ValidationEvent:
+        """Record that a memory was confirmed, used or refuted; confidence moves by the rule in
+        :mod:`memvault.core.confidence`."""
+        try:
+            verdict = Verdict(str(verdict).lower())
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"verdict {verdict!r} is not one of: {', '.join(v.value for v in Verdict)}"
+            ) from exc
+        memory_id = inputs.memory_id(memory_id)
+        with self._changing({memory_id: None}):
+            return self._store.record_validation(
+                memory_id,
+                verdict,
+                rule=next_confidence,
+                actor=inputs.source(actor),
+                note=inputs.source(note),
+                event_id=new_id(),
+                at=now_iso(),
+            )
+
+    def validation_history(self, memory_id: str) -> builtins.list[ValidationEvent]:
+        return self._store.validation_history(inputs.memory_id(memory_id))
+
+    # --- the Markdown vault and ingested files ----------------------------------------------
+    def reindex(self, *, full: bool = True) -> ReindexReport:
+        """Rebuild the index from the vault folder (``full`` re-reads every file)."""
+        return self._vault_files().reindex(full=full)
+
+    def sync(self, paths: Iterable[str] | None = None) -> SyncReport:
+        """Index what changed in the vault folder (or in just these vault-relative paths)."""
+        return self._vault_files().sync(paths)
+
+    def index_path(
+        self,
+        path: str | Path,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        progress: IndexProgress | None = None,
+    ) -> IndexReport:
+        """Index a file or folder (Markdown, code, PDF, text): only changed files are read."""
+        folder = Path(path).expanduser()
+        if self.vault_dir is not None and folder.resolve().is_relative_to(self.vault_dir.resolve()):
+            raise InvalidInputError(
+                f"{path} is inside the vault, which is indexed already (use memvault reindex)"
+            )
+        own = (
+            []
+            if self.db_path is None
+            else [Path(f"{self.db_path}{x}") for x in ("", "-wal", "-shm")]
+        )
+        if self.vault_dir is not None:
+            own.append(self.vault_dir)
+        report = Indexer(self._store, embed=self.vectors.enabled).run(
+            folder, namespace=inputs.namespace(namespace), progress=progress, exclude=own
+        )
+        if report.chunks_added:
+            self.vectors.written()
+        return report
+
+    def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
+        return self._store.index_runs(limit)
+
+    def importer(self, *, namespace: str | None = None, carry_model: str | None = None) -> Importer:
+        """An importer of other stores into this vault (see :mod:`memvault.importers`)."""
+        from memvault.importers.engine import Importer
+
+        return Importer(
+            self,
+            self._store,
+            namespace=None if namespace is None else inputs.namespace(namespace),
+            carry_model=carry_model,
+        )
+
+    def exporter(self) -> Exporter:
+        """Export this vault (JSONL, Markdown) or restore a JSONL export into it."""
+        from memvault.importers.export import Exporter
+
+        return Exporter(self, self._store)
+
+    # --- operations -----------------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        return self._store.stats()
+
+    def check(self) -> CheckReport:
+        """Database integrity and index consistency, and whether the vault's files agree."""
+        report = self._store.check()
+        if self.files is None:
+            return report
+        return CheckReport((*report.checks, self.files.check()))
