@@ -17,6 +17,7 @@ from report import Section
 from timing import log
 
 import memvault
+from memvault.importers.engine import Importer
 from memvault.importers.mapping import load_mapping
 from memvault.importers.readers.jsonl import JsonlSource
 from memvault.importers.records import Source
@@ -66,7 +67,7 @@ def write_jsonl(path: Path) -> None:
 def timed_import(source: Source, target: Path) -> tuple[float, int]:
     with memvault.open(target, embedder="none", background=False) as vault:
         start = time.perf_counter()
-        report = vault.importer().run(source, batch_size=1000)
+        report = Importer(vault).run(source, batch_size=1000)
         elapsed = time.perf_counter() - start
     source.close()
     assert report.imported == RECORDS, report.to_dict()

@@ -4,7 +4,7 @@ Development data is SciFact's *train* split (809 claims; the acceptance numbers 
 *test* claims, which are never looked at while choosing). Settings are ranked by the mean of
 nDCG@10 and recall@5 on the development data: the two measures the product is judged on.
 For every query the keyword and vector candidate lists are fetched once through a real vault;
-each candidate setting is then fused offline with ``memvault.service.fusion.fuse``, exactly the
+each candidate setting is then fused offline with ``service.fusion.fuse_rankings``, exactly the
 function search uses.
 
     .venv/bin/python benchmarks/tune_fusion.py [--datasets DIR]
@@ -24,7 +24,7 @@ from memvault.core.records import MemoryDraft, SearchHit
 from memvault.embedding.cache import CachedEmbedder
 from memvault.embedding.factory import make_embedder
 from memvault.evaluation import datasets, metrics
-from memvault.service.fusion import FusionMethod, FusionSettings, fuse
+from memvault.service.fusion import FusionMethod, FusionSettings, fuse_rankings
 
 DEPTH = 100
 Lists = list[tuple[dict[str, list[SearchHit]], frozenset[str], dict[str, tuple[str, ...]]]]
@@ -59,12 +59,15 @@ def score(
     ndcg, r5 = [], []
     for signals, relevant, docs_of in lists:
         if only is not None:
-            hits = signals[only][:10]
+            ids = [h.memory.id for h in signals[only][:10]]
         else:
             assert settings is not None
-            cut = {name: hits[: settings.depth] for name, hits in signals.items()}
-            hits = fuse(cut, settings, limit=10)
-        ranking = [frozenset(docs_of[h.memory.id]) for h in hits]
+            cut = {
+                name: [(h.memory.id, h.score) for h in hits[: settings.depth]]
+                for name, hits in signals.items()
+            }
+            ids = [f.memory_id for f in fuse_rankings(cut, settings, limit=10)]
+        ranking = [frozenset(docs_of[i]) for i in ids]
         ndcg.append(metrics.ndcg_at_k(ranking, relevant, 10))
         r5.append(metrics.recall_at_k(ranking, relevant, 5))
     return {"ndcg@10": metrics.mean(ndcg), "recall@5": metrics.mean(r5)}

@@ -29,7 +29,7 @@ SERVICE = {
     "vault",
     "search",
     "fusion",
-    "vector_pipeline",
+    "embeddings",
     "worker",
     "notes",
     "vault_sync",

@@ -7,13 +7,18 @@ import math
 import pytest
 
 from memvault.evaluation.metrics import (
-    as_ranking,
     mean,
     ndcg_at_k,
     percentile,
     recall_at_k,
     reciprocal_rank,
 )
+
+
+def as_ranking(doc_ids: list[str]) -> list[frozenset[str]]:
+    """A ranking with one document per position (the usual case)."""
+    return [frozenset((doc_id,)) for doc_id in doc_ids]
+
 
 RANKED = as_ranking(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"])
 

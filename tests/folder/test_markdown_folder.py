@@ -155,8 +155,8 @@ def test_delete_the_database_and_reindex_brings_everything_back(home: Path) -> N
 
 def test_every_memory_write_is_in_its_file(vault: Vault) -> None:
     ids = build(vault)
-    assert vault.vault_dir is not None
-    files = {p.stem: p for p in (vault.vault_dir / "memories").rglob("*.md")}
+    assert vault.folder is not None
+    files = {p.stem: p for p in (vault.folder / "memories").rglob("*.md")}
     current = {
         m.id
         for m in vault.list(
@@ -168,7 +168,7 @@ def test_every_memory_write_is_in_its_file(vault: Vault) -> None:
     assert set(files) == current
     assert ids["m9"] not in files  # forgotten: its file is gone
     for memory_id, path in files.items():
-        record = parse_memory(path.read_text("utf-8"), path.relative_to(vault.vault_dir).as_posix())
+        record = parse_memory(path.read_text("utf-8"), path.relative_to(vault.folder).as_posix())
         stored = vault.get(memory_id, touch=False)
         assert record.memory.content == stored.content
         assert record.memory.tags == stored.tags and record.memory.confidence == stored.confidence
@@ -189,11 +189,11 @@ def test_a_link_to_a_missing_note_resolves_when_it_appears(vault: Vault) -> None
 
 
 def test_outside_edits_of_notes_and_memories_are_synced(vault: Vault) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     memory_id = vault.remember("The office plant is a ficus").id
-    (memory_file,) = (vault.vault_dir / "memories").rglob(f"{memory_id}.md")
+    (memory_file,) = (vault.folder / "memories").rglob(f"{memory_id}.md")
     memory_file.write_text(memory_file.read_text("utf-8").replace("ficus", "monstera"), "utf-8")
-    (vault.vault_dir / "by-hand.md").write_text("# By hand\n\nquokka_sighting noted\n", "utf-8")
+    (vault.folder / "by-hand.md").write_text("# By hand\n\nquokka_sighting noted\n", "utf-8")
     report = vault.sync()
     assert (report.memories, report.notes) == (1, 1)
     assert vault.get(memory_id).content == "The office plant is a monstera"
@@ -211,11 +211,11 @@ def test_outside_edits_of_notes_and_memories_are_synced(vault: Vault) -> None:
 def test_broken_front_matter_is_reported_with_file_and_line_and_changes_nothing(
     vault: Vault,
 ) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     vault.notes.write("fine.md", "# Fine\n\nthe walrus_colony is fine\n")
-    broken = vault.vault_dir / "broken.md"
+    broken = vault.folder / "broken.md"
     broken.write_text("---\ntitle: ok\ntags: [a, b\n---\nnarwhal_pod text\n", "utf-8")
-    good = vault.vault_dir / "good.md"
+    good = vault.folder / "good.md"
     good.write_text("# Good\n\npelican_brief text\n", "utf-8")
     before = vault.stats()
     report = vault.sync()
@@ -228,7 +228,7 @@ def test_broken_front_matter_is_reported_with_file_and_line_and_changes_nothing(
     assert vault.search("walrus_colony", mode="keyword")
     assert vault.stats().memories == before.memories + 1  # the good note's one chunk
     # A once-good note that breaks keeps its last good index until it is fixed.
-    fine = vault.vault_dir / "fine.md"
+    fine = vault.folder / "fine.md"
     fine.write_text("---\nid: [\n---\nnew text\n", "utf-8")
     os.utime(fine, (time.time() + 5, time.time() + 5))
     assert vault.sync().problems and vault.search("walrus_colony", mode="keyword")
@@ -249,10 +249,10 @@ def test_broken_front_matter_is_reported_with_file_and_line_and_changes_nothing(
     ],
 )
 def test_note_paths_never_leave_the_vault(vault: Vault, tmp_path: Path, bad: str) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     outside = tmp_path / "outside"
     outside.mkdir()
-    (vault.vault_dir / "linked").symlink_to(outside, target_is_directory=True)
+    (vault.folder / "linked").symlink_to(outside, target_is_directory=True)
     vault.notes.write("keep.md", "kept\n")
     tree_before = sorted(str(p) for p in tmp_path.rglob("*"))
     stats_before = vault.stats()
@@ -277,16 +277,16 @@ def run_worker(home: Path, mode: str) -> list[str]:
 
 
 def assert_vault_and_index_agree(vault: Vault) -> None:
-    assert vault.vault_dir is not None
-    files = {p.stem: p for p in (vault.vault_dir / "memories").rglob("*.md")}
+    assert vault.folder is not None
+    files = {p.stem: p for p in (vault.folder / "memories").rglob("*.md")}
     stored = {m.id: m for m in vault.list(include_superseded=True, limit=10_000, kinds=["fact"])}
     assert set(files) == set(stored)
     for memory_id, path in files.items():
         record = parse_memory(path.read_text("utf-8"), "memories/default/x.md")
         assert record.memory.content == stored[memory_id].content
     notes = {
-        p.relative_to(vault.vault_dir).as_posix()
-        for p in vault.vault_dir.rglob("*.md")
+        p.relative_to(vault.folder).as_posix()
+        for p in vault.folder.rglob("*.md")
         if "memories" not in p.parts
     }
     assert {n.state.path for n in vault.notes.list(limit=10_000)} == notes
@@ -297,8 +297,8 @@ def test_a_crash_after_the_commit_is_finished_by_the_next_open(home: Path) -> No
     acknowledged = run_worker(home, "after-commit")
     with memvault.open(home, background=False) as vault:
         (fifth,) = [m for m in vault.list(limit=10) if "fifth" in m.content]
-        assert vault.vault_dir is not None
-        assert list((vault.vault_dir / "memories").rglob(f"{fifth.id}.md"))
+        assert vault.folder is not None
+        assert list((vault.folder / "memories").rglob(f"{fifth.id}.md"))
         assert {m.id for m in vault.list(limit=10)} >= set(acknowledged)
         assert_vault_and_index_agree(vault)
 
@@ -340,12 +340,12 @@ def test_kill_9_at_random_moments_never_leaves_vault_and_index_apart(home: Path)
 
 
 def test_check_reports_files_the_index_has_not_seen(vault: Vault) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     memory_id = vault.remember("checked memory").id
     vault.notes.write("n.md", "a note\n")
     assert vault.check().ok
-    (vault.vault_dir / "new.md").write_text("not indexed yet\n", "utf-8")
-    next((vault.vault_dir / "memories").rglob(f"{memory_id}.md")).unlink()
+    (vault.folder / "new.md").write_text("not indexed yet\n", "utf-8")
+    next((vault.folder / "memories").rglob(f"{memory_id}.md")).unlink()
     (check,) = [c for c in vault.check().checks if c.name == "vault"]
     assert not check.ok
     assert "1 files not indexed (new.md)" in check.detail
@@ -373,13 +373,13 @@ def test_chunks_belong_to_their_file(vault: Vault) -> None:
 
 
 def test_editing_one_file_reindexes_one_file(vault: Vault) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     for i in range(5):
         vault.notes.write(f"n{i}.md", f"# Note {i}\n\ntopic_{i} text\n\n## More\n\nsame tail\n")
         vault.remember(f"memory {i}")
     assert vault.sync().changed == 0  # memvault's own writes are already indexed
     ids_before = {h.memory.id for h in vault.search("same tail", k=50, mode="keyword")}
-    path = vault.vault_dir / "n3.md"
+    path = vault.folder / "n3.md"
     path.write_text(path.read_text("utf-8").replace("topic_3", "okapi_3"), "utf-8")
     report = vault.sync()
     assert (report.notes, report.memories, report.removed) == (1, 0, 0)
@@ -390,8 +390,8 @@ def test_editing_one_file_reindexes_one_file(vault: Vault) -> None:
 
 
 def test_a_memory_file_made_by_hand_becomes_a_memory(vault: Vault) -> None:
-    assert vault.vault_dir is not None
-    folder = vault.vault_dir / "memories" / "default"
+    assert vault.folder is not None
+    folder = vault.folder / "memories" / "default"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "coffee.md").write_text("---\nkind: preference\ntags: [me]\n---\nOat milk.\n")
     report = vault.sync()

@@ -21,8 +21,8 @@ def keyword_paths(vault: Vault, query: str) -> list[str]:
 def test_write_creates_a_file_with_front_matter_and_indexes_it(vault: Vault) -> None:
     note = vault.notes.write("ideas/plan", "# Plan\n\nship the capybara_feature\n", tags=["work"])
     assert note.path == "ideas/plan.md" and note.title == "Plan" and note.tags == ("work",)
-    assert vault.vault_dir is not None
-    text = (vault.vault_dir / "ideas/plan.md").read_text("utf-8")
+    assert vault.folder is not None
+    text = (vault.folder / "ideas/plan.md").read_text("utf-8")
     assert text.startswith("---\nid: ") and text.endswith("# Plan\n\nship the capybara_feature\n")
     (hit,) = vault.search("capybara_feature", mode="keyword")
     assert hit.memory.kind == "note" and hit.memory.tags == ("work",)
@@ -56,15 +56,15 @@ def test_edits(vault: Vault) -> None:
 
 def test_a_failed_edit_changes_nothing(vault: Vault) -> None:
     vault.notes.write("g.md", "twice twice\n")
-    assert vault.vault_dir is not None
-    before = (vault.vault_dir / "g.md").read_bytes()
+    assert vault.folder is not None
+    before = (vault.folder / "g.md").read_bytes()
     with pytest.raises(memvault.InvalidInputError, match="expected 1 occurrence"):
         vault.notes.edit("g.md", find="twice", replace="once")
     with pytest.raises(memvault.NotFoundError):
         vault.notes.edit("g.md", section="Nowhere", section_content="x")
     with pytest.raises(memvault.InvalidInputError, match="exactly one edit"):
         vault.notes.edit("g.md", append="a", prepend="b")
-    assert (vault.vault_dir / "g.md").read_bytes() == before
+    assert (vault.folder / "g.md").read_bytes() == before
     assert vault.notes.edit("g.md", find="twice", replace="once", expected=2).body == "once once\n"
 
 
@@ -96,8 +96,8 @@ def test_list_by_folder_tag_and_recency(vault: Vault) -> None:
 
 
 def test_front_matter_relations_become_links(vault: Vault) -> None:
-    assert vault.vault_dir is not None
-    (vault.vault_dir / "r.md").write_text(
+    assert vault.folder is not None
+    (vault.folder / "r.md").write_text(
         "---\nrelations:\n  derived_from: '[[Source note]]'\n  contradicts: [Other]\n---\nbody\n",
         "utf-8",
     )
@@ -111,8 +111,8 @@ def test_front_matter_relations_become_links(vault: Vault) -> None:
 
 
 def test_a_note_with_broken_front_matter_is_not_overwritten(vault: Vault) -> None:
-    assert vault.vault_dir is not None
-    path = vault.vault_dir / "hand.md"
+    assert vault.folder is not None
+    path = vault.folder / "hand.md"
     path.write_text("---\ntitle: [unclosed\n---\nmine\n", "utf-8")
     with pytest.raises(memvault.InvalidInputError, match=r"hand\.md:2"):
         vault.notes.write("hand.md", "replacement\n")
@@ -123,7 +123,7 @@ def test_a_note_with_broken_front_matter_is_not_overwritten(vault: Vault) -> Non
 
 def test_db_only_mode_has_no_notes(tmp_path: Path) -> None:
     with memvault.open(tmp_path / "only.db") as vault:
-        assert vault.vault_dir is None
+        assert vault.folder is None
         vault.remember("no files for me")
         with pytest.raises(memvault.InvalidInputError, match="DB-only"):
             vault.notes.write("x.md", "y\n")

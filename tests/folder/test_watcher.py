@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from memvault.folder.sync import SyncReport
-from memvault.folder.watcher import VaultWatcher
 from memvault.service.vault import Vault
 
 LIMIT = 2.0  # seconds a user may wait for an outside edit to be searchable
@@ -46,9 +45,8 @@ def paths_of(vault: Vault, word: str) -> list[str]:
 
 @pytest.fixture
 def syncs(vault: Vault) -> Iterator[list[SyncReport]]:
-    assert vault.files is not None
     reports: list[SyncReport] = []
-    watcher = VaultWatcher(vault.files, on_sync=reports.append)
+    watcher = vault.watcher(on_sync=reports.append)
     watcher.start()
     try:
         yield reports
@@ -57,8 +55,8 @@ def syncs(vault: Vault) -> Iterator[list[SyncReport]]:
 
 
 def test_outside_note_write_edit_rename_delete(vault: Vault, syncs: list[SyncReport]) -> None:
-    assert vault.vault_dir is not None
-    folder = vault.vault_dir / "ideas"
+    assert vault.folder is not None
+    folder = vault.folder / "ideas"
     folder.mkdir()
     note = folder / "gadget.md"
     note.write_text("# Gadget\n\nThe quixotic sprocket design.\n")
@@ -75,7 +73,7 @@ def test_outside_note_write_edit_rename_delete(vault: Vault, syncs: list[SyncRep
         ),
     )
 
-    renamed = vault.vault_dir / "archive" / "old-gadget.md"
+    renamed = vault.folder / "archive" / "old-gadget.md"
     renamed.parent.mkdir()
     os.rename(note, renamed)
     within(LIMIT, lambda: paths_of(vault, "gearbox") == ["archive/old-gadget.md"])
@@ -87,9 +85,9 @@ def test_outside_note_write_edit_rename_delete(vault: Vault, syncs: list[SyncRep
 
 
 def test_hand_edited_memory_file_updates_the_memory(vault: Vault, syncs: list[SyncReport]) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     made = vault.remember("the office cat likes tuna", tags=["pets"])
-    path = vault.vault_dir / "memories" / "default" / f"{made.id}.md"
+    path = vault.folder / "memories" / "default" / f"{made.id}.md"
     text = path.read_text()
     assert text.count("the office cat likes tuna") == 1
     front, body = text.rsplit("---\n", 1)
@@ -108,11 +106,11 @@ def test_hand_edited_memory_file_updates_the_memory(vault: Vault, syncs: list[Sy
 def test_hidden_and_non_markdown_files_are_left_alone(
     vault: Vault, syncs: list[SyncReport]
 ) -> None:
-    assert vault.vault_dir is not None
-    (vault.vault_dir / ".obsidian").mkdir()
-    (vault.vault_dir / ".obsidian" / "workspace.md").write_text("hidden walrus\n")
-    (vault.vault_dir / "todo.txt").write_text("plain walrus\n")
-    (vault.vault_dir / "visible.md").write_text("visible walrus\n")
+    assert vault.folder is not None
+    (vault.folder / ".obsidian").mkdir()
+    (vault.folder / ".obsidian" / "workspace.md").write_text("hidden walrus\n")
+    (vault.folder / "todo.txt").write_text("plain walrus\n")
+    (vault.folder / "visible.md").write_text("visible walrus\n")
     within(LIMIT, lambda: paths_of(vault, "walrus") == ["visible.md"])
     time.sleep(0.5)  # a late sync of the other two would show up here
     assert paths_of(vault, "walrus") == ["visible.md"]
@@ -121,8 +119,8 @@ def test_hidden_and_non_markdown_files_are_left_alone(
 def test_busy_hidden_files_do_not_hold_back_syncs(vault: Vault, syncs: list[SyncReport]) -> None:
     """An editor rewriting its own state file many times a second (Obsidian's workspace, a
     swap file) must not keep the watcher waiting for a quiet moment forever."""
-    assert vault.vault_dir is not None
-    folder = vault.vault_dir
+    assert vault.folder is not None
+    folder = vault.folder
     state = folder / ".obsidian" / "workspace.json"
     state.parent.mkdir()
     done = threading.Event()

@@ -26,6 +26,7 @@ from typing import Any
 import apsw
 import numpy as np
 
+from memvault.importers.readers import chroma_sqlite
 from memvault.importers.readers.chroma import ChromaSource
 from memvault.importers.readers.hnsw import HEADER, load_id_to_label
 from memvault.importers.records import SourceFailure, SourceRecord
@@ -262,3 +263,12 @@ def _build_1x(path: Path, out: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def collection_names(directory: Path) -> list[str]:
+    """Names of the collections in a Chroma directory, read as the source reads them."""
+    _, db = chroma_sqlite.open_directory(directory)
+    try:
+        return sorted(c.name for c in chroma_sqlite.collections(db))
+    finally:
+        db.close()

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from memvault.core.errors import InvalidInputError
-from memvault.importers.readers.chroma import ChromaSource, list_collections
+from memvault.importers.readers.chroma import ChromaSource
 from tests.importers.chroma_stores import (
     STORE_0_6,
     TAGGED,
     Store,
     _connect,
     assert_matches,
+    collection_names,
     hnsw_slots,
     mk,
     pending_vector_ids,
@@ -107,7 +108,7 @@ def test_list_metadata_and_the_recorded_embedding_function_1x(
 
 def test_name_note_and_collection_choice(store: Store, open_source: Any) -> None:
     names = sorted([*mk.COLLECTIONS, *(["tagged"] if store.version == "1.x" else [])])
-    assert list_collections(store.path) == names
+    assert collection_names(store.path) == names
     source = open_source(store.path, "notes")
     assert source.name == f"chroma://{store.path.resolve()}/notes"
     note = source.vector_note or ""

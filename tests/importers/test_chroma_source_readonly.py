@@ -12,15 +12,22 @@ import apsw
 import pytest
 
 from memvault.core.errors import InvalidInputError, StorageError
-from memvault.importers.readers.chroma import ChromaSource, list_collections
-from tests.importers.chroma_stores import Store, assert_matches, mk, read_all, snapshot
+from memvault.importers.readers.chroma import ChromaSource
+from tests.importers.chroma_stores import (
+    Store,
+    assert_matches,
+    collection_names,
+    mk,
+    read_all,
+    snapshot,
+)
 
 # -- never writing, and refusing what is not a store ---------------------------------------------
 
 
 def test_a_full_read_changes_no_byte_and_adds_no_file(store: Store) -> None:
     before = snapshot(store.path)
-    assert list_collections(store.path)
+    assert collection_names(store.path)
     for collection in mk.COLLECTIONS:
         with ChromaSource(store.path, collection) as source:
             read_all(source, batch_size=100)
@@ -73,7 +80,7 @@ def test_a_directory_that_is_not_a_chroma_store_is_refused(tmp_path: Path, case:
         ChromaSource(path)
     _single_line(info.value)
     with pytest.raises(InvalidInputError):
-        list_collections(path)
+        collection_names(path)
     assert snapshot(tmp_path) == before
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 import memvault
+from memvault.importers.engine import Importer
+from memvault.importers.export import Exporter
 from memvault.importers.readers.jsonl import JsonlSource, McpMemorySource, relation_name
 
 WORDS = [
@@ -43,6 +45,11 @@ WORDS = [
     "yankee",
     "zulu",
 ]
+
+
+def links_of(vault: memvault.Vault, source: str, ids: list[str]) -> dict[str, str]:
+    """Source id -> memory id of the imported records, from the vault's import ledger."""
+    return {k: link.memory_id for k, link in vault.import_port().links(source, ids).items()}
 
 
 def record(i: int, **extra: object) -> dict[str, object]:
@@ -80,19 +87,19 @@ def test_ten_thousand_records_import_verify_and_rerun_imports_nothing(
 ) -> None:
     source_file = write_jsonl(tmp_path / "s.jsonl", [record(i) for i in range(10_000)])
     with memvault.open(db, background=False) as vault:
-        report = vault.importer().run(JsonlSource(source_file), batch_size=1000)
+        report = Importer(vault).run(JsonlSource(source_file), batch_size=1000)
         assert (report.imported, report.updated, report.unchanged, report.failed) == (
             10_000,
             0,
             0,
             0,
         )
-        checked = vault.importer().verify(JsonlSource(source_file))
+        checked = Importer(vault).verify(JsonlSource(source_file))
         assert checked.ok, checked.to_dict()
         assert checked.linked == 10_000 and checked.sampled == 100 and checked.found >= 90
-        again = vault.importer().run(JsonlSource(source_file), batch_size=1000)
+        again = Importer(vault).run(JsonlSource(source_file), batch_size=1000)
         assert (again.imported, again.updated, again.unchanged) == (0, 0, 10_000)
-        memory = vault.get(vault.importer().links_of(JsonlSource(source_file).name, ["r7"])["r7"])
+        memory = vault.get(links_of(vault, JsonlSource(source_file).name, ["r7"])["r7"])
         assert memory.created_at == "2025-08-08T10:00:00.000000Z"
         assert memory.metadata == {"n": 7, "source_table": "notes"} and memory.namespace == "ops"
         assert vault.stats().memories == 10_000
@@ -102,42 +109,42 @@ def test_changed_records_update_and_bad_rows_are_reported(db: Path, tmp_path: Pa
     rows = [record(i) for i in range(50)]
     path = write_jsonl(tmp_path / "s.jsonl", rows, bad={3: "{not json", 7: '{"id": "x1"}'})
     with memvault.open(db, background=False) as vault:
-        report = vault.importer().run(JsonlSource(path), batch_size=10)
+        report = Importer(vault).run(JsonlSource(path), batch_size=10)
         assert (report.imported, report.failed) == (50, 2)
         assert {f.source_id for f in report.failures} == {"line 3", "line 7"}
         assert "no content" in next(f.reason for f in report.failures if f.source_id == "line 7")
         rows[4]["content"] = "Record 4 was rewritten in the source"
         rows[5]["tags"] = ["changed"]
         write_jsonl(path, rows)
-        rerun = vault.importer().run(JsonlSource(path))
+        rerun = Importer(vault).run(JsonlSource(path))
         assert (rerun.imported, rerun.updated, rerun.unchanged) == (0, 2, 48)
-        links = vault.importer().links_of(JsonlSource(path).name, ["r4", "r5"])
+        links = links_of(vault, JsonlSource(path).name, ["r4", "r5"])
         assert vault.get(links["r4"]).content == "Record 4 was rewritten in the source"
         assert vault.get(links["r5"]).tags == ("changed",)
-        forced = vault.importer().run(JsonlSource(path), force=True)
+        forced = Importer(vault).run(JsonlSource(path), force=True)
         assert forced.updated == 50 and vault.stats().memories == 50
 
 
 def test_dry_run_writes_nothing_and_status_counts(db: Path, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "s.jsonl", [record(i) for i in range(30)])
     with memvault.open(db, background=False) as vault:
-        dry = vault.importer().run(JsonlSource(path), dry_run=True)
+        dry = Importer(vault).run(JsonlSource(path), dry_run=True)
         assert dry.imported == 30 and len(dry.sample) == 3 and dry.sample[0]["id"] == "r0"
         assert vault.stats().memories == 0
-        status = vault.importer().status(JsonlSource(path))
+        status = Importer(vault).status(JsonlSource(path))
         assert (status["source_records"], status["imported"], status["pending"]) == (30, 0, 30)
-        vault.importer().run(JsonlSource(path))
-        assert vault.importer().status(JsonlSource(path))["pending"] == 0
+        Importer(vault).run(JsonlSource(path))
+        assert Importer(vault).status(JsonlSource(path))["pending"] == 0
 
 
 def test_verify_finds_what_changed_behind_its_back(db: Path, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "s.jsonl", [record(i) for i in range(40)])
     with memvault.open(db, background=False) as vault:
-        vault.importer().run(JsonlSource(path))
-        links = vault.importer().links_of(JsonlSource(path).name, ["r1", "r2"])
+        Importer(vault).run(JsonlSource(path))
+        links = links_of(vault, JsonlSource(path).name, ["r1", "r2"])
         vault.update(links["r1"], content="tampered text")
         vault.forget(links["r2"])
-        checked = vault.importer().verify(JsonlSource(path))
+        checked = Importer(vault).verify(JsonlSource(path))
         assert not checked.ok
         assert checked.missing == ["r2"]
         assert [(d["id"], d["field"]) for d in checked.differing] == [("r1", "content")]
@@ -148,18 +155,18 @@ def test_vectors_are_carried_when_the_model_matches_else_embedded(tmp_path: Path
     rows = [record(i, vector=rng.normal(size=384).round(5).tolist()) for i in range(20)]
     path = write_jsonl(tmp_path / "v.jsonl", rows)
     with memvault.open(tmp_path / "carried.db", background=False) as vault:
-        report = vault.importer(carry_model="hash-384").run(JsonlSource(path))
+        report = Importer(vault, carry_model="hash-384").run(JsonlSource(path))
         assert report.vectors_carried == 20
         assert vault.jobs().queued == 0  # nothing left to embed
-        checked = vault.importer().verify(JsonlSource(path))
+        checked = Importer(vault).verify(JsonlSource(path))
         assert checked.ok and checked.vectors_carried == 20 and not checked.vector_mismatch
         hit = vault.search("x", k=1, mode="vector")  # the carried vectors are searchable
         assert hit
     with memvault.open(tmp_path / "embedded.db", background=False) as vault:
-        report = vault.importer(carry_model="some-other-model").run(JsonlSource(path))
+        report = Importer(vault, carry_model="some-other-model").run(JsonlSource(path))
         assert report.vectors_carried == 0 and vault.jobs().queued == 20
         vault.wait_for_jobs()
-        checked = vault.importer().verify(JsonlSource(path))
+        checked = Importer(vault).verify(JsonlSource(path))
         assert checked.ok and len(checked.vectors_embedded) == 20
 
 
@@ -198,10 +205,10 @@ def write_source(kind: str, path: Path) -> JsonlSource | McpMemorySource:
 def test_ten_thousand_graph_entities_import_and_verify(db: Path, tmp_path: Path) -> None:
     source = write_source("mcp-memory", tmp_path / "memory.jsonl")
     with memvault.open(db, background=False) as vault:
-        report = vault.importer().run(source, batch_size=1000)
+        report = Importer(vault).run(source, batch_size=1000)
         assert (report.imported, report.failed, report.edges) == (10_000, 0, 1000)
-        assert vault.importer().verify(source).ok
-        again = vault.importer().run(source, batch_size=1000)
+        assert Importer(vault).verify(source).ok
+        again = Importer(vault).run(source, batch_size=1000)
         assert (again.imported, again.unchanged) == (0, 10_000)
 
 
@@ -212,11 +219,12 @@ def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(
     source = write_source(kind, tmp_path / "source.jsonl")
     script = (
         "import sys, memvault\n"
+        "from memvault.importers.engine import Importer\n"
         "from memvault.importers.readers.jsonl import JsonlSource, McpMemorySource\n"
         "kind = JsonlSource if sys.argv[3] == 'jsonl' else McpMemorySource\n"
         "with memvault.open(sys.argv[1], background=False) as v:\n"
-        "    v.importer().run(kind(sys.argv[2]), batch_size=200,\n"
-        "                     progress=lambda d, t: print(d, flush=True))\n"
+        "    Importer(v).run(kind(sys.argv[2]), batch_size=200,\n"
+        "                progress=lambda d, t: print(d, flush=True))\n"
     )
     killed = tmp_path / "killed.db"
     proc = subprocess.Popen(
@@ -241,12 +249,12 @@ def test_a_killed_import_resumes_to_the_same_state_as_a_clean_run(
     with memvault.open(killed, background=False) as vault:
         partial = vault.stats().memories
         assert 2000 <= partial < 10_000
-        resumed = vault.importer().run(source, batch_size=200)
+        resumed = Importer(vault).run(source, batch_size=200)
         assert resumed.resumed
         after_kill = state(vault)
-        assert vault.importer().verify(source, sample=50).ok
+        assert Importer(vault).verify(source, sample=50).ok
     with memvault.open(tmp_path / "clean.db", background=False) as vault:
-        vault.importer().run(source, batch_size=200)
+        Importer(vault).run(source, batch_size=200)
         clean = state(vault)
     assert after_kill == clean and len(clean) == 10_000
 
@@ -267,14 +275,14 @@ def test_mcp_memory_graph_becomes_memories_and_edges(home: Path, tmp_path: Path)
     ]
     graph.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     with memvault.open(home, background=False) as vault:
-        report = vault.importer().run(McpMemorySource(graph))
+        report = Importer(vault).run(McpMemorySource(graph))
         assert (report.imported, report.edges, report.failed) == (2, 1, 1)
         (alice,) = [h.memory for h in vault.search("parser_config", mode="keyword")]
         assert alice.kind == "entity" and alice.tags == ("person",)
         assert "- likes tea" in alice.content
         (neighbour,) = vault.neighbours(alice.id)
         assert neighbour.edge.relation == "works_at" and neighbour.memory.content.startswith("Acme")
-        assert vault.importer().run(McpMemorySource(graph)).imported == 0
+        assert Importer(vault).run(McpMemorySource(graph)).imported == 0
     assert relation_name("Is Part Of") == "is_part_of" and relation_name("2nd") == "r_2nd"
 
 
@@ -288,13 +296,13 @@ def test_export_import_export_gives_identical_files(home: Path, tmp_path: Path) 
         vault.notes.write("ideas/plan.md", "# Plan\n\nSee [[Other]].\n", tags=["work"])
         first = tmp_path / "first.jsonl"
         with first.open("w") as out:
-            counts = vault.exporter().jsonl(out)
+            counts = Exporter(vault).jsonl(out)
         assert counts.memories == 3 and counts.notes == 1 and counts.edges == 2
-        vault.exporter().markdown(tmp_path / "md")
-        assert vault.vault_dir is not None
+        Exporter(vault).markdown(tmp_path / "md")
+        assert vault.folder is not None
         for exported in (tmp_path / "md").rglob("*.md"):
             relative = exported.relative_to(tmp_path / "md")
-            assert exported.read_bytes() == (vault.vault_dir / relative).read_bytes()
+            assert exported.read_bytes() == (vault.folder / relative).read_bytes()
     other = tmp_path / "other-home"
     done = subprocess.run(
         [
@@ -318,6 +326,6 @@ def test_export_import_export_gives_identical_files(home: Path, tmp_path: Path) 
     with memvault.open(other, background=False) as vault:
         second = tmp_path / "second.jsonl"
         with second.open("w") as out:
-            vault.exporter().jsonl(out)
+            Exporter(vault).jsonl(out)
         assert vault.check().ok
     assert second.read_bytes() == first.read_bytes()

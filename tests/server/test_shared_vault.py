@@ -56,8 +56,8 @@ def test_three_servers_and_the_cli_write_concurrently_and_nothing_is_lost(home: 
         assert vault.notes.read("shared/cli-note").body.startswith("written by the CLI")
         report = vault.check()
         assert report.ok, report.to_dict()
-        assert vault.vault_dir is not None
-        files = list((vault.vault_dir / "memories").rglob("*.md"))
+        assert vault.folder is not None
+        files = list((vault.folder / "memories").rglob("*.md"))
         assert len(files) == 3 * WRITES
 
 

@@ -159,9 +159,9 @@ def test_note_tools_work_end_to_end(vault: Vault) -> None:
         assert [n["path"] for n in listed["notes"]] == ["projects/alpha.md"]
 
     run(build_server(vault), scenario)
-    assert vault.vault_dir is not None
-    assert (vault.vault_dir / "projects" / "alpha.md").is_file()
-    assert not (vault.vault_dir / "archive" / "beta.md").exists()
+    assert vault.folder is not None
+    assert (vault.folder / "projects" / "alpha.md").is_file()
+    assert not (vault.folder / "archive" / "beta.md").exists()
 
 
 def test_index_path_jobs_and_stats(vault: Vault, tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ import pytest
 from memvault.core.records import Memory, SearchHit, Signal
 from memvault.service.fusion import (
     DEFAULT_FUSION,
+    NO_BOOSTS,
     Boosts,
     FusionMethod,
     FusionSettings,
-    fuse,
     fuse_rankings,
 )
 
@@ -60,6 +60,23 @@ def ranked(signal: str, *memories: Memory, scores: list[float] | None = None) ->
         SearchHit(m, values[n], {signal: Signal(rank=n + 1, score=values[n])})
         for n, m in enumerate(memories)
     ]
+
+
+def fuse(
+    signals: dict[str, list[SearchHit]],
+    settings: FusionSettings = DEFAULT_FUSION,
+    *,
+    limit: int,
+    boosts: Boosts = NO_BOOSTS,
+    now: datetime | None = None,
+) -> list[SearchHit]:
+    """``fuse_rankings`` over hits that carry their memories (the shape these tests build)."""
+    memories = {hit.memory.id: hit.memory for hits in signals.values() for hit in hits}
+    rankings = {name: [(h.memory.id, h.score) for h in hits] for name, hits in signals.items()}
+    fused = fuse_rankings(
+        rankings, settings, limit=limit, boosts=boosts, memories=memories, now=now
+    )
+    return [SearchHit(memories[f.memory_id], f.score, f.signals) for f in fused]
 
 
 A, B, C, D = (memory(x) for x in "abcd")

@@ -25,8 +25,8 @@ from memvault.core.records import MemoryDraft
 from memvault.core.vector_records import VectorStorage
 from memvault.embedding.base import EmbeddingError
 from memvault.embedding.hashing import HashEmbedder
-from memvault.service import embeddings as vector_pipeline
-from memvault.service.embeddings import VectorPipeline
+from memvault.service import embeddings
+from memvault.service.embeddings import Embeddings
 from memvault.service.vault import Vault
 from memvault.service.worker import EmbedWorker
 from memvault.storage.sqlite.connection import open_connection
@@ -68,7 +68,7 @@ class FailingEmbedder:
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Vault-made workers retry after 10 ms instead of 2 s (5 tries would take 30 s)."""
     fast = functools.partial(EmbedWorker, backoff_seconds=0.01, idle_poll_seconds=0.01)
-    monkeypatch.setattr(vector_pipeline, "EmbedWorker", fast)
+    monkeypatch.setattr(embeddings, "EmbedWorker", fast)
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_a_rejected_text_does_not_use_up_the_tries_of_new_memories(store: Sqlite
     # New memories keep arriving while a retry of a rejected text is due: they must not be
     # batched with it, or every batch fails and good memories end up parked as failed.
     embedder = FailingEmbedder()
-    vault = Vault(store, vectors=VectorPipeline(store, embedder=embedder, background=False))
+    vault = Vault(store, embeddings=Embeddings(store, store, embedder=embedder, background=False))
     worker = EmbedWorker(
         store, lambda: embedder, VectorStorage.FLOAT32, max_attempts=2, backoff_seconds=0.0
     )
@@ -171,7 +171,7 @@ def test_a_rejected_text_does_not_use_up_the_tries_of_new_memories(store: Sqlite
 
 
 def test_a_model_change_stops_the_worker_without_failing_any_job(store: SqliteStore) -> None:
-    vault = Vault(store, vectors=VectorPipeline(store, embedder="hash:384", background=False))
+    vault = Vault(store, embeddings=Embeddings(store, store, embedder="hash:384", background=False))
     vault.remember("embedded by the first model")
     vault.wait_for_jobs(timeout=10)
     vault.remember("queued when the model changed")
@@ -191,7 +191,7 @@ def test_a_model_change_stops_the_worker_without_failing_any_job(store: SqliteSt
 def test_drain_gives_up_at_its_timeout_while_another_worker_holds_a_job(
     store: SqliteStore,
 ) -> None:
-    vault = Vault(store, vectors=VectorPipeline(store, background=False))
+    vault = Vault(store, embeddings=Embeddings(store, store, background=False))
     vault.remember("held elsewhere")
     store.claim_embed_jobs("another-host:1:x", limit=1, lease_seconds=3600)
     worker = EmbedWorker(store, lambda: HashEmbedder(384), VectorStorage.FLOAT32)

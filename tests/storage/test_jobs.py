@@ -21,7 +21,7 @@ import pytest
 from memvault.core.records import MemoryDraft
 from memvault.core.vector_records import EmbedTask, VectorStorage
 from memvault.embedding.hashing import HashEmbedder
-from memvault.service.embeddings import VectorPipeline
+from memvault.service.embeddings import Embeddings
 from memvault.service.vault import Vault
 from memvault.service.worker import EmbedWorker
 from memvault.storage.sqlite import store as store_module
@@ -61,7 +61,7 @@ def store(db: Path) -> Iterator[SqliteStore]:
 @pytest.fixture
 def vault(store: SqliteStore) -> Vault:
     # Not closed here: closing the store is the `store` fixture's job.
-    return Vault(store, vectors=VectorPipeline(store, background=False))
+    return Vault(store, embeddings=Embeddings(store, store, background=False))
 
 
 @pytest.fixture

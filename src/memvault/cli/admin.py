@@ -41,15 +41,15 @@ def init(
     data = {
         "db": str(cli.db_path),
         "schema_version": stats.schema_version,
-        "embedder": vault.vectors.spec,
-        "vector_storage": vault.vectors.storage.value,
-        "vault": None if vault.vault_dir is None else str(vault.vault_dir),
+        "embedder": vault.vector_settings().embedder,
+        "vector_storage": vault.vector_settings().storage.value,
+        "vault": None if vault.folder is None else str(vault.folder),
     }
     if json_out:
         print_json(data)
     else:
         console.print(
-            f"vault ready at {vault.vault_dir or cli.db_path} "
+            f"vault ready at {vault.folder or cli.db_path} "
             f"(database {cli.db_path}, schema version {stats.schema_version}, "
             f"embedder {data['embedder']}, {data['vector_storage']} vectors)"
         )

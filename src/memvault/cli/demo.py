@@ -153,20 +153,20 @@ REBUILD_QUERY = "database sorted names in a different order"
 
 
 def _show_vault_files(vault: Vault, out: Console) -> None:
-    assert vault.vault_dir is not None
+    assert vault.folder is not None
     note = vault.notes.write(
         "decisions/storage.md",
         "# Storage\n\nWe keep agent memory in one SQLite file; see [[Backups]].\n",
         tags=["architecture"],
     )
     vault.notes.write("Backups.md", "# Backups\n\nA backup of a tenant is one file copy.\n")
-    memory_files = sorted((vault.vault_dir / "memories").rglob("*.md"))
+    memory_files = sorted((vault.folder / "memories").rglob("*.md"))
     out.print(
-        f"\n[bold]The Markdown vault[/bold] at {vault.vault_dir}: {len(memory_files)} memory "
+        f"\n[bold]The Markdown vault[/bold] at {vault.folder}: {len(memory_files)} memory "
         f"files and notes such as {note.path}; people edit them, `memvault watch` picks edits up."
     )
     newest = max(memory_files, key=lambda p: p.stat().st_mtime_ns)
-    out.print(f"[dim]{newest.relative_to(vault.vault_dir)}:[/dim]")
+    out.print(f"[dim]{newest.relative_to(vault.folder)}:[/dim]")
     out.print(newest.read_text("utf-8").rstrip(), markup=False)
     (link,), _ = vault.notes.links(note.path)
     out.print(f"[[{link.target}]] in {note.path} resolves to {link.resolved_path}", markup=False)

@@ -21,7 +21,6 @@ from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.folder.sync import SyncReport
-from memvault.folder.watcher import VaultWatcher
 
 
 def reindex(
@@ -63,10 +62,6 @@ def index(
     only changed files and drop files that are gone."""
     cli = state(ctx)
     vault = cli.vault()
-    if vault.vault_dir is not None and _inside(path, vault.vault_dir):
-        raise InvalidInputError(
-            f"{path} is inside the vault, which is indexed already (use `memvault reindex`)"
-        )
     cli.wrote = True
     if json_out or not sys.stderr.isatty():
         report = vault.index_path(path, namespace=namespace)
@@ -112,9 +107,8 @@ def watch(
     searchable within a second or two. Stops on Ctrl-C or SIGTERM."""
     cli = state(ctx)
     vault = cli.vault()
-    if vault.files is None:
+    if vault.folder is None:
         raise InvalidInputError("this vault has no Markdown folder (DB-only mode)")
-    files = vault.files
     stop = threading.Event()
     printing = threading.Lock()  # the watcher's thread reports too: one whole line at a time
 
@@ -135,20 +129,18 @@ def watch(
                 # and send what is left in the buffer nowhere instead of failing at exit.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 stop.set()
-                return
-        vault.vectors.written()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     # Watch first, then sync: a change made while the initial sync runs (or right after its
     # report, which tells scripts the watch is on) is still seen.
-    watcher = VaultWatcher(files, on_sync=report)
+    watcher = vault.watcher(on_sync=report)
     watcher.start()
     try:
-        report(files.sync())
-        vault.vectors.start_background()
+        report(vault.sync())
+        vault.embed_in_background()
         if not json_out:
-            console.print(f"watching {files.root} (Ctrl-C stops)")
+            console.print(f"watching {vault.folder} (Ctrl-C stops)")
         stop.wait()
     finally:
         watcher.stop()
@@ -157,11 +149,3 @@ def watch(
 def _print_problems(report: SyncReport) -> None:
     for problem in report.problems:
         console.print(f"[yellow]{problem}[/yellow]")
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.expanduser().resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True

@@ -16,6 +16,8 @@ from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
+from memvault.importers.engine import Importer
+from memvault.importers.export import Exporter, is_export
 from memvault.importers.source_kinds import SourceKind, open_source
 
 
@@ -86,7 +88,7 @@ def import_command(
     cli = state(ctx)
     vault = cli.vault()
     if kind is SourceKind.JSONL and _is_export(Path(source)):
-        counts = vault.exporter().restore(Path(source))
+        counts = Exporter(vault).restore(Path(source))
         cli.wrote = True
         _emit(
             {
@@ -110,7 +112,7 @@ def import_command(
         preset=preset,
         collection=collection,
     )
-    importer = vault.importer(namespace=namespace, carry_model=vector_model)
+    importer = Importer(vault, namespace=namespace, carry_model=vector_model)
     try:
         if status:
             _emit(importer.status(opened), json_out)
@@ -166,7 +168,7 @@ def verify_command(
         collection=collection,
     )
     try:
-        report = vault.importer(namespace=namespace).verify(opened, sample=sample)
+        report = Importer(vault, namespace=namespace).verify(opened, sample=sample)
     finally:
         opened.close()
     _emit(report.to_dict(), json_out)
@@ -184,7 +186,7 @@ def export_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Export every memory, note, edge and validation (JSONL restores exactly with import)."""
-    exporter = state(ctx).vault().exporter()
+    exporter = Exporter(state(ctx).vault())
     if format is ExportFormat.MARKDOWN:
         if out is None:
             raise InvalidInputError("a Markdown export needs --out FOLDER")
@@ -199,8 +201,6 @@ def export_command(
 
 
 def _is_export(path: Path) -> bool:
-    from memvault.importers.export import is_export
-
     return path.is_file() and is_export(path)
 
 

@@ -78,7 +78,7 @@ def reembed(
         print_json(report)
     else:
         config = vault.vector_config()
-        model = config.model_id if config else vault.vectors.spec
+        model = config.model_id if config else vault.vector_settings().embedder
         console.print(f"re-embedded {counts.done} memories with {model}")
 
 
@@ -88,7 +88,7 @@ def _report(vault: Vault, counts: JobCounts) -> dict[str, object]:
     return {
         **counts.to_dict(),
         "progress": finished / counts.total if counts.total else 1.0,
-        "embedder": vault.vectors.spec,
+        "embedder": vault.vector_settings().embedder,
         "vectors": config.to_dict() if config else None,
         "failures": [
             {"memory_id": f.memory_id, "attempts": f.attempts, "error": f.error}

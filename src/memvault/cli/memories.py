@@ -64,9 +64,8 @@ def remember(
         confidence=confidence,
         source=source,
         metadata=inputs.metadata(metadata),
+        supersedes=supersedes or None,
     )
-    if supersedes:
-        vault.supersede(supersedes, outcome.id)
     if wait:
         counts = vault.wait_for_jobs()
         if counts.failed:

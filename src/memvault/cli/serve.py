@@ -11,6 +11,7 @@ import typer
 
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
+from memvault.server.budget import MIN_BUDGET
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
 
@@ -37,7 +38,7 @@ def serve(
         typer.Option(help="A browser Origin to accept, e.g. https://app.example (repeatable)."),
     ] = None,
     budget: Annotated[
-        int, typer.Option(help="Token budget of one tool response.", min=200, max=100_000)
+        int, typer.Option(help="Token budget of one tool response.", min=MIN_BUDGET, max=100_000)
     ] = 2_000,
     watch: Annotated[
         bool, typer.Option(help="Index outside edits of the vault folder while serving.")
@@ -67,14 +68,12 @@ def serve(
     from memvault.server.budget import Budget
 
     vault = state(ctx).vault(background=True)
-    vault.vectors.written()  # pick up jobs left queued by earlier processes
+    vault.embed_in_background()  # also jobs left queued by earlier processes
     server = build_server(vault, Budget(budget))
     watcher = None
-    if watch and vault.files is not None:
-        from memvault.folder.watcher import VaultWatcher
-
+    if watch and vault.folder is not None:
         vault.sync()
-        watcher = VaultWatcher(vault.files, on_sync=lambda _report: vault.vectors.written())
+        watcher = vault.watcher()
         watcher.start()
     try:
         if address is None:

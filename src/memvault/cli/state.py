@@ -53,9 +53,11 @@ class CliState:
             vault.close()
 
     def _hand_off_jobs(self, vault: Vault) -> None:
-        if not vault.vectors.enabled or not vault.jobs().queued or vault.worker_running():
+        if not vault.vector_settings().enabled or not vault.jobs().queued:
+            return
+        if vault.worker_running():
             return  # a running worker drains until nothing is pending, ours included
-        command = [sys.executable, "-m", "memvault.cli.app", "--db", str(self.db_path)]
+        command = [sys.executable, "-m", "memvault.cli.app", "--db", vault.location]
         if self.embedder:
             command += ["--embedder", self.embedder]
         subprocess.Popen(

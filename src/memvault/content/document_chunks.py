@@ -8,7 +8,6 @@ embedding job's work when the rest of its file is edited.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -22,10 +21,6 @@ _ID_SPACE = uuid.UUID("6f1c2e8a-3b7d-4c55-9a0e-2d4f8b1e7c93")  # memvault's own 
 def document_id(root: str, path: str) -> str:
     """Id of a note without an ``id`` in its front matter, or of an ingested file."""
     return str(uuid.uuid5(_ID_SPACE, f"file:{root}:{path}"))
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def chunk_memories(
@@ -50,24 +45,15 @@ def chunk_memories(
         occurrence = seen.get(digest, 0)
         seen[digest] = occurrence + 1
         memories.append(
-            Memory(
-                id=str(uuid.uuid5(_ID_SPACE, f"chunk:{doc_id}:{digest}:{occurrence}")),
-                content=text,
+            Memory.new(
+                str(uuid.uuid5(_ID_SPACE, f"chunk:{doc_id}:{digest}:{occurrence}")),
+                text,
                 kind=kind,
                 namespace=namespace,
                 tags=tags,
-                importance=0.5,
-                confidence=0.5,
                 source=source,
-                metadata={},
-                content_hash=digest,
                 created_at=created_at,
                 updated_at=updated_at,
-                accessed_at=None,
-                access_count=0,
-                valid_from=created_at,
-                valid_to=None,
-                superseded_by=None,
                 location=Location(
                     path, chunk.line_start, chunk.line_end, chunk.heading, chunk.page
                 ),

@@ -3,6 +3,7 @@ and the documents of ``memvault index PATH``."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,14 +15,14 @@ class FileKind(StrEnum):
     DOCUMENT = "document"  # a file of `memvault index PATH`, outside the vault
 
 
-VAULT_ROOT = ""  # the ``root`` of files that live in the vault
+FOLDER_ROOT = ""  # the ``root`` of files that live in the vault
 
 
 @dataclass(frozen=True, slots=True)
 class FileState:
     """What the index knows of a file it was built from; a sync compares it with the disk."""
 
-    root: str  # VAULT_ROOT, or the absolute folder of an index run
+    root: str  # FOLDER_ROOT, or the absolute folder of an index run
     path: str  # posix, relative to root
     kind: FileKind
     record_id: str  # the memory's id, or the note's / document's id
@@ -106,3 +107,29 @@ class IndexRun:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be read or applied: reported by path and line, and left with its
+    last good index, so one broken file never stops a sync."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+
+RACY_SECONDS = 3
+
+
+def same_stat(old: FileState, size: int, mtime_ns: int) -> bool:
+    """Unchanged by size and time, unless modified moments ago: on file systems with coarse
+    timestamps an edit of the same size in the same tick keeps its time (git's "racy clean")."""
+    recent = mtime_ns > time.time_ns() - RACY_SECONDS * 1_000_000_000
+    return not recent and (old.size, old.mtime_ns) == (size, mtime_ns)

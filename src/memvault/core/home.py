@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 DB_FILE_NAME = "memvault.db"
-VAULT_DIR_NAME = "vault"
+FOLDER_NAME = "vault"
 HOME_ENV = "MEMVAULT_HOME"
 _DB_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 
@@ -32,10 +32,16 @@ def database_path(home_or_db: str | os.PathLike[str] | None = None) -> Path:
     return path / DB_FILE_NAME
 
 
-def vault_path(home_or_db: str | os.PathLike[str] | None = None) -> Path | None:
-    """The Markdown vault of a home (``HOME/vault``); None when a database file is named
+def folder_path(home_or_db: str | os.PathLike[str] | None = None) -> Path | None:
+    """The Markdown folder of a home (``HOME/vault``); None when a database file is named
     directly, which is DB-only mode."""
     path = resolve_home(home_or_db)
     if path.suffix.lower() in _DB_SUFFIXES or path.is_file():
         return None
-    return path / VAULT_DIR_NAME
+    return path / FOLDER_NAME
+
+
+def is_url(location: str | os.PathLike[str] | None) -> bool:
+    """Whether a location names a store by URL (``sqlite:///…``, ``postgresql://…``) rather
+    than a home folder or a database file."""
+    return isinstance(location, str) and "://" in location

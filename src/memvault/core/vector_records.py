@@ -65,3 +65,15 @@ class JobCounts:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "total": self.total}
+
+
+@dataclass(frozen=True, slots=True)
+class VectorSettings:
+    """Which embedder a vault uses and how it stores vectors (``none``: vectors off)."""
+
+    embedder: str  # a spec: bundled, hash:384, ollama:MODEL, openai:MODEL, none
+    storage: VectorStorage
+    enabled: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"embedder": self.embedder, "storage": self.storage.value, "enabled": self.enabled}

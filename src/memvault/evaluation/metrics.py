@@ -9,15 +9,10 @@ retrieving that memory retrieves all of them at the same rank.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 # One position of a ranking: the document ids a single hit stands for.
 Ranking = Sequence[Collection[str]]
-
-
-def as_ranking(doc_ids: Iterable[str]) -> list[frozenset[str]]:
-    """A ranking with one document per position (the usual case)."""
-    return [frozenset((doc_id,)) for doc_id in doc_ids]
 
 
 def recall_at_k(ranking: Ranking, relevant: Collection[str], k: int) -> float:

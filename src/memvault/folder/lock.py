@@ -1,4 +1,4 @@
-"""One lock per vault folder, across threads and processes.
+"""One lock per Markdown folder, across threads and processes.
 
 Every change to a vault file and the index rows made from it happens under this lock: a
 memory write (mark, database, file), a note write, and a sync of an outside edit. Without it a
@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from memvault.core.ids import owner_id
+
 LOCK_NAME = ".memvault.lock"
 
 
-def owner_id() -> str:
-    """Who holds marks or runs: host:pid:token, like the job queue's lease owners."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-class VaultLock:
+class FolderLock:
     def __init__(self, root: Path) -> None:
         self._path = root / LOCK_NAME
         self._thread_lock = threading.RLock()

@@ -1,22 +1,21 @@
-"""The Markdown folder of a vault: the lock, the mirror of memory files, notes and sync.
+"""The Markdown folder of a vault: its lock, its memory files, its notes, and syncing it.
 
 One object per open vault holds them together, so ``Vault`` stays a thin list of operations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memvault.core.file_records import VAULT_ROOT
+from memvault.core.file_records import FOLDER_ROOT
 from memvault.core.records import CheckResult
-from memvault.folder.lock import VaultLock
-from memvault.folder.memory_writer import VaultMirror
+from memvault.folder.lock import FolderLock
+from memvault.folder.memory_writer import MemoryFileWriter
 from memvault.folder.notes import Notes
-from memvault.folder.sync import SyncReport, VaultSync
-from memvault.service.embeddings import VectorPipeline
+from memvault.folder.sync import FolderSync, SyncReport
 from memvault.storage import Store
 
 _ADOPT_BATCH = 1000
@@ -44,30 +43,34 @@ class ReindexReport:
         }
 
 
-class VaultFiles:
-    def __init__(self, store: Store, vectors: VectorPipeline, root: Path) -> None:
+class MarkdownFolder:
+    def __init__(
+        self, store: Store, root: Path, *, embed: bool, written: Callable[[], None]
+    ) -> None:
+        """``embed``: new memories and chunks get embed jobs; ``written`` is called once new
+        jobs are queued (it wakes the embedding worker)."""
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self._store = store
-        self._vectors = vectors
-        self.lock = VaultLock(root)
-        self._sync = VaultSync(store, root, embed=vectors.enabled)
-        self.mirror = VaultMirror(store, root, self.lock, self._sync)
-        self.notes = Notes(store, root, self.lock, self._sync, written=vectors.written)
-        self.mirror.recover()
+        self._written = written
+        self.lock = FolderLock(root)
+        self._sync = FolderSync(store, root, embed=embed)
+        self.memory_files = MemoryFileWriter(store, store, root, self.lock, self._sync)
+        self.notes = Notes(store, root, self.lock, self._sync, written=written)
+        self.memory_files.recover()
 
     def sync(self, paths: Iterable[str] | None = None, *, force: bool = False) -> SyncReport:
         with self.lock.held():
             report = self._sync.sync(paths, force=force)
         if report.changed:
-            self._vectors.written()
+            self._written()
         return report
 
     def check(self) -> CheckResult:
         """Do the vault's files and the index agree (nothing pending, changed or missing)?"""
         with self.lock.held():
             pending = self._store.pending_writes()
-            known = self._store.file_states(VAULT_ROOT)
+            known = self._store.file_states(FOLDER_ROOT)
             on_disk = self._sync.scan()
             without_file = self._store.memories_without_file(5)
         findings = {
@@ -99,7 +102,7 @@ class VaultFiles:
                 if seen.issuperset(ids):  # rendering failed to record them: do not spin
                     break
                 seen.update(ids)
-                self.mirror.render(ids)
+                self.memory_files.render(ids)
                 adopted += len(ids)
         counts = self._store.file_counts()
         return ReindexReport(

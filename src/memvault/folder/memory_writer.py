@@ -1,10 +1,10 @@
-"""Memory files follow the index: every memory write is mirrored to ``vault/memories/``.
+"""Memory files follow the index: every memory write is rendered to ``memories/`` in the folder.
 
 The order is what makes a crash harmless. Under the vault lock a write (1) marks the files it
 will touch in ``vault_pending`` and commits, (2) changes the database, (3) renders each file
 from the database as it now is (temp file + rename), (4) clears the marks. A process killed
 anywhere in between leaves marks behind, and the next process to open the vault finishes them
-(:meth:`VaultMirror.recover`): it renders the marked memories from the database, or indexes
+(:meth:`MemoryFileWriter.recover`): it renders the marked memories from the database, or indexes
 marked notes from their files. Rendering reads the current rows rather than the caller's copy,
 so when two processes change one memory the file always ends with the last committed state.
 """
@@ -16,21 +16,29 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from memvault.content.document_chunks import file_hash
 from memvault.content.markdown.memory_file import memory_path, render_memory
 from memvault.content.markdown.paths import atomic_write
-from memvault.core.file_records import VAULT_ROOT, FileKind, FileState, PendingWrite
+from memvault.core.file_records import FOLDER_ROOT, FileKind, FileState, PendingWrite
+from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE, Memory
-from memvault.folder.lock import VaultLock
-from memvault.folder.sync import VaultSync
-from memvault.storage import Store
+from memvault.folder.lock import FolderLock
+from memvault.folder.sync import FolderSync
+from memvault.storage.roles import FileIndex, MemoryStore
 
 log = logging.getLogger(__name__)
 
 
-class VaultMirror:
-    def __init__(self, store: Store, root: Path, lock: VaultLock, sync: VaultSync) -> None:
-        self._store = store
+class MemoryFileWriter:
+    def __init__(
+        self,
+        files: FileIndex,
+        memories: MemoryStore,
+        root: Path,
+        lock: FolderLock,
+        sync: FolderSync,
+    ) -> None:
+        self._files = files
+        self._memories = memories
         self.root = root
         self.lock = lock
         self._sync = sync
@@ -51,7 +59,7 @@ class VaultMirror:
                 )
                 for memory_id, namespace in targets.items()
             ]
-            self._store.mark_pending(marks)
+            self._files.mark_pending(marks)
             try:
                 yield
             finally:  # also after a failed change: the files then get the unchanged rows
@@ -67,14 +75,14 @@ class VaultMirror:
             marks = [
                 PendingWrite(self._path_of(i, None), "render", i, self.owner) for i in memory_ids
             ]
-            self._store.mark_pending(marks)
+            self._files.mark_pending(marks)
             self._render(marks)
 
     def recover(self) -> int:
         """Finish the writes of processes that died mid-way; returns how many files."""
         with self.lock.held():
             # Live writers hold the lock while their marks exist: what is left now is unfinished.
-            marks = self._store.pending_writes()
+            marks = self._files.pending_writes()
             if not marks:
                 return 0
             log.warning("finishing %d vault writes left by a stopped process", len(marks))
@@ -83,22 +91,22 @@ class VaultMirror:
             notes = [m.path for m in marks if m.action == "index"]
             if notes:
                 self._sync.sync(notes)
-                self._store.finish_pending(notes, owner=None)
+                self._files.finish_pending(notes, owner=None)
             return len(marks)
 
     # --- helpers --------------------------------------------------------------------------
     def _path_of(self, memory_id: str, namespace: str | None) -> str:
-        state = self._store.file_of_memory(memory_id)
+        state = self._files.file_of_memory(memory_id)
         if state is not None:
             return state.path
         if namespace is None:
-            found = self._store.memories_by_id([memory_id]).get(memory_id)
-            namespace = found.namespace if found is not None else "default"
+            found = self._memories.memories_by_id([memory_id]).get(memory_id)
+            namespace = found.namespace if found is not None else DEFAULT_NAMESPACE
         return memory_path(memory_id, namespace)
 
     def _render(self, marks: list[PendingWrite], *, owner: str | None = "") -> None:
         ids = [m.record_id for m in marks if m.record_id is not None]
-        records = self._store.memory_records(ids)
+        records = self._memories.memory_records(ids)
         rendered: list[tuple[Memory, FileState]] = []
         removed: list[str] = []
         for mark in marks:
@@ -112,7 +120,7 @@ class VaultMirror:
             atomic_write(target, data)
             stat = target.stat()
             state = FileState(
-                VAULT_ROOT,
+                FOLDER_ROOT,
                 mark.path,
                 FileKind.MEMORY,
                 record.memory.id,
@@ -121,7 +129,7 @@ class VaultMirror:
                 stat.st_mtime_ns,
             )
             rendered.append((record.memory, state))
-        self._store.finish_pending(
+        self._files.finish_pending(
             [m.path for m in marks],
             owner=self.owner if owner == "" else owner,
             rendered=rendered,

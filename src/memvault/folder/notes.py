@@ -16,15 +16,16 @@ from typing import Any
 
 from memvault.content.markdown import edits
 from memvault.content.markdown.frontmatter import parse, render
+from memvault.content.markdown.note_names import note_title
 from memvault.content.markdown.paths import atomic_write, note_path
 from memvault.core import inputs
 from memvault.core.errors import ConflictError, InvalidInputError, NotFoundError
-from memvault.core.file_records import VAULT_ROOT, FileKind, FileRecord, LinkView, PendingWrite
+from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, LinkView, PendingWrite
 from memvault.core.ids import new_id
 from memvault.core.times import now_iso
-from memvault.folder.lock import VaultLock
-from memvault.folder.sync import SyncReport, VaultSync
-from memvault.storage import Store
+from memvault.folder.lock import FolderLock
+from memvault.folder.sync import FolderSync, SyncReport
+from memvault.storage.roles import FileIndex
 
 MAX_NOTE_BYTES = 10_000_000
 
@@ -52,13 +53,13 @@ class Note:
 class Notes:
     def __init__(
         self,
-        store: Store,
+        files: FileIndex,
         root: Path,
-        lock: VaultLock,
-        sync: VaultSync,
+        lock: FolderLock,
+        sync: FolderSync,
         written: Callable[[], None] = lambda: None,
     ) -> None:
-        self._store = store
+        self._files = files
         self.root = root
         self._lock = lock
         self._sync = sync
@@ -86,7 +87,7 @@ class Notes:
             if title is not None:
                 front["title"] = _title(title)
             elif "title" not in front:
-                front["title"] = _first_heading(body) or Path(rel).stem
+                front["title"] = note_title({}, body, rel)
             if tags is not None:
                 front["tags"] = list(inputs.tags(tags))
             if namespace is not None:
@@ -151,11 +152,11 @@ class Notes:
                 raise NotFoundError(f"no note at {source_rel}")
             if target_abs.exists():
                 raise ConflictError(f"{target_rel} exists already; move it or delete it first")
-            self._store.mark_pending(self._marks(source_rel, target_rel))
+            self._files.mark_pending(self._marks(source_rel, target_rel))
             target_abs.parent.mkdir(parents=True, exist_ok=True)
             source_abs.rename(target_abs)
             self._sync.sync([source_rel, target_rel])
-            self._store.finish_pending([source_rel, target_rel], owner=self._lock.owner)
+            self._files.finish_pending([source_rel, target_rel], owner=self._lock.owner)
         self._written()
         return self.read(target_rel)
 
@@ -164,10 +165,10 @@ class Notes:
         with self._lock.held():
             if not absolute.is_file():
                 raise NotFoundError(f"no note at {rel}")
-            self._store.mark_pending(self._marks(rel))
+            self._files.mark_pending(self._marks(rel))
             absolute.unlink()
             self._sync.sync([rel])
-            self._store.finish_pending([rel], owner=self._lock.owner)
+            self._files.finish_pending([rel], owner=self._lock.owner)
 
     # --- read -----------------------------------------------------------------------------
     def read(self, path: str) -> Note:
@@ -176,10 +177,10 @@ class Notes:
             raise NotFoundError(f"no note at {rel}")
         document = self._parse(absolute, rel)
         front = document.front_matter
-        indexed = self._store.get_file(VAULT_ROOT, rel)
+        indexed = self._files.get_file(FOLDER_ROOT, rel)
         note_id = str(front.get("id") or (indexed.state.record_id if indexed else ""))
-        title = str(front.get("title") or (indexed.title if indexed else None) or Path(rel).stem)
-        tags = indexed.tags if indexed else tuple(str(t) for t in front.get("tags") or ())
+        title = note_title(front, document.body, rel)
+        tags = indexed.tags if indexed else tuple(inputs.tag_values(front.get("tags")))
         return Note(note_id, rel, title, tags, document.body, front)
 
     def list(
@@ -196,9 +197,9 @@ class Notes:
             folder = folder.replace("\\", "/").strip("/")
             if ".." in folder.split("/"):
                 raise InvalidInputError(f"folder {folder!r} leaves the vault")
-        return self._store.list_files(
+        return self._files.list_files(
             FileKind.NOTE,
-            root=VAULT_ROOT,
+            root=FOLDER_ROOT,
             folder=folder or None,
             tag=None if tag is None else inputs.tags([tag])[0],
             recent=recent,
@@ -209,17 +210,17 @@ class Notes:
     def links(self, path: str) -> tuple[builtins.list[LinkView], builtins.list[LinkView]]:
         """Links written in the note (resolved or not yet) and notes linking to it."""
         _, rel = note_path(self.root, path)
-        if self._store.get_file(VAULT_ROOT, rel) is None:
+        if self._files.get_file(FOLDER_ROOT, rel) is None:
             raise NotFoundError(f"no note at {rel}")
-        return self._store.note_links(VAULT_ROOT, rel)
+        return self._files.note_links(FOLDER_ROOT, rel)
 
     # --- helpers --------------------------------------------------------------------------
     def _commit(self, rel: str, text: str) -> SyncReport:
         with self._lock.held():
-            self._store.mark_pending(self._marks(rel))
+            self._files.mark_pending(self._marks(rel))
             atomic_write(self.root / rel, text.encode("utf-8"))
             report = self._sync.sync([rel])
-            self._store.finish_pending([rel], owner=self._lock.owner)
+            self._files.finish_pending([rel], owner=self._lock.owner)
         self._written()
         if report.problems:
             raise InvalidInputError(str(report.problems[0]))
@@ -252,10 +253,3 @@ def _title(title: str) -> str:
     if not text or "\n" in text or len(text) > 300:
         raise InvalidInputError("a title is one line of 1 to 300 characters")
     return text
-
-
-def _first_heading(body: str) -> str | None:
-    for line in body.splitlines():
-        if line.startswith("# ") and line[2:].strip():
-            return line[2:].strip()
-    return None

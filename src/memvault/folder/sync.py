@@ -1,4 +1,4 @@
-"""Bring the index in line with the vault folder: the files are the truth.
+"""Bring the index in line with the Markdown folder: the files are the truth.
 
 A sync compares each Markdown file's size and modification time with what the index recorded,
 re-reads only files that differ, and skips those whose bytes hash the same. Memory files become
@@ -11,39 +11,35 @@ and line, keeps whatever the index had for it, and does not stop the rest.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from memvault.content.chunking import chunk_markdown
-from memvault.content.document_chunks import chunk_memories, document_id, file_hash
+from memvault.content.document_chunks import chunk_memories, document_id
 from memvault.content.markdown.frontmatter import FrontMatterError, parse
 from memvault.content.markdown.links import link_key, wiki_links
 from memvault.content.markdown.memory_file import is_memory_path, parse_memory
+from memvault.content.markdown.note_names import note_keys, note_title
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
-from memvault.core.file_records import VAULT_ROOT, FileKind, FileRecord, FileState, NoteLink
+from memvault.core.file_records import (
+    FOLDER_ROOT,
+    FileKind,
+    FileProblem,
+    FileRecord,
+    FileState,
+    NoteLink,
+    same_stat,
+)
+from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE, MemoryRecord, Relation
-from memvault.core.times import file_time, format_timestamp, parse_timestamp
-from memvault.storage import Store
+from memvault.core.times import file_time, normal_timestamp
+from memvault.storage.roles import FileIndex
 
 NOTE_KIND = "note"
 _BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class FileProblem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "message": self.message}
 
 
 @dataclass(slots=True)
@@ -80,9 +76,9 @@ class _OnDisk:
     mtime_ns: int
 
 
-class VaultSync:
-    def __init__(self, store: Store, root: Path, *, embed: bool) -> None:
-        self._store = store
+class FolderSync:
+    def __init__(self, files: FileIndex, root: Path, *, embed: bool) -> None:
+        self._store = files
         self.root = root
         self._embed = embed
 
@@ -110,11 +106,11 @@ class VaultSync:
         ``force`` re-reads files even when size and time match the index.
         """
         wanted = None if paths is None else list(dict.fromkeys(paths))
-        known = self._store.file_states(VAULT_ROOT, wanted)
+        known = self._store.file_states(FOLDER_ROOT, wanted)
         on_disk, gone = self._targets(wanted, known)
         report = SyncReport()
         if gone:
-            report.removed += self._store.delete_files(VAULT_ROOT, gone)
+            report.removed += self._store.delete_files(FOLDER_ROOT, gone)
         memory_files: list[tuple[MemoryRecord, FileState]] = []
         touched_only: list[FileState] = []
         for path in sorted(on_disk):
@@ -172,7 +168,7 @@ class VaultSync:
             if is_memory_path(path):
                 record = parse_memory(text, path, modified=file_time(disk.mtime_ns))
                 state = FileState(
-                    VAULT_ROOT, path, FileKind.MEMORY, record.memory.id, digest, *_stat(disk)
+                    FOLDER_ROOT, path, FileKind.MEMORY, record.memory.id, digest, *_stat(disk)
                 )
                 return record, state
             self._index_note(path, text, disk, digest, old, report)
@@ -200,7 +196,7 @@ class VaultSync:
             s.path for _, s in items if s.path in known and known[s.path].record_id != s.record_id
         ]
         if renamed:
-            self._store.delete_files(VAULT_ROOT, renamed)
+            self._store.delete_files(FOLDER_ROOT, renamed)
         # Which file each memory id belongs to: ``known`` has every file of a whole-vault sync
         # (a reindex of 100k files must not ask once per file); a sync of a few paths asks.
         owners = (
@@ -268,11 +264,11 @@ class VaultSync:
     ) -> None:
         document = parse(text, source=path)
         front = document.front_matter
-        note_id = inputs.memory_id(str(front.get("id") or document_id(VAULT_ROOT, path)))
+        note_id = inputs.memory_id(str(front.get("id") or document_id(FOLDER_ROOT, path)))
         if old is not None and old.record_id != note_id:
-            self._store.delete_files(VAULT_ROOT, [path])
-        title = _title(front, document.body, path)
-        tags = inputs.tags(_strings(front.get("tags")))
+            self._store.delete_files(FOLDER_ROOT, [path])
+        title = note_title(front, document.body, path)
+        tags = inputs.tags(inputs.tag_values(front.get("tags")))
         namespace = inputs.namespace(str(front.get("namespace") or DEFAULT_NAMESPACE))
         modified = file_time(disk.mtime_ns)
         created_at = _time_or(front.get("created_at"), modified)
@@ -288,7 +284,7 @@ class VaultSync:
             updated_at=updated_at,
         )
         record = FileRecord(
-            state=FileState(VAULT_ROOT, path, FileKind.NOTE, note_id, digest, *_stat(disk)),
+            state=FileState(FOLDER_ROOT, path, FileKind.NOTE, note_id, digest, *_stat(disk)),
             namespace=namespace,
             title=title,
             tags=tags,
@@ -306,15 +302,6 @@ class VaultSync:
         report.notes += 1
         report.chunks_added += added
         report.chunks_removed += removed
-
-
-def note_keys(path: str, title: str | None) -> list[str]:
-    """The names a wiki link may use for a note: title, path without ``.md``, file name."""
-    stem = path.rsplit("/", 1)[-1]
-    keys = [link_key(path), link_key(stem)]
-    if title:
-        keys.append(link_key(title))
-    return list(dict.fromkeys(k for k in keys if k))
 
 
 def _links(front: dict[str, Any], body: str, body_start: int) -> list[NoteLink]:
@@ -335,44 +322,13 @@ def _links(front: dict[str, Any], body: str, body_start: int) -> list[NoteLink]:
     return [link for link in links if link.target]
 
 
-def _title(front: dict[str, Any], body: str, path: str) -> str:
-    if front.get("title"):
-        return str(front["title"]).strip()
-    for line in body.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return path.rsplit("/", 1)[-1].removesuffix(".md")
-
-
-def _strings(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    raise InvalidInputError("tags must be a list or a comma-separated string")
-
-
-def _time_or(value: Any, default: str) -> str:
-    if value is None or value == "":
-        return default
-    return format_timestamp(parse_timestamp(str(value)))
-
-
-RACY_SECONDS = 3
-
-
-def same_stat(old: FileState, size: int, mtime_ns: int) -> bool:
-    """Unchanged by size and time, unless modified moments ago: on file systems with coarse
-    timestamps an edit of the same size in the same tick keeps its time (git's "racy clean")."""
-    recent = mtime_ns > time.time_ns() - RACY_SECONDS * 1_000_000_000
-    return not recent and (old.size, old.mtime_ns) == (size, mtime_ns)
-
-
 def _stat(disk: _OnDisk) -> tuple[int, int]:
     return disk.size, disk.mtime_ns
 
 
 def _state(old: FileState, disk: _OnDisk, digest: str) -> FileState:
     return FileState(old.root, old.path, old.kind, old.record_id, digest, disk.size, disk.mtime_ns)
+
+
+def _time_or(value: Any, default: str) -> str:
+    return default if value is None or value == "" else normal_timestamp(str(value))

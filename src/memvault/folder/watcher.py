@@ -1,4 +1,4 @@
-"""Picks up edits, renames and deletes made to the vault by people and other tools.
+"""Picks up edits, renames and deletes made to the Markdown folder by people and other tools.
 
 watchdog (inotify on Linux, FSEvents on macOS) reports file events; they are collected for a
 short quiet period, so an editor's burst of writes (temp file, rename, chmod) becomes one sync,
@@ -18,7 +18,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from memvault.core.errors import MemvaultError
-from memvault.folder.markdown_folder import VaultFiles
+from memvault.folder.markdown_folder import MarkdownFolder
 from memvault.folder.sync import SyncReport
 
 log = logging.getLogger(__name__)
@@ -67,19 +67,19 @@ class _Collector(FileSystemEventHandler):
         return rel.as_posix() if rel.suffix == ".md" else None
 
 
-class VaultWatcher:
+class FolderWatcher:
     """Syncs the vault whenever its files change, until :meth:`stop`."""
 
     def __init__(
-        self, files: VaultFiles, *, on_sync: Callable[[SyncReport], None] | None = None
+        self, folder: MarkdownFolder, *, on_sync: Callable[[SyncReport], None] | None = None
     ) -> None:
-        self._files = files
+        self._folder = folder
         self._on_sync = on_sync
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._collector = _Collector(files.root.resolve(), self._wake)
+        self._collector = _Collector(folder.root.resolve(), self._wake)
         self._observer = Observer()
-        self._observer.schedule(self._collector, str(files.root.resolve()), recursive=True)
+        self._observer.schedule(self._collector, str(folder.root.resolve()), recursive=True)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -106,7 +106,7 @@ class VaultWatcher:
             if not paths and not everything:
                 continue
             try:
-                report = self._files.sync(None if everything else sorted(paths))
+                report = self._folder.sync(None if everything else sorted(paths))
             except (MemvaultError, OSError) as exc:  # OSError: e.g. the lock file went away
                 log.error("could not sync the vault: %s", exc)
                 continue

@@ -11,19 +11,24 @@ width (``carry_model``), otherwise the memories are queued for embedding like an
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from memvault.core import inputs
 from memvault.core.errors import MemvaultError
 from memvault.core.import_records import ImportLink, ImportRun
-from memvault.core.records import DEFAULT_KIND, DEFAULT_NAMESPACE, MemoryDraft
-from memvault.importers.records import Source, SourceBatch, SourceEdge, SourceFailure, SourceRecord
-from memvault.storage import Store
+from memvault.importers.records import (
+    Source,
+    SourceBatch,
+    SourceEdge,
+    SourceFailure,
+    SourceRecord,
+    draft_of,
+    record_hash,
+)
 
 if TYPE_CHECKING:
     from memvault.importers.verify import VerifyReport
@@ -65,51 +70,17 @@ class ImportReport:
         }
 
 
-def record_hash(record: SourceRecord) -> str:
-    """What a record held, so a changed record is noticed (the vector too)."""
-    data = {
-        "content": record.content,
-        "kind": record.kind,
-        "namespace": record.namespace,
-        "tags": list(record.tags),
-        "importance": record.importance,
-        "confidence": record.confidence,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "metadata": record.metadata,
-    }
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
-    if record.vector is not None:
-        digest.update(np.asarray(record.vector, dtype="<f4").tobytes())
-    return digest.hexdigest()
-
-
-def draft_of(record: SourceRecord, namespace: str | None) -> MemoryDraft:
-    return MemoryDraft(
-        content=record.content,
-        kind=record.kind or DEFAULT_KIND,
-        namespace=namespace or record.namespace or DEFAULT_NAMESPACE,
-        tags=record.tags,
-        importance=0.5 if record.importance is None else record.importance,
-        confidence=0.5 if record.confidence is None else record.confidence,
-        metadata=record.metadata,
-        created_at=record.created_at,
-        updated_at=record.updated_at or record.created_at,
-    )
-
-
 class Importer:
+    """Imports sources into one vault (``namespace``: all records into this one instead of the
+    source's; ``carry_model``: the model the source's vectors come from, kept if it is the
+    vault's)."""
+
     def __init__(
-        self,
-        vault: Vault,
-        store: Store,
-        *,
-        namespace: str | None = None,
-        carry_model: str | None = None,
+        self, vault: Vault, *, namespace: str | None = None, carry_model: str | None = None
     ) -> None:
         self._vault = vault
-        self._store = store
-        self._namespace = namespace
+        self._port = vault.import_port()
+        self._namespace = None if namespace is None else inputs.namespace(namespace)
         self._carry_model = carry_model
 
     def run(
@@ -122,7 +93,7 @@ class Importer:
         progress: ImportProgress | None = None,
     ) -> ImportReport:
         report = ImportReport(source.name, total=source.count(), dry_run=dry_run)
-        previous = self._store.import_run(source.name)
+        previous = self._port.run(source.name)
         resume = None
         if previous is not None and previous.state == "running" and not force and not dry_run:
             resume, report.resumed = previous.checkpoint, True
@@ -144,7 +115,7 @@ class Importer:
                 edges = [e for b in source.batches(batch_size=batch_size) for e in b.edges]
             report.edges = self._relate(source.name, edges)
             self._save(report, "done", None)
-            self._vault.vectors.written()
+            self._port.written()
         return report
 
     # --- one batch ----------------------------------------------------------------------------
@@ -154,8 +125,8 @@ class Importer:
         report.failed += len(batch.failures)
         report.failures.extend(batch.failures)
         records = list(batch.records)
-        links = self._store.import_links(report.source, [r.source_id for r in records])
-        alive = self._store.memories_by_id([link.memory_id for link in links.values()])
+        links = self._port.links(report.source, [r.source_id for r in records])
+        alive = self._port.existing([link.memory_id for link in links.values()])
         new: list[SourceRecord] = []
         changed: list[tuple[SourceRecord, str]] = []
         for record in records:
@@ -178,7 +149,7 @@ class Importer:
         written += self._insert(new, report)
         written += self._update(changed, report)
         self._carry(records, written, report)
-        self._store.put_import_links(written)
+        self._port.save_links(written)
 
     def _insert(self, records: list[SourceRecord], report: ImportReport) -> list[ImportLink]:
         if not records:
@@ -228,19 +199,16 @@ class Importer:
         return links
 
     def _link(self, source: str, record: SourceRecord, memory_id: str) -> ImportLink:
-        vector = "none" if not self._vault.vectors.enabled else "embedded"
+        vector = "embedded" if self._port.embedding else "none"
         return ImportLink(source, record.source_id, memory_id, record_hash(record), vector)
 
     # --- vectors that came with the source ------------------------------------------------------
     def _carry(
         self, records: list[SourceRecord], links: list[ImportLink], report: ImportReport
     ) -> None:
-        if self._carry_model is None or not self._vault.vectors.enabled:
-            return
-        config = self._vault.vector_config()
-        model = config.model_id if config else self._vault.vectors.embedder().model_id
-        if model != self._carry_model:
-            return  # the source's vectors come from another model: embed here instead
+        target = None if self._carry_model is None else self._port.vector_target()
+        if target is None or target.model_id != self._carry_model:
+            return  # no vectors here, or the source's come from another model: embed here
         by_id = {r.source_id: r for r in records}
         chosen = [
             (i, link) for i, link in enumerate(links) if by_id[link.source_id].vector is not None
@@ -250,16 +218,12 @@ class Importer:
         matrix = np.stack(
             [np.asarray(by_id[link.source_id].vector, np.float32) for _, link in chosen]
         )
-        width = config.dimensions if config else self._vault.vectors.embedder().dimensions
-        if matrix.shape[1] != width:
+        if matrix.shape[1] != target.dimensions:
             return
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
-        report.vectors_carried += self._store.carry_vectors(
-            [link.memory_id for _, link in chosen],
-            model_id=model,
-            storage=self._vault.vectors.storage,
-            matrix=matrix.astype(np.float32),
+        report.vectors_carried += self._port.carry_vectors(
+            [link.memory_id for _, link in chosen], matrix
         )
         for i, link in chosen:
             links[i] = ImportLink(
@@ -271,7 +235,7 @@ class Importer:
         if not edges:
             return 0
         ids = {e.source_id for e in edges} | {e.target_id for e in edges}
-        links = self._store.import_links(source, sorted(ids))
+        links = self._port.links(source, sorted(ids))
         made = 0
         for edge in edges:
             a, b = links.get(edge.source_id), links.get(edge.target_id)
@@ -285,7 +249,7 @@ class Importer:
         return made
 
     def _save(self, report: ImportReport, state: str, checkpoint: str | None) -> None:
-        self._store.save_import_run(
+        self._port.save_run(
             ImportRun(
                 report.source,
                 state,
@@ -300,19 +264,13 @@ class Importer:
     def verify(self, source: Source, *, sample: int = 100) -> VerifyReport:
         from memvault.importers.verify import verify
 
-        return verify(self._vault, self._store, source, namespace=self._namespace, sample=sample)
-
-    def links_of(self, source: str, source_ids: list[str]) -> dict[str, str]:
-        """Source id → memory id for records of ``source`` that were imported."""
-        return {
-            k: link.memory_id for k, link in self._store.import_links(source, source_ids).items()
-        }
+        return verify(self._vault, source, namespace=self._namespace, sample=sample)
 
     def status(self, source: Source) -> dict[str, Any]:
         """Source records vs imported ones, and the last run's state."""
         total = source.count()
-        imported = self._store.import_link_count(source.name)
-        run = self._store.import_run(source.name)
+        imported = self._port.link_count(source.name)
+        run = self._port.run(source.name)
         return {
             "source": source.name,
             "source_records": total,

@@ -83,7 +83,6 @@ COLUMN_FIELDS = (
     "vector",
 )
 FIELDS = ("id", "content", *COLUMN_FIELDS, "metadata", "metadata_json")
-CONSTANTS = ("default_kind", "default_namespace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""What every import source provides: records in batches, with a checkpoint after each.
+"""What every import source provides, and what its records become.
+
+Records come in batches, with a checkpoint after each; ``draft_of`` says which memory a record
+becomes and ``record_hash`` what it held, so a changed record is noticed on the next run.
 
 Sources only read. A table source runs read-only transactions and keyset pagination (no lock
 held for long); a file source reads files and never writes to them.
@@ -6,12 +9,16 @@ held for long); a file source reads files and never writes to them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from memvault.core.records import DEFAULT_KIND, DEFAULT_NAMESPACE, MemoryDraft
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +89,36 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def record_hash(record: SourceRecord) -> str:
+    """What a record held, so a changed record is noticed (the vector too)."""
+    data = {
+        "content": record.content,
+        "kind": record.kind,
+        "namespace": record.namespace,
+        "tags": list(record.tags),
+        "importance": record.importance,
+        "confidence": record.confidence,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "metadata": record.metadata,
+    }
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+    if record.vector is not None:
+        digest.update(np.asarray(record.vector, dtype="<f4").tobytes())
+    return digest.hexdigest()
+
+
+def draft_of(record: SourceRecord, namespace: str | None) -> MemoryDraft:
+    return MemoryDraft(
+        content=record.content,
+        kind=record.kind or DEFAULT_KIND,
+        namespace=namespace or record.namespace or DEFAULT_NAMESPACE,
+        tags=record.tags,
+        importance=0.5 if record.importance is None else record.importance,
+        confidence=0.5 if record.confidence is None else record.confidence,
+        metadata=record.metadata,
+        created_at=record.created_at,
+        updated_at=record.updated_at or record.created_at,
+    )

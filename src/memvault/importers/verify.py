@@ -22,12 +22,10 @@ import numpy as np
 
 from memvault.core.records import DEFAULT_KIND, Memory
 from memvault.core.vector_records import VectorStorage
-from memvault.importers.engine import draft_of
-from memvault.importers.records import Source, SourceRecord
+from memvault.importers.records import Source, SourceRecord, draft_of
 
 if TYPE_CHECKING:
     from memvault.service.vault import Vault
-    from memvault.storage import Store
 
 SELF_RETRIEVAL_MIN = 0.9
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -98,13 +96,13 @@ class VerifyReport:
 
 def verify(
     vault: Vault,
-    store: Store,
     source: Source,
     *,
     namespace: str | None = None,
     sample: int = 100,
     batch_size: int = 1000,
 ) -> VerifyReport:
+    port = vault.import_port()
     report = VerifyReport(source.name)
     total = max(1, source.count())
     every = max(1, math.ceil(total / max(1, sample)))
@@ -115,10 +113,10 @@ def verify(
         report.source_failures += len(batch.failures)
         records = list(batch.records)
         report.records += len(records)
-        links = store.import_links(source.name, [r.source_id for r in records])
-        memories = store.memories_by_id([link.memory_id for link in links.values()])
+        links = port.links(source.name, [r.source_id for r in records])
+        memories = port.existing([link.memory_id for link in links.values()])
         carried = [k.memory_id for k in links.values() if k.vector == "carried"]
-        stored_vectors = store.vectors_of(carried) if carried else {}
+        stored_vectors = port.vectors_of(carried) if carried else {}
         first = report.records - len(records)
         for position, record in enumerate(records, start=first):
             report.source_kinds[(record.kind or DEFAULT_KIND).lower()] += 1
@@ -142,7 +140,7 @@ def verify(
                 sampled.append((record, memory.id))
     # A source that could not read some vectors (a damaged Chroma index) says which.
     report.vectors_lost = [str(i) for i in getattr(source, "lost_vectors", ())]
-    _self_retrieval(vault, store, source, sampled[:sample], report, namespace)
+    _self_retrieval(vault, source, sampled[:sample], report, namespace)
     return report
 
 
@@ -200,7 +198,6 @@ def distinctive_query(text: str, common: Counter[str], words: int = 6) -> str:
 
 def _self_retrieval(
     vault: Vault,
-    store: Store,
     source: Source,
     sampled: list[tuple[SourceRecord, str]],
     report: VerifyReport,
@@ -224,7 +221,7 @@ def _self_retrieval(
             report.not_found.append(record.source_id)
         theirs = source.search(query, 10)
         if theirs is not None:
-            links = store.import_links(source.name, theirs)
+            links = vault.import_port().links(source.name, theirs)
             mapped = [links[s].memory_id for s in theirs if s in links]
             if mapped:
                 overlaps.append(len(set(mapped) & set(ids)) / min(10, len(mapped)))

@@ -23,13 +23,12 @@ from memvault.content.chunking import (
     language_for,
     walk,
 )
-from memvault.content.document_chunks import chunk_memories, document_id, file_hash
+from memvault.content.document_chunks import chunk_memories, document_id
 from memvault.core.errors import InvalidInputError
-from memvault.core.file_records import FileKind, FileRecord, FileState
-from memvault.core.ids import owner_id
+from memvault.core.file_records import FileKind, FileProblem, FileRecord, FileState, same_stat
+from memvault.core.ids import file_hash, owner_id
 from memvault.core.times import file_time
-from memvault.folder.sync import FileProblem, same_stat
-from memvault.storage import Store
+from memvault.storage.roles import FileIndex
 
 IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
 _PROGRESS_EVERY = 0.5  # seconds between progress rows written for other processes
@@ -62,8 +61,8 @@ class IndexReport:
 
 
 class Indexer:
-    def __init__(self, store: Store, *, embed: bool) -> None:
-        self._store = store
+    def __init__(self, files: FileIndex, *, embed: bool) -> None:
+        self._files = files
         self._embed = embed
 
     def run(
@@ -84,10 +83,10 @@ class Indexer:
         whole_folder = target.is_dir()
         root = str(target if whole_folder else target.parent)
         report = IndexReport(root=root, files=len(walked.files), skipped=list(walked.skipped))
-        known = self._store.file_states(root)
+        known = self._files.file_states(root)
         moving = self._other_namespace(root, namespace) if known else set()
         owner = owner_id()
-        run_id = self._store.start_index_run(root, namespace, owner, len(walked.files))
+        run_id = self._files.start_index_run(root, namespace, owner, len(walked.files))
         last_report = 0.0
         try:
             for done, found in enumerate(walked.files, start=1):
@@ -99,16 +98,16 @@ class Indexer:
                 if progress is not None:
                     progress(done, len(walked.files), found.relpath)
                 if time.monotonic() - last_report >= _PROGRESS_EVERY:
-                    self._store.update_index_run(
+                    self._files.update_index_run(
                         run_id, files_done=done, chunks=report.chunks_added
                     )
                     last_report = time.monotonic()
             if whole_folder:
                 present = {f.relpath for f in walked.files}
                 gone = [p for p in known if p not in present]
-                report.removed = self._store.delete_files(root, gone) if gone else 0
+                report.removed = self._files.delete_files(root, gone) if gone else 0
         except BaseException as exc:
-            self._store.update_index_run(
+            self._files.update_index_run(
                 run_id,
                 files_done=report.indexed + report.unchanged,
                 chunks=report.chunks_added,
@@ -116,7 +115,7 @@ class Indexer:
                 error=f"{type(exc).__name__}: {exc}",
             )
             raise
-        self._store.update_index_run(
+        self._files.update_index_run(
             run_id, files_done=len(walked.files), chunks=report.chunks_added, state="done"
         )
         return report
@@ -127,7 +126,7 @@ class Indexer:
         page = 10_000
         offset = 0
         while True:
-            records = self._store.list_files(
+            records = self._files.list_files(
                 FileKind.DOCUMENT, root=root, limit=page, offset=offset
             )
             found.update(r.state.path for r in records if r.namespace != namespace)
@@ -162,7 +161,7 @@ class Indexer:
             found.mtime_ns,
         )
         if old is not None and old.content_hash == digest:
-            self._store.set_file_states([state])
+            self._files.set_file_states([state])
             report.unchanged += 1
             return
         try:
@@ -183,7 +182,7 @@ class Indexer:
             updated_at=modified,
         )
         record = FileRecord(state, namespace, found.relpath, (), {}, modified, modified)
-        added, removed = self._store.put_document(record, memories, embed=self._embed)
+        added, removed = self._files.put_document(record, memories, embed=self._embed)
         report.indexed += 1
         report.chunks_added += added
         report.chunks_removed += removed

@@ -1,4 +1,4 @@
-"""Which embedder a vault uses, and the worker that keeps its vectors current.
+"""A vault's embeddings: which embedder makes them, query vectors, the worker keeping them current.
 
 The embedder is chosen once per open vault, in this order: the caller's explicit choice, the
 ``MEMVAULT_EMBEDDER`` environment variable, the vault's own setting (``memvault init
@@ -15,11 +15,11 @@ import threading
 from typing import TYPE_CHECKING
 
 from memvault.core.errors import InvalidInputError, ModelMismatchError
-from memvault.core.vector_records import JobCounts, VectorConfig, VectorStorage
+from memvault.core.vector_records import JobCounts, VectorConfig, VectorSettings, VectorStorage
 from memvault.embedding.base import Embedder, EmbeddingError
 from memvault.embedding.factory import DEFAULT_SPEC, make_embedder
 from memvault.service.worker import EmbedWorker, ProgressCallback
-from memvault.storage import Store
+from memvault.storage.roles import Settings, VectorStore
 
 if TYPE_CHECKING:
     from memvault.embedding.base import Vectors
@@ -40,16 +40,18 @@ def parse_storage(value: str) -> VectorStorage:
         ) from None
 
 
-class VectorPipeline:
+class Embeddings:
     def __init__(
         self,
-        store: Store,
+        store: VectorStore,
+        settings: Settings,
         *,
         embedder: str | Embedder | None = None,
         storage: str | VectorStorage | None = None,
         background: bool = True,
     ) -> None:
         self._store = store
+        self._settings = settings
         self._background = background
         self._lock = threading.Lock()
         self._worker: EmbedWorker | None = None
@@ -61,15 +63,22 @@ class VectorPipeline:
             self.spec = (
                 embedder
                 or os.environ.get(EMBEDDER_ENV)
-                or store.get_setting(EMBEDDER_SETTING)
+                or settings.get_setting(EMBEDDER_SETTING)
                 or DEFAULT_SPEC
             ).strip()
-        chosen = storage or store.get_setting(STORAGE_SETTING) or DEFAULT_STORAGE
+        chosen = storage or settings.get_setting(STORAGE_SETTING) or DEFAULT_STORAGE
         self.storage = chosen if isinstance(chosen, VectorStorage) else parse_storage(chosen)
 
     @property
     def enabled(self) -> bool:
         return self.spec.lower() != NO_VECTORS
+
+    def settings(self) -> VectorSettings:
+        return VectorSettings(self.spec, self.storage, self.enabled)
+
+    def has_vectors(self) -> bool:
+        """Whether a vector search can run: vectors on, and the first ones stored."""
+        return self.enabled and self._store.vector_config() is not None
 
     def embedder(self) -> Embedder:
         if not self.enabled:
@@ -117,8 +126,8 @@ class VectorPipeline:
                     f"`memvault reembed --vector-storage {storage.value}`"
                 )
             self.storage = storage
-        self._store.set_setting(EMBEDDER_SETTING, self.spec)
-        self._store.set_setting(STORAGE_SETTING, self.storage.value)
+        self._settings.set_setting(EMBEDDER_SETTING, self.spec)
+        self._settings.set_setting(STORAGE_SETTING, self.storage.value)
 
     # --- the worker -------------------------------------------------------------------------
     def _get_worker(self) -> EmbedWorker:
@@ -157,8 +166,8 @@ class VectorPipeline:
             self.storage = storage
         self.close()
         self._store.reset_vectors()
-        self._store.set_setting(EMBEDDER_SETTING, self.spec)
-        self._store.set_setting(STORAGE_SETTING, self.storage.value)
+        self._settings.set_setting(EMBEDDER_SETTING, self.spec)
+        self._settings.set_setting(STORAGE_SETTING, self.storage.value)
         return self.wait(progress=progress)
 
     def close(self) -> None:
@@ -168,4 +177,4 @@ class VectorPipeline:
             worker.stop()
 
 
-__all__ = ["EmbeddingError", "VectorPipeline", "parse_storage"]
+__all__ = ["EmbeddingError", "Embeddings", "parse_storage"]

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from memvault.core.records import Memory, SearchHit, Signal
+from memvault.core.records import Memory, Signal
 from memvault.core.times import parse_timestamp
 
 
@@ -95,33 +95,6 @@ def fuse_rankings(
     # Ties (common with one signal) fall back to the stronger signal's order, then the id.
     order = sorted(fused, key=lambda key: (-fused[key], _best_rank(merged[key]), key))
     return [Fused(key, fused[key], dict(sorted(merged[key].items()))) for key in order[:limit]]
-
-
-def fuse(
-    signals: Mapping[str, Sequence[SearchHit]],
-    settings: FusionSettings = DEFAULT_FUSION,
-    *,
-    limit: int,
-    boosts: Boosts = NO_BOOSTS,
-    now: datetime | None = None,
-) -> list[SearchHit]:
-    """``fuse_rankings`` over search hits that already carry their memories."""
-    seen = {hit.memory.id: hit for hits in signals.values() for hit in hits}
-    rankings = {
-        name: [(hit.memory.id, _own(hit, name).score) for hit in hits]
-        for name, hits in signals.items()
-    }
-    memories = {key: hit.memory for key, hit in seen.items()}
-    return [
-        replace(seen[f.memory_id], score=f.score, signals=f.signals)
-        for f in fuse_rankings(
-            rankings, settings, limit=limit, boosts=boosts, memories=memories, now=now
-        )
-    ]
-
-
-def _own(hit: SearchHit, name: str) -> Signal:
-    return hit.signals.get(name) or Signal(rank=0, score=hit.score)
 
 
 def _contributions(signals: list[Signal], settings: FusionSettings) -> list[float]:

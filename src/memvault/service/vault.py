@@ -2,18 +2,18 @@
 
 This is the service layer. It validates input, assigns ids and times, applies the rules that are
 product decisions (dedup by content, the confidence rule, what supersede means, what search
-returns by default) and delegates persistence to a :class:`~memvault.storage.Store`. The CLI and
-the MCP server are thin shells around it; anything both need belongs here.
+returns by default) and delegates persistence to a :class:`~memvault.storage.roles.Store`. The
+CLI, the MCP server and the importers are thin around it; anything two of them need belongs here.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from memvault.core import inputs
 from memvault.core.confidence import next_confidence
@@ -39,22 +39,26 @@ from memvault.core.records import (
     Verdict,
 )
 from memvault.core.times import now_iso
-from memvault.core.vector_records import JobCounts, JobFailure, VectorConfig, VectorStorage
-from memvault.folder.markdown_folder import ReindexReport, VaultFiles
+from memvault.core.vector_records import (
+    JobCounts,
+    JobFailure,
+    VectorConfig,
+    VectorSettings,
+    VectorStorage,
+)
+from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
+from memvault.folder.watcher import FolderWatcher
 from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport
-from memvault.service.embeddings import VectorPipeline
+from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
+from memvault.service.import_port import ImportPort
 from memvault.service.search import Searcher
 from memvault.service.worker import ProgressCallback, live_worker_running
-from memvault.storage import Store
+from memvault.storage.roles import Store
 
-if TYPE_CHECKING:
-    from memvault.importers.engine import Importer
-    from memvault.importers.export import Exporter
-
-VAULT_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
+FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
 class Vault:
@@ -64,35 +68,48 @@ class Vault:
         self,
         store: Store,
         *,
-        db_path: Path | None = None,
-        vectors: VectorPipeline | None = None,
-        vault_dir: Path | None = None,
+        embeddings: Embeddings | None = None,
+        folder: Path | None = None,
     ) -> None:
         self._store = store
-        self.db_path = db_path
-        self.vectors = vectors or VectorPipeline(store)
-        self._searcher = Searcher(store, self.vectors)
-        self.files = VaultFiles(store, self.vectors, vault_dir) if vault_dir is not None else None
+        self._embeddings = embeddings or Embeddings(store, store)
+        self._searcher = Searcher(store, store, self._embeddings)
+        self._folder = (
+            None
+            if folder is None
+            else MarkdownFolder(
+                store, folder, embed=self._embeddings.enabled, written=self._embeddings.written
+            )
+        )
 
     @property
-    def vault_dir(self) -> Path | None:
-        """The Markdown vault folder; None in DB-only mode."""
-        return None if self.files is None else self.files.root
+    def location(self) -> str:
+        """Where the index lives (a database file), for messages."""
+        return self._store.location
+
+    @property
+    def folder(self) -> Path | None:
+        """The Markdown folder; None in DB-only mode."""
+        return None if self._folder is None else self._folder.root
 
     @property
     def notes(self) -> Notes:
-        return self._vault_files().notes
+        return self._markdown_folder().notes
 
     def use_db_only(self) -> None:
         """From now on this home opens without its Markdown folder (``init --no-vault``)."""
-        self._store.set_setting(VAULT_SETTING, "off")
+        self._store.set_setting(FOLDER_SETTING, "off")
 
-    def _vault_files(self) -> VaultFiles:
-        if self.files is None:
+    def import_port(self) -> ImportPort:
+        """What importers, verify and export need beyond this API (see :mod:`.import_port`)."""
+        return ImportPort(self._store, self._embeddings, self._folder)
+
+    def _markdown_folder(self) -> MarkdownFolder:
+        if self._folder is None:
             raise InvalidInputError(
                 "this vault has no Markdown folder (DB-only mode): open it by its home folder"
             )
-        return self.files
+        return self._folder
 
     def _changing(
         self, targets: dict[str, str | None], *, new: bool = False
@@ -103,7 +120,7 @@ class Vault:
         undone (or duplicated) by the next sync, so it is refused. ``new`` memories (ids just
         drawn, namespaces known) need no lookup at all: this is the path of every remember.
         """
-        if self.files is None and new:
+        if self._folder is None and new:
             return nullcontext()
         for memory in [] if new else self._store.memories_by_id(list(targets)).values():
             if memory.location is not None:
@@ -111,14 +128,14 @@ class Vault:
                     f"{memory.id} is a chunk of {memory.location.path}: change the file "
                     "instead (memvault note edit, or edit it and run memvault index again)"
                 )
-        if self.files is None:
+        if self._folder is None:
             return nullcontext()
-        return self.files.mirror.changing(targets, new=new)
+        return self._folder.memory_files.changing(targets, new=new)
 
     # --- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
         try:
-            self.vectors.close()
+            self._embeddings.close()
         finally:
             self._store.close()
 
@@ -145,8 +162,13 @@ class Vault:
         confidence: float = 0.5,
         source: str | None = None,
         metadata: dict[str, Any] | None = None,
+        supersedes: str | None = None,
     ) -> InsertOutcome:
-        """Store a memory; the same content in the same namespace returns the existing id."""
+        """Store a memory; the same content in the same namespace returns the existing id.
+
+        ``supersedes`` names a memory this one replaces: it stays readable as history and
+        leaves default search (see :meth:`supersede`).
+        """
         draft = MemoryDraft(
             content=content,
             kind=kind,
@@ -157,16 +179,22 @@ class Vault:
             source=source,
             metadata=metadata or {},
         )
-        return self.remember_many([draft])[0]
+        if supersedes is not None:
+            supersedes = inputs.memory_id(supersedes)
+            self.get(supersedes, touch=False)  # an unknown id fails before anything is written
+        outcome = self.remember_many([draft])[0]
+        if supersedes is not None:
+            self.supersede(supersedes, outcome.id)
+        return outcome
 
     def remember_many(self, drafts: Sequence[MemoryDraft]) -> list[InsertOutcome]:
         """Store many memories in one transaction (all or none)."""
         at = now_iso()
         memories = [new_memory(draft, at) for draft in drafts]
         with self._changing({m.id: m.namespace for m in memories}, new=True):
-            outcomes = self._store.insert_memories(memories, embed=self.vectors.enabled)
+            outcomes = self._store.insert_memories(memories, embed=self._embeddings.enabled)
         if any(outcome.created for outcome in outcomes):
-            self.vectors.written()
+            self._embeddings.written()
         return outcomes
 
     def get(self, memory_id: str, *, touch: bool = True) -> Memory:
@@ -208,10 +236,10 @@ class Vault:
         memory_id = inputs.memory_id(memory_id)
         with self._changing({memory_id: None}):
             updated = self._store.update_memory(
-                memory_id, patch, now_iso(), embed=self.vectors.enabled
+                memory_id, patch, now_iso(), embed=self._embeddings.enabled
             )
         if patch.content is not None:
-            self.vectors.written()
+            self._embeddings.written()
         return updated
 
     def forget(self, memory_id: str) -> None:
@@ -253,25 +281,19 @@ class Vault:
         with self._changing({old_id: None, new_id: None}):
             self._store.supersede(old_id, new_id, now_iso())
 
-    def revise(self, old_id: str, content: str, **fields: Any) -> InsertOutcome:
-        """Remember corrected ``content`` for ``old_id`` and supersede the old memory with it.
-
-        Kind, namespace, tags, importance and source default to the old memory's.
-        """
+    def revise(self, old_id: str, content: str) -> InsertOutcome:
+        """Remember corrected ``content`` for ``old_id`` and supersede the old memory with it;
+        kind, namespace, tags, importance and source are the old memory's."""
         old = self.get(old_id, touch=False)
-        draft = MemoryDraft(
-            content=content,
-            kind=fields.get("kind", old.kind),
-            namespace=fields.get("namespace", old.namespace),
-            tags=tuple(fields.get("tags", old.tags)),
-            importance=fields.get("importance", old.importance),
-            confidence=fields.get("confidence", 0.5),
-            source=fields.get("source", old.source),
-            metadata=fields.get("metadata", {}),
+        return self.remember(
+            content,
+            kind=old.kind,
+            namespace=old.namespace,
+            tags=old.tags,
+            importance=old.importance,
+            source=old.source,
+            supersedes=old.id,
         )
-        outcome = self.remember_many([draft])[0]
-        self.supersede(old.id, outcome.id)
-        return outcome
 
     # --- search ---------------------------------------------------------------------------
     def search(
@@ -303,7 +325,7 @@ class Vault:
         self, *, timeout: float | None = None, progress: ProgressCallback | None = None
     ) -> JobCounts:
         """Embed in this process until no job is pending (queued memories included)."""
-        return self.vectors.wait(timeout=timeout, progress=progress)
+        return self._embeddings.wait(timeout=timeout, progress=progress)
 
     def jobs(self) -> JobCounts:
         return self._store.job_counts()
@@ -322,16 +344,26 @@ class Vault:
         self, *, embedder: str | None = None, storage: VectorStorage | None = None
     ) -> None:
         """Save the embedder spec and vector storage as this vault's settings."""
-        self.vectors.save_settings(embedder=embedder, storage=storage)
+        self._embeddings.save_settings(embedder=embedder, storage=storage)
 
     def vector_config(self) -> VectorConfig | None:
+        """The model and storage of the stored vectors; None before the first one."""
         return self._store.vector_config()
+
+    def vector_settings(self) -> VectorSettings:
+        """The embedder this vault uses now and how it stores vectors."""
+        return self._embeddings.settings()
+
+    def embed_in_background(self) -> None:
+        """Embed queued jobs in a background thread from now on (long-running processes:
+        ``serve``, ``watch``), starting with any left queued by earlier processes."""
+        self._embeddings.start_background()
 
     def reembed(
         self, *, storage: VectorStorage | None = None, progress: ProgressCallback | None = None
     ) -> JobCounts:
         """Replace every vector with one from the current embedder (after a model change)."""
-        return self.vectors.reembed(storage=storage, progress=progress)
+        return self._embeddings.reembed(storage=storage, progress=progress)
 
     # --- graph ----------------------------------------------------------------------------
     def relate(
@@ -357,13 +389,6 @@ class Vault:
         )
         with self._changing({source_id: None}):
             return self._store.upsert_edge(edge)
-
-    def unrelate(self, source_id: str, target_id: str, relation: str = Relation.RELATES_TO) -> bool:
-        source_id = inputs.memory_id(source_id)
-        with self._changing({source_id: None}):
-            return self._store.delete_edge(
-                source_id, inputs.memory_id(target_id), inputs.name(relation, "relation")
-            )
 
     def neighbours(
         self, memory_id: str, *, depth: int = 1, relation: str | None = None
@@ -408,14 +433,25 @@ class Vault:
     def validation_history(self, memory_id: str) -> builtins.list[ValidationEvent]:
         return self._store.validation_history(inputs.memory_id(memory_id))
 
-    # --- the Markdown vault and ingested files ----------------------------------------------
+    # --- the Markdown folder and indexed files ----------------------------------------------
     def reindex(self, *, full: bool = True) -> ReindexReport:
-        """Rebuild the index from the vault folder (``full`` re-reads every file)."""
-        return self._vault_files().reindex(full=full)
+        """Rebuild the index from the Markdown folder (``full`` re-reads every file)."""
+        return self._markdown_folder().reindex(full=full)
 
     def sync(self, paths: Iterable[str] | None = None) -> SyncReport:
-        """Index what changed in the vault folder (or in just these vault-relative paths)."""
-        return self._vault_files().sync(paths)
+        """Index what changed in the folder (or in just these folder-relative paths)."""
+        return self._markdown_folder().sync(paths)
+
+    def watcher(self, on_sync: Callable[[SyncReport], None] | None = None) -> FolderWatcher:
+        """A watcher that syncs outside edits of the folder once started (and embeds what they
+        bring, in the background); ``on_sync`` hears every sync."""
+
+        def synced(report: SyncReport) -> None:
+            if on_sync is not None:
+                on_sync(report)
+            self._embeddings.written()
+
+        return FolderWatcher(self._markdown_folder(), on_sync=synced)
 
     def index_path(
         self,
@@ -426,43 +462,22 @@ class Vault:
     ) -> IndexReport:
         """Index a file or folder (Markdown, code, PDF, text): only changed files are read."""
         folder = Path(path).expanduser()
-        if self.vault_dir is not None and folder.resolve().is_relative_to(self.vault_dir.resolve()):
+        if self.folder is not None and folder.resolve().is_relative_to(self.folder.resolve()):
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"
             )
-        own = (
-            []
-            if self.db_path is None
-            else [Path(f"{self.db_path}{x}") for x in ("", "-wal", "-shm")]
-        )
-        if self.vault_dir is not None:
-            own.append(self.vault_dir)
-        report = Indexer(self._store, embed=self.vectors.enabled).run(
+        own = self._store.local_files()  # the database is never content
+        if self.folder is not None:
+            own.append(self.folder)
+        report = Indexer(self._store, embed=self._embeddings.enabled).run(
             folder, namespace=inputs.namespace(namespace), progress=progress, exclude=own
         )
         if report.chunks_added:
-            self.vectors.written()
+            self._embeddings.written()
         return report
 
     def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
         return self._store.index_runs(limit)
-
-    def importer(self, *, namespace: str | None = None, carry_model: str | None = None) -> Importer:
-        """An importer of other stores into this vault (see :mod:`memvault.importers`)."""
-        from memvault.importers.engine import Importer
-
-        return Importer(
-            self,
-            self._store,
-            namespace=None if namespace is None else inputs.namespace(namespace),
-            carry_model=carry_model,
-        )
-
-    def exporter(self) -> Exporter:
-        """Export this vault (JSONL, Markdown) or restore a JSONL export into it."""
-        from memvault.importers.export import Exporter
-
-        return Exporter(self, self._store)
 
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:
@@ -471,6 +486,6 @@ class Vault:
     def check(self) -> CheckReport:
         """Database integrity and index consistency, and whether the vault's files agree."""
         report = self._store.check()
-        if self.files is None:
+        if self._folder is None:
             return report
-        return CheckReport((*report.checks, self.files.check()))
+        return CheckReport((*report.checks, self._folder.check()))

@@ -17,13 +17,13 @@ import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 
 from memvault.core.errors import MemvaultError, ModelMismatchError
+from memvault.core.ids import owner_id
 from memvault.core.vector_records import JobCounts, VectorStorage
 from memvault.embedding.base import Embedder, EmbeddingError
-from memvault.storage import Store
+from memvault.storage.roles import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ ProgressCallback = Callable[[JobCounts], None]
 class EmbedWorker:
     def __init__(
         self,
-        store: Store,
+        store: VectorStore,
         embedder: Callable[[], Embedder],
         storage: VectorStorage,
         *,
@@ -51,7 +51,7 @@ class EmbedWorker:
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
         self._idle_poll = idle_poll_seconds
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner_id()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -172,7 +172,7 @@ class EmbedWorker:
                 self._wake.clear()
 
 
-def live_worker_running(store: Store) -> bool:
+def live_worker_running(store: VectorStore) -> bool:
     """Whether a worker process on this host is holding jobs right now."""
     for owner in store.running_job_owners():
         pid = _local_pid(owner)

@@ -1,20 +1,47 @@
 """Persistence: the only package that knows about databases.
 
-Everything above it talks to :class:`~memvault.storage.roles.Store`. ``open_store`` picks the
-engine for a location; today that is always the embedded SQLite engine.
+Everything above it talks to the role protocols of :mod:`memvault.storage.roles` (``Store`` is
+all of them). ``open_store`` picks the engine for a location: a file path (or ``sqlite:///``
+URL) is the embedded SQLite engine, the only one in this version.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from memvault.core.errors import InvalidInputError
 from memvault.storage.roles import Store
 
+SERVER_SCHEMES = ("postgresql", "postgres")
 
-def open_store(db_path: Path) -> Store:
+
+def open_store(location: str | os.PathLike[str]) -> Store:
+    """The store at ``location``: a database file path, or a URL naming one."""
+    path = sqlite_path(location)
     from memvault.storage.sqlite.store import SqliteStore
 
-    return SqliteStore(db_path)
+    return SqliteStore(path)
 
 
-__all__ = ["Store", "open_store"]
+def sqlite_path(location: str | os.PathLike[str]) -> Path:
+    """The SQLite file a location names (``PATH``, ``sqlite:///PATH``, ``file:PATH``)."""
+    if isinstance(location, os.PathLike):
+        return Path(location)
+    text = str(location)
+    scheme = urlsplit(text).scheme.lower() if "://" in text or text.startswith("file:") else ""
+    if not scheme:
+        return Path(text)
+    if scheme in ("sqlite", "file"):
+        parts = urlsplit(text)
+        return Path(unquote(parts.netloc + parts.path))
+    if scheme in SERVER_SCHEMES:
+        raise InvalidInputError(
+            f"{scheme}:// stores need the PostgreSQL engine, which this version of memvault "
+            "does not have yet; use a SQLite file (a path or sqlite:///PATH)"
+        )
+    raise InvalidInputError(f"no storage engine for {scheme}:// (use a path or sqlite:///PATH)")
+
+
+__all__ = ["Store", "open_store", "sqlite_path"]

@@ -1,14 +1,21 @@
-"""The storage protocol: every way the rest of memvault reads or changes persistent state.
+"""The storage protocols: every way the rest of memvault reads or changes persistent state.
 
-It is deliberately expressed in domain records, not rows, so a second engine (PostgreSQL with
-pgvector) can implement it and pass the same tests. Each method is one atomic unit of work: an
-engine must run it in a single transaction, which is why composite operations such as
-``supersede`` and ``record_validation`` live here rather than being assembled by callers.
+They are split by role, the way callers use them: the embed worker needs the vector queue and
+nothing else, a folder sync needs the file index, search needs memories and the search index.
+Each caller names the roles it uses, so what a layer may touch is visible in its signature, and
+an engine is anything that implements :class:`Store`, the union of the roles.
+
+Everything is expressed in domain records, not rows, so a second engine (PostgreSQL with
+pgvector) can implement it and pass the same contract suite (``tests/storage/contract``). Each
+method is one atomic unit of work: an engine must run it in a single transaction, which is why
+composite operations such as ``supersede`` and ``record_validation`` live here rather than being
+assembled by callers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from memvault.core.file_records import (
@@ -30,7 +37,6 @@ from memvault.core.records import (
     MemoryPatch,
     MemoryRecord,
     Neighbour,
-    SearchHit,
     StoreStats,
     ValidationEvent,
     Verdict,
@@ -51,17 +57,12 @@ if TYPE_CHECKING:
     Matrix: TypeAlias = npt.NDArray[np.float32]  # (n, d) or (d,), float32, unit length
 
 ConfidenceRule = Callable[[float, Verdict], float]
+Ranked = tuple[str, float]  # (memory id, score): a search's hit before its record is read
 
 
-class Store(Protocol):
-    @property
-    def location(self) -> str:
-        """Where the data lives, for messages (a file path or a redacted URL)."""
-        ...
+class MemoryStore(Protocol):
+    """Memories: the records themselves, with their history."""
 
-    def close(self) -> None: ...
-
-    # --- memories -------------------------------------------------------------------------
     def insert_memories(
         self, memories: Sequence[Memory], *, embed: bool = False
     ) -> list[InsertOutcome]:
@@ -73,6 +74,18 @@ class Store(Protocol):
 
     def get_memory(self, memory_id: str, *, touch_at: str | None = None) -> Memory | None:
         """Fetch one memory; with ``touch_at`` also record the access (count and time)."""
+        ...
+
+    def memories_by_id(self, ids: Sequence[str]) -> dict[str, Memory]:
+        """The memories that exist among ``ids`` (missing ones are left out)."""
+        ...
+
+    def memory_records(self, ids: Sequence[str]) -> dict[str, MemoryRecord]:
+        """Memories with their outgoing edges and validation history (what a file holds)."""
+        ...
+
+    def list_memories(self, where: MemoryFilter, *, limit: int, offset: int = 0) -> list[Memory]:
+        """Newest first."""
         ...
 
     def update_memory(
@@ -88,43 +101,65 @@ class Store(Protocol):
         """Delete a memory with its tags, edges and validation events; False if absent."""
         ...
 
-    def list_memories(self, where: MemoryFilter, *, limit: int, offset: int = 0) -> list[Memory]:
-        """Newest first."""
-        ...
-
     def supersede(self, old_id: str, new_id: str, at: str) -> None:
         """Close ``old_id``'s validity at ``at``, point it at ``new_id`` and add the edge."""
         ...
 
-    # --- search ---------------------------------------------------------------------------
+
+class SearchIndex(Protocol):
+    """Ranked memory ids for a query; the caller reads the records of the hits it keeps."""
+
     def keyword_search(
         self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
-    ) -> list[SearchHit]:
-        """BM25-ranked hits (best first) for any of ``terms``."""
+    ) -> list[Ranked]:
+        """BM25-ranked (id, score) pairs, best first, for any of ``terms``; ties by id."""
         ...
 
-    def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[SearchHit]:
-        """Nearest memories to a unit ``query`` vector (best first), approximately exact."""
+    def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[Ranked]:
+        """(id, cosine similarity) of the memories nearest a unit ``query`` vector, best first,
+        filters applied; never fewer than exist because a filter is selective."""
         ...
 
-    def keyword_ranking(
-        self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
-    ) -> list[tuple[str, float]]:
-        """``keyword_search`` as (memory id, score) pairs: no records built (for fusion)."""
+
+class GraphStore(Protocol):
+    """Typed edges between memories, and the validation events that move confidence."""
+
+    def upsert_edge(self, edge: Edge) -> Edge:
+        """Add the edge, or update weight and metadata of the same (source, target, relation);
+        NotFoundError when either end does not exist."""
         ...
 
-    def vector_ranking(
-        self, query: Matrix, where: MemoryFilter, *, limit: int
-    ) -> list[tuple[str, float]]:
-        """``vector_search`` as (memory id, similarity) pairs."""
+    def edge_sources(self, memory_id: str) -> list[str]:
+        """Memories with an edge pointing at this one."""
         ...
 
-    def memories_by_id(self, ids: Sequence[str]) -> dict[str, Memory]: ...
+    def neighbours(
+        self, memory_id: str, *, depth: int, relation: str | None = None
+    ) -> list[Neighbour]:
+        """Memories within ``depth`` edges of ``memory_id`` (either direction), nearest first."""
+        ...
 
-    # --- vectors and the embedding job queue --------------------------------------------------
-    def get_setting(self, key: str) -> str | None: ...
+    def record_validation(
+        self,
+        memory_id: str,
+        verdict: Verdict,
+        *,
+        rule: ConfidenceRule,
+        actor: str | None,
+        note: str | None,
+        event_id: str,
+        at: str,
+    ) -> ValidationEvent:
+        """Apply ``rule`` to the memory's current confidence and log the event, atomically."""
+        ...
 
-    def set_setting(self, key: str, value: str) -> None: ...
+    def validation_history(self, memory_id: str) -> list[ValidationEvent]:
+        """Oldest first."""
+        ...
+
+
+class VectorStore(Protocol):
+    """Vectors of memories and the persistent queue of embed jobs that fills them."""
 
     def vector_config(self) -> VectorConfig | None:
         """The model and storage of the vault's vectors; None before the first vector."""
@@ -134,7 +169,9 @@ class Store(Protocol):
         """Queue an embed job for every memory with no vector and no job; returns how many."""
         ...
 
-    def running_job_owners(self) -> list[str]: ...
+    def running_job_owners(self) -> list[str]:
+        """Owners of the leases currently held."""
+        ...
 
     def claim_embed_jobs(
         self,
@@ -174,11 +211,17 @@ class Store(Protocol):
         *,
         max_attempts: int,
         backoff_seconds: float,
-    ) -> None: ...
+    ) -> None:
+        """Back off and retry the jobs ``owner`` holds, or park them once out of attempts."""
+        ...
 
-    def release_jobs(self, owner: str) -> None: ...
+    def release_jobs(self, owner: str) -> None:
+        """Give back what ``owner`` holds (a clean shutdown) without using up a try."""
+        ...
 
-    def retry_failed_jobs(self) -> int: ...
+    def retry_failed_jobs(self) -> int:
+        """Queue every parked job again; returns how many."""
+        ...
 
     def job_counts(self) -> JobCounts: ...
 
@@ -186,48 +229,31 @@ class Store(Protocol):
         """Whether any job is queued or running (cheap, unlike ``job_counts``)."""
         ...
 
-    def job_failures(self, limit: int) -> list[JobFailure]: ...
+    def job_failures(self, limit: int) -> list[JobFailure]:
+        """Parked jobs, newest first."""
+        ...
 
     def reset_vectors(self) -> None:
         """Drop every vector and job (a re-embed starts from here)."""
         ...
 
-    # --- graph and validation -------------------------------------------------------------
-    def upsert_edge(self, edge: Edge) -> Edge: ...
 
-    def delete_edge(self, source_id: str, target_id: str, relation: str) -> bool: ...
+class FileIndex(Protocol):
+    """The files the index is built from: the Markdown folder and folders of ``memvault index``.
 
-    def neighbours(
-        self, memory_id: str, *, depth: int, relation: str | None = None
-    ) -> list[Neighbour]:
-        """Memories within ``depth`` edges of ``memory_id`` (either direction), nearest first."""
-        ...
+    Files are keyed by ``root`` (``FOLDER_ROOT`` for the Markdown folder, else the absolute
+    folder indexed) and a posix path relative to it.
+    """
 
-    def record_validation(
-        self,
-        memory_id: str,
-        verdict: Verdict,
-        *,
-        rule: ConfidenceRule,
-        actor: str | None,
-        note: str | None,
-        event_id: str,
-        at: str,
-    ) -> ValidationEvent:
-        """Apply ``rule`` to the memory's current confidence and log the event, atomically."""
-        ...
-
-    def validation_history(self, memory_id: str) -> list[ValidationEvent]: ...
-
-    # --- files the index is built from (the Markdown vault, `memvault index`) ----------------
     def file_states(self, root: str, paths: Sequence[str] | None = None) -> dict[str, FileState]:
-        """What the index recorded of the files under ``root`` (``VAULT_ROOT`` for the vault),
-        all of them or just ``paths``."""
+        """What the index recorded of the files under ``root``, all of them or just ``paths``."""
         ...
 
     def get_file(self, root: str, path: str) -> FileRecord | None: ...
 
-    def file_of_memory(self, memory_id: str) -> FileState | None: ...
+    def file_of_memory(self, memory_id: str) -> FileState | None:
+        """The memory file a memory was read from or rendered to."""
+        ...
 
     def set_file_states(self, states: Sequence[FileState]) -> None:
         """Record new size/time/hash of files whose meaning did not change."""
@@ -243,7 +269,9 @@ class Store(Protocol):
         recent: bool = False,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[FileRecord]: ...
+    ) -> list[FileRecord]:
+        """By path (``recent``: newest change first); ``folder`` and ``tag`` narrow it."""
+        ...
 
     def file_counts(self) -> dict[str, int]:
         """Files by kind (``memory``, ``note``, ``document``) and ``links`` written in notes."""
@@ -252,18 +280,17 @@ class Store(Protocol):
     def put_memory_files(
         self, items: Sequence[tuple[Memory, FileState]], *, embed: bool
     ) -> dict[str, str]:
-        """Make each memory equal to its file; returns ``{path: error}`` for files not applied."""
+        """Make each memory equal to its file; returns ``{path: error}`` for files not applied
+        (the others are: one bad file does not undo the rest)."""
         ...
 
     def put_relations(self, records: Sequence[MemoryRecord]) -> dict[str, list[str]]:
         """Outgoing edges, validations and supersession as memory files say; warnings by id."""
         ...
 
-    def memory_records(self, ids: Sequence[str]) -> dict[str, MemoryRecord]: ...
-
-    def edge_sources(self, memory_id: str) -> list[str]: ...
-
-    def memories_without_file(self, limit: int) -> list[str]: ...
+    def memories_without_file(self, limit: int) -> list[str]:
+        """Memories of their own (not chunks) that no memory file holds yet, oldest first."""
+        ...
 
     def put_document(
         self,
@@ -281,9 +308,13 @@ class Store(Protocol):
         """Forget files and everything made from them; returns how many were known."""
         ...
 
-    def note_links(self, root: str, path: str) -> tuple[list[LinkView], list[LinkView]]: ...
+    def note_links(self, root: str, path: str) -> tuple[list[LinkView], list[LinkView]]:
+        """Links written in the note, and links to it from other notes."""
+        ...
 
-    def mark_pending(self, marks: Sequence[PendingWrite]) -> None: ...
+    def mark_pending(self, marks: Sequence[PendingWrite]) -> None:
+        """Record files a process is about to write (finished by the next one if it dies)."""
+        ...
 
     def finish_pending(
         self,
@@ -292,11 +323,16 @@ class Store(Protocol):
         owner: str | None,
         rendered: Sequence[tuple[Memory, FileState]] = (),
         removed: Sequence[str] = (),
-    ) -> None: ...
+    ) -> None:
+        """Drop marks (only ``owner``'s, if given) once their files are written: record each
+        rendered memory file, forget the rows of memory files that were deleted."""
+        ...
 
     def pending_writes(self) -> list[PendingWrite]: ...
 
-    def start_index_run(self, root: str, namespace: str, owner: str, total: int) -> int: ...
+    def start_index_run(self, root: str, namespace: str, owner: str, total: int) -> int:
+        """A new run of ``memvault index``, for other processes to watch; returns its id."""
+        ...
 
     def update_index_run(
         self,
@@ -308,9 +344,14 @@ class Store(Protocol):
         error: str | None = None,
     ) -> None: ...
 
-    def index_runs(self, limit: int = 10) -> list[IndexRun]: ...
+    def index_runs(self, limit: int = 10) -> list[IndexRun]:
+        """Newest first."""
+        ...
 
-    # --- imports and export -------------------------------------------------------------------
+
+class ImportLedger(Protocol):
+    """What imports, verify and export keep: links, runs, carried vectors, exact restores."""
+
     def import_links(self, source: str, source_ids: Sequence[str]) -> dict[str, ImportLink]: ...
 
     def put_import_links(self, links: Sequence[ImportLink]) -> None: ...
@@ -327,13 +368,55 @@ class Store(Protocol):
         """Store vectors a source brought (same model as the vault's); their jobs are settled."""
         ...
 
-    def vectors_of(self, memory_ids: Sequence[str]) -> dict[str, Matrix]: ...
-
-    def restore_memories(self, records: Sequence[MemoryRecord], *, embed: bool) -> dict[str, str]:
-        """Put memories back exactly as exported (ids, times, edges, validations)."""
+    def vectors_of(self, memory_ids: Sequence[str]) -> dict[str, Matrix]:
+        """Stored vectors as float32 (int8 scaled back, bit codes as ±1)."""
         ...
 
-    # --- operations -----------------------------------------------------------------------
+    def restore_memories(self, records: Sequence[MemoryRecord], *, embed: bool) -> dict[str, str]:
+        """Put memories back exactly as exported (ids, times, edges, validations); errors by
+        id."""
+        ...
+
+
+class Settings(Protocol):
+    """Small named values of a vault (its embedder, its vector storage, DB-only mode)."""
+
+    def get_setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str) -> None: ...
+
+
+class Operations(Protocol):
+    """The store as a whole: where it is, its health, its end."""
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages (a file path or a URL without its password)."""
+        ...
+
+    def local_files(self) -> list[Path]:
+        """Files on this machine that are the store itself (a database file and its companions):
+        never content to index. Empty for a server engine."""
+        ...
+
     def stats(self) -> StoreStats: ...
 
-    def check(self) -> CheckReport: ...
+    def check(self) -> CheckReport:
+        """Integrity of the data and consistency of its indexes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Store(
+    MemoryStore,
+    SearchIndex,
+    GraphStore,
+    VectorStore,
+    FileIndex,
+    ImportLedger,
+    Settings,
+    Operations,
+    Protocol,
+):
+    """Every role: what an engine implements and what ``open_store`` returns."""

@@ -18,8 +18,7 @@ from memvault.content.document_chunks import document_id
 from memvault.content.markdown.frontmatter import FrontMatterError, parse, render
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
-from memvault.core.file_records import VAULT_ROOT
-from memvault.core.ids import content_hash
+from memvault.core.file_records import FOLDER_ROOT
 from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
@@ -30,7 +29,7 @@ from memvault.core.records import (
     ValidationEvent,
     Verdict,
 )
-from memvault.core.times import format_timestamp, parse_timestamp
+from memvault.core.times import normal_timestamp
 
 MEMORY_FOLDER = "memories"
 _UNSAFE_IN_FOLDER = re.compile(r"[^A-Za-z0-9_@\-]")
@@ -88,30 +87,29 @@ def parse_memory(text: str, path: str, *, modified: str | None = None) -> Memory
         memory_id = inputs.memory_id(str(front.get("id") or _id_from_path(path)))
         created_at = _time(front.get("created_at") or modified, "created_at")
         body = inputs.content(document.body)
-        memory = Memory(
-            id=memory_id,
-            content=body,
+        memory = Memory.new(
+            memory_id,
+            body,
             kind=inputs.name(str(front.get("kind", DEFAULT_KIND)), "kind"),
             namespace=inputs.namespace(str(front.get("namespace", DEFAULT_NAMESPACE))),
-            tags=inputs.tags(_list(front.get("tags"), "tags")),
+            tags=inputs.tags(inputs.tag_values(front.get("tags"))),
             importance=inputs.unit_interval(front.get("importance", 0.5), "importance"),
             confidence=inputs.unit_interval(front.get("confidence", 0.5), "confidence"),
             source=inputs.source(front.get("source")),
             metadata=inputs.metadata(front.get("metadata")),
-            content_hash=content_hash(body),
             created_at=created_at,
             updated_at=_time(front.get("updated_at", created_at), "updated_at"),
-            accessed_at=None,
-            access_count=0,
             valid_from=_time(front.get("valid_from", created_at), "valid_from"),
             valid_to=_optional_time(front.get("valid_to"), "valid_to"),
             superseded_by=_optional_id(front.get("superseded_by")),
         )
         relations = tuple(
-            _edge(memory_id, entry, created_at) for entry in _list(front.get("relations"), "")
+            _edge(memory_id, entry, created_at)
+            for entry in _list(front.get("relations"), "relations")
         )
         validations = tuple(
-            _validation(memory_id, entry) for entry in _list(front.get("validations"), "")
+            _validation(memory_id, entry)
+            for entry in _list(front.get("validations"), "validations")
         )
     except FrontMatterError:
         raise
@@ -179,7 +177,7 @@ def _validation(memory_id: str, entry: Any) -> ValidationEvent:
 def _time(value: Any, field: str) -> str:
     if value is None or value == "":
         raise InvalidInputError(f"{field} is missing")
-    return format_timestamp(parse_timestamp(str(value)))
+    return normal_timestamp(str(value))
 
 
 def _optional_time(value: Any, field: str) -> str | None:
@@ -193,10 +191,8 @@ def _optional_id(value: Any) -> str | None:
 def _list(value: Any, field: str) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, str) and field == "tags":
-        return [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list):
-        raise InvalidInputError(f"{field or 'this field'} must be a list")
+        raise InvalidInputError(f"{field} must be a list")
     return value
 
 
@@ -207,7 +203,7 @@ def _id_from_path(path: str) -> str:
     try:
         return str(uuid.UUID(stem))
     except ValueError:
-        return document_id(VAULT_ROOT, path)
+        return document_id(FOLDER_ROOT, path)
 
 
 def _line_of(text: str, message: str) -> int:

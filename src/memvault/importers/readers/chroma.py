@@ -52,15 +52,6 @@ class _Lost:
 _DELETED = object()
 
 
-def list_collections(directory: Path) -> list[str]:
-    """Names of the collections in a Chroma persistent directory (sorted)."""
-    _, db = chroma_sqlite.open_directory(directory)
-    try:
-        return sorted(c.name for c in chroma_sqlite.collections(db))
-    finally:
-        db.close()
-
-
 # -- the source ---------------------------------------------------------------------------------
 
 

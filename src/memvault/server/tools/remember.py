@@ -35,7 +35,6 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 confidence=confidence,
                 source=source,
                 metadata=metadata,
+                supersedes=supersedes or None,
             )
-            if supersedes:
-                ctx.vault.supersede(supersedes, outcome.id)
         return reply({"id": outcome.id, "created": outcome.created})

@@ -1,4 +1,4 @@
-"""Stats and consistency checks of one database file."""
+"""The operations role of the SQLite engine: stats and consistency checks of one file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import apsw
 
 from memvault.core.records import CheckReport, CheckResult, StoreStats
 from memvault.storage.sqlite import vectors
+from memvault.storage.sqlite.engine import SqliteEngine
 from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
+
+
+class SqliteHealth(SqliteEngine):
+    def stats(self) -> StoreStats:
+        return self._read(lambda conn: _stats(conn, self._path))
+
+    def check(self) -> CheckReport:
+        return self._read(_check)
 
 
 def _count(conn: apsw.Connection, sql: str) -> int:
@@ -17,7 +26,7 @@ def _count(conn: apsw.Connection, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
-def stats(conn: apsw.Connection, path: Path) -> StoreStats:
+def _stats(conn: apsw.Connection, path: Path) -> StoreStats:
     by_kind = dict(conn.execute("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind"))
     by_namespace = dict(
         conn.execute("SELECT namespace, count(*) FROM memories GROUP BY namespace ORDER BY 1")
@@ -42,7 +51,7 @@ def stats(conn: apsw.Connection, path: Path) -> StoreStats:
     )
 
 
-def check(conn: apsw.Connection) -> CheckReport:
+def _check(conn: apsw.Connection) -> CheckReport:
     results: list[CheckResult] = []
 
     problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]

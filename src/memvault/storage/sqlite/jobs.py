@@ -1,10 +1,8 @@
-"""The embedding job queue, in the same database as the memories it serves.
+"""Rows of the embedding job queue, shared by the transactions that write memories.
 
 A job is enqueued in the transaction that writes its memory, so an acknowledged write always has
-its job: a crash cannot separate them. Workers claim jobs inside ``BEGIN IMMEDIATE``, which makes a
-claim atomic across processes, and hold them under a lease. A finished job is only accepted from
-the worker that still holds its lease, so if a lease expired and another worker took the job
-over, only one vector is ever written for it.
+its job: a crash cannot separate them. Claims, leases and failures are the queue role's
+(``queue.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +12,6 @@ from collections.abc import Iterable, Sequence
 import apsw
 
 from memvault.core.times import now_iso
-from memvault.core.vector_records import EmbedTask, JobCounts, JobFailure
-from memvault.storage.sqlite.connection import Row
-
-_OPEN = "('queued', 'running')"
 
 
 def enqueue(conn: apsw.Connection, pks: Iterable[int]) -> None:
@@ -57,70 +51,6 @@ def pks_with_jobs(conn: apsw.Connection) -> set[int]:
     }
 
 
-def running_owners(conn: apsw.Connection) -> list[str]:
-    return [
-        str(r[0])
-        for r in conn.execute(
-            "SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running'"
-            " AND lease_owner IS NOT NULL"
-        )
-    ]
-
-
-def claim(
-    conn: apsw.Connection,
-    owner: str,
-    *,
-    limit: int,
-    now: float,
-    lease_seconds: float,
-    dead_owners: Sequence[str],
-    max_attempts: int,
-) -> list[EmbedTask]:
-    at = now_iso()
-    conn.execute(
-        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?"
-        " WHERE state = 'running' AND lease_until < ?",
-        (at, now),
-    )
-    conn.executemany(
-        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?"
-        " WHERE state = 'running' AND lease_owner = ?",
-        [(at, dead) for dead in dead_owners],
-    )
-    # A job whose worker died holding it max_attempts times is what killed them: park it.
-    conn.execute(
-        "UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ?"
-        " WHERE state = 'queued' AND attempts >= ?",
-        (
-            f"the embedding process stopped while working on this {max_attempts} times",
-            at,
-            max_attempts,
-        ),
-    )
-    # Fresh jobs first, in a batch; retries one at a time, so a text that breaks the model
-    # cannot sink a whole batch again. Two queries, each answered by an index without sorting.
-    select = (
-        "SELECT j.id, m.id, m.content, j.attempts FROM jobs j JOIN memories m ON m.pk = j.memory_pk"
-    )
-    rows: list[Row] = conn.execute(
-        f"{select} WHERE j.state = 'queued' AND j.attempts = 0 ORDER BY j.id LIMIT ?",
-        (limit,),  # a job never tried has no backoff: not_before plays no part here
-    ).fetchall()
-    if not rows:
-        rows = conn.execute(
-            f"{select} WHERE j.state = 'queued' AND j.attempts > 0 AND j.not_before <= ?"
-            " ORDER BY j.id LIMIT 1",
-            (now,),
-        ).fetchall()
-    conn.executemany(
-        "UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?,"
-        " attempts = attempts + 1, updated_at = ? WHERE id = ?",
-        [(owner, now + lease_seconds, at, int(row[0])) for row in rows],
-    )
-    return [EmbedTask(int(r[0]), str(r[1]), str(r[2]), int(r[3]) + 1) for r in rows]
-
-
 def owned_memory_pks(conn: apsw.Connection, owner: str, job_ids: Sequence[int]) -> dict[int, int]:
     """job id → memory pk, for the jobs ``owner`` still holds (others were taken over)."""
     held: dict[int, int] = {}
@@ -158,87 +88,3 @@ def settle(conn: apsw.Connection, pks: Iterable[int]) -> None:
             " (SELECT 1 FROM jobs WHERE memory_pk = ?)",
             (pk, at, at, pk),
         )
-
-
-def fail(
-    conn: apsw.Connection,
-    owner: str,
-    job_ids: Sequence[int],
-    error: str,
-    *,
-    now: float,
-    max_attempts: int,
-    backoff_seconds: float,
-) -> None:
-    """Back off and retry, or park the job as failed once it has had ``max_attempts``."""
-    at = now_iso()
-    for job_id in owned_memory_pks(conn, owner, job_ids):
-        row = conn.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        attempts = int(row[0]) if row else max_attempts
-        if attempts >= max_attempts:
-            conn.execute(
-                "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL,"
-                " last_error = ?, updated_at = ? WHERE id = ?",
-                (error, at, job_id),
-            )
-        else:
-            delay = min(backoff_seconds * 2 ** (attempts - 1), 300.0)
-            conn.execute(
-                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL,"
-                " not_before = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                (now + delay, error, at, job_id),
-            )
-
-
-def release(conn: apsw.Connection, owner: str) -> None:
-    """Give back whatever ``owner`` still holds (a clean shutdown), without using up a try."""
-    conn.execute(
-        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL,"
-        " attempts = max(attempts - 1, 0), updated_at = ? WHERE state = 'running'"
-        " AND lease_owner = ?",
-        (now_iso(), owner),
-    )
-
-
-def retry_failed(conn: apsw.Connection) -> int:
-    conn.execute(
-        "UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, updated_at = ?"
-        " WHERE state = 'failed'",
-        (now_iso(),),
-    )
-    return conn.changes()
-
-
-def counts(conn: apsw.Connection) -> JobCounts:
-    found: dict[str, int] = {
-        str(state): int(n)
-        for state, n in conn.execute("SELECT state, count(*) FROM jobs GROUP BY state")
-    }
-    return JobCounts(
-        queued=int(found.get("queued", 0)),
-        running=int(found.get("running", 0)),
-        done=int(found.get("done", 0)),
-        failed=int(found.get("failed", 0)),
-    )
-
-
-def failures(conn: apsw.Connection, limit: int) -> list[JobFailure]:
-    rows: list[Row] = conn.execute(
-        "SELECT j.id, m.id, j.attempts, coalesce(j.last_error, ''), j.updated_at"
-        " FROM jobs j JOIN memories m ON m.pk = j.memory_pk WHERE j.state = 'failed'"
-        " ORDER BY j.id DESC LIMIT ?",
-        (limit,),
-    ).fetchall()
-    return [JobFailure(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
-
-
-def clear_for_reembed(conn: apsw.Connection) -> None:
-    conn.execute("DELETE FROM jobs")
-
-
-def has_pending(conn: apsw.Connection) -> bool:
-    """Whether any job is queued or running: O(1), unlike ``counts``."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ('queued', 'running'))"
-    ).fetchone()
-    return bool(row and row[0])

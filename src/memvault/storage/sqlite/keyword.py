@@ -1,4 +1,4 @@
-"""FTS5 keyword search: compiling query terms and ranking with BM25.
+"""FTS5 keyword search: compiling query terms into a MATCH, within a scoring budget.
 
 User text never reaches FTS5's query parser as written: ``memvault.core.terms.parse_query`` has
 already reduced it to words, and here every word is emitted inside double quotes, which FTS5
@@ -20,19 +20,10 @@ from collections.abc import Sequence
 
 import apsw
 
-from memvault.core.records import MemoryFilter, SearchHit
 from memvault.core.terms import QueryTerm
-from memvault.storage.sqlite.connection import Row
-from memvault.storage.sqlite.memory_rows import filter_sql, hydrate
 
-# BM25 weights per column: the text itself, then the code-aware aliases. Called directly: the
-# same weights through FTS5's configured `rank` measured ~50 % slower per query.
-BM25 = "bm25(memories_fts, 1.0, 0.5)"
 # Most documents one query may score; ~1 µs each, so about 10 ms at worst.
 SCORING_BUDGET = 10_000
-# Hits taken from the index before filters apply; most searches need no second pass.
-_CANDIDATE_FACTOR = 4
-_CANDIDATE_MIN = 64
 
 
 def _quote(phrase: Sequence[str]) -> str:
@@ -88,43 +79,3 @@ def _document_frequency(
         ]
         frequency += min(counts, default=0)
     return frequency
-
-
-def ranking(
-    conn: apsw.Connection, terms: Sequence[QueryTerm], where: MemoryFilter, limit: int
-) -> list[tuple[str, float]]:
-    """(memory id, BM25 score) best first, filters applied."""
-    if not terms or limit <= 0:
-        return []
-    match = compile_match(within_budget(conn, terms))
-    condition, params = filter_sql(where)
-    # First pass: FTS5's own top-N by rank (it prunes), then filter. If filters removed so many
-    # candidates that fewer than ``limit`` survive, rank every match instead.
-    candidates = max(limit * _CANDIDATE_FACTOR, _CANDIDATE_MIN)
-    rows: list[Row] = conn.execute(
-        "SELECT m.id, c.score FROM"
-        f" (SELECT rowid AS pk, -{BM25} AS score FROM memories_fts"
-        "  WHERE memories_fts MATCH ? ORDER BY score DESC LIMIT ?) c"
-        f" JOIN memories m ON m.pk = c.pk WHERE {condition} ORDER BY c.score DESC, m.id LIMIT ?",
-        (match, candidates, *params, limit),
-    ).fetchall()
-    if len(rows) < limit:
-        total = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
-            (match, candidates + 1),
-        ).fetchone()
-        if total and total[0] > candidates:
-            rows = conn.execute(
-                f"SELECT m.id, -{BM25} AS score FROM memories_fts"
-                " JOIN memories m ON m.pk = memories_fts.rowid"
-                f" WHERE memories_fts MATCH ? AND {condition}"
-                " ORDER BY score DESC, m.id LIMIT ?",
-                (match, *params, limit),
-            ).fetchall()
-    return [(str(row[0]), float(row[1])) for row in rows]
-
-
-def search(
-    conn: apsw.Connection, terms: Sequence[QueryTerm], where: MemoryFilter, limit: int
-) -> list[SearchHit]:
-    return hydrate(conn, ranking(conn, terms, where, limit), "keyword")

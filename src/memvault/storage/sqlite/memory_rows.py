@@ -1,7 +1,8 @@
-"""SQL for memories and their tags, as functions of a connection.
+"""SQL for the rows of memories and their tags, as functions of a connection.
 
-The store composes these inside its read and write transactions; keeping them free of
-transaction handling lets one write job call several of them atomically.
+The role classes compose these inside their read and write transactions; keeping them free of
+transaction handling lets one write job call several of them atomically (a memory file sync
+inserts memories, tags, keyword rows and embed jobs in one transaction).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import apsw
 
+from memvault.core.errors import NotFoundError
 from memvault.core.ids import content_hash
 from memvault.core.records import (
     InsertOutcome,
@@ -19,10 +21,9 @@ from memvault.core.records import (
     Memory,
     MemoryFilter,
     MemoryPatch,
-    SearchHit,
-    Signal,
 )
 from memvault.core.terms import index_aliases
+from memvault.storage.sqlite import vectors
 
 MEMORY_COLUMNS = """
     m.id, m.content, m.kind, m.namespace,
@@ -35,7 +36,6 @@ MEMORY_COLUMNS = """
                        m.line_start, m.line_end, m.heading, m.page)
      FROM files f WHERE f.pk = m.chunk_of)
 """
-MEMORY_COLUMN_COUNT = 18
 
 
 def memory_from_row(row: Sequence[Any]) -> Memory:
@@ -182,7 +182,17 @@ def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) 
         index_text(conn, pk, patch.content)
 
 
+def require(conn: apsw.Connection, memory_id: str) -> int:
+    """The memory's pk; NotFoundError when there is no such memory."""
+    pk = pk_of(conn, memory_id)
+    if pk is None:
+        raise NotFoundError(f"no memory with id {memory_id}")
+    return pk
+
+
 def delete(conn: apsw.Connection, pk: int) -> None:
+    """The memory with its vector and keyword row (tags, edges and events go by cascade)."""
+    vectors.delete(conn, pk)
     conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
     conn.execute("DELETE FROM memories WHERE pk = ?", (pk,))
 
@@ -211,15 +221,3 @@ def index_text(conn: apsw.Connection, pk: int, content: str, context: str = "") 
         "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
         (pk, content, aliases),
     )
-
-
-def hydrate(
-    conn: apsw.Connection, ranked: Sequence[tuple[str, float]], signal: str
-) -> list[SearchHit]:
-    """Search hits for ``(memory id, score)`` pairs, best first, with the signal's own rank."""
-    found = fetch_many(conn, [memory_id for memory_id, _ in ranked])
-    return [
-        SearchHit(memory=found[memory_id], score=score, signals={signal: Signal(rank, score)})
-        for rank, (memory_id, score) in enumerate(ranked, start=1)
-        if memory_id in found
-    ]

@@ -205,3 +205,14 @@ def prune_log(conn: apsw.Connection, keep: int) -> None:
     conn.execute(
         "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?", (keep,)
     )
+
+
+def decode(config: VectorConfig, blob: bytes) -> Matrix:
+    """A stored vector as float32: int8 scaled back, bit codes as ±1."""
+    if config.storage is VectorStorage.FLOAT32:
+        return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    if config.storage is VectorStorage.INT8:
+        assert config.int8_scale is not None
+        return (np.frombuffer(blob, dtype=np.int8) / config.int8_scale).astype(np.float32)
+    bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8), bitorder="little")
+    return (bits[: config.dimensions].astype(np.float32) * 2 - 1).astype(np.float32)

@@ -93,42 +93,11 @@ def put_relations(conn: apsw.Connection, record: MemoryRecord) -> list[str]:
         if memory_rows.pk_of(conn, edge.target_id) is None:
             warnings.append(f"relation {edge.relation} to {edge.target_id}: no such memory")
             continue
-        graph.upsert_edge(conn, edge)
+        graph.put_edge(conn, edge)
     conn.execute("DELETE FROM validation_events WHERE memory_id = ?", (memory.id,))
     for event in record.validations:
-        graph.insert_validation(conn, event)
+        graph.put_validation(conn, event)
     return warnings
-
-
-def record_of(conn: apsw.Connection, memory_id: str) -> MemoryRecord | None:
-    """The memory with what its file must hold: outgoing edges and validation history."""
-    memory = memory_rows.fetch(conn, memory_id)
-    if memory is None:
-        return None
-    edges = [
-        graph.edge_from_row(row)
-        for row in conn.execute(
-            f"SELECT {graph.EDGE_COLUMNS} FROM edges WHERE source_id = ?"
-            " ORDER BY created_at, target_id, relation",
-            (memory_id,),
-        )
-    ]
-    return MemoryRecord(memory, tuple(edges), tuple(graph.validation_history(conn, memory_id)))
-
-
-def edge_sources(conn: apsw.Connection, memory_id: str) -> list[str]:
-    """Memories with an edge pointing at this one (their files list it)."""
-    rows = conn.execute("SELECT DISTINCT source_id FROM edges WHERE target_id = ?", (memory_id,))
-    return [str(r[0]) for r in rows]
-
-
-def delete_memory(conn: apsw.Connection, memory_id: str) -> bool:
-    pk = memory_rows.pk_of(conn, memory_id)
-    if pk is None:
-        return False
-    vectors.delete(conn, pk)
-    memory_rows.delete(conn, pk)
-    return True
 
 
 def replace_chunks(
@@ -142,7 +111,6 @@ def replace_chunks(
     wanted = {chunk.id for chunk in chunks}
     removed = [pk for memory_id, pk in old.items() if memory_id not in wanted]
     for pk in removed:
-        vectors.delete(conn, pk)
         memory_rows.delete(conn, pk)
     added: list[int] = []
     for chunk in chunks:
@@ -195,6 +163,5 @@ def delete_chunks(conn: apsw.Connection, file_pk: int) -> int:
         int(r[0]) for r in conn.execute("SELECT pk FROM memories WHERE chunk_of = ?", (file_pk,))
     ]
     for pk in pks:
-        vectors.delete(conn, pk)
         memory_rows.delete(conn, pk)
     return len(pks)

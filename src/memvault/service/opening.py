@@ -1,0 +1,51 @@
+"""Opening a vault: a home folder, a database file, or a store URL.
+
+A home folder keeps its memories and notes as Markdown in ``HOME/vault`` too (the truth the
+index is rebuilt from); a database file, a URL, ``vault=False``, or a home initialised with
+``memvault init --no-vault`` is DB-only.
+"""
+
+from __future__ import annotations
+
+import os
+
+from memvault.core.home import database_path, folder_path, is_url
+from memvault.embedding.base import Embedder
+from memvault.service.embeddings import Embeddings
+from memvault.service.vault import FOLDER_SETTING, Vault
+from memvault.storage import open_store
+
+
+def open_vault(
+    home_or_db: str | os.PathLike[str] | None = None,
+    *,
+    embedder: str | Embedder | None = None,
+    vector_storage: str | None = None,
+    background: bool = True,
+    vault: bool | None = None,
+) -> Vault:
+    """Open (creating if needed) the vault at a home folder, ``.db`` file or store URL.
+
+    With no argument the home is ``MEMVAULT_HOME`` or ``~/.memvault``. ``embedder`` is a spec
+    such as ``bundled``, ``hash:384``, ``ollama:MODEL`` or ``none`` (see
+    :mod:`memvault.embedding.factory`), or an ``Embedder``; by default the vault's own setting.
+    With ``background`` a worker thread embeds new memories; otherwise they wait for
+    :meth:`Vault.wait_for_jobs`.
+    """
+    url = is_url(home_or_db)
+    store = open_store(str(home_or_db) if url else database_path(home_or_db))
+    try:
+        folder = None if url or vault is False else folder_path(home_or_db)
+        if vault is None and store.get_setting(FOLDER_SETTING) == "off":
+            folder = None
+        embeddings = Embeddings(
+            store, store, embedder=embedder, storage=vector_storage, background=background
+        )
+        try:
+            return Vault(store, embeddings=embeddings, folder=folder)
+        except BaseException:
+            embeddings.close()
+            raise
+    except BaseException:
+        store.close()
+        raise
