@@ -49,7 +49,7 @@ def global_options(
         ),
     ] = None,
 ) -> None:
-    """--db names the database file directly (DB-only: no Markdown vault) and wins over --home /
+    """--db names the database file directly (DB-only: no Markdown folder) and wins over --home /
     MEMVAULT_HOME."""
     chosen = db if db is not None else resolve_home(home)
     ctx.obj = CliState(

@@ -3,7 +3,7 @@
 It builds a small vault of the kind an agent keeps (decisions, lessons, code facts, preferences),
 runs searches that a plain word index gets wrong, shows the Markdown files the memories live in,
 indexes memvault's own docs and source and finds answers by file and line, then deletes the
-database and rebuilds it from the Markdown vault.
+database and rebuilds it from the Markdown folder.
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ def run_demo(home: Path | None = None, console: Console | None = None) -> None:
         _show_vault_files(vault, out)
         _index_project(vault, out)
         before = [h.memory.id for h in vault.search(REBUILD_QUERY, k=5, namespace="default")]
-    _rebuild(folder, before, out)
+        index_files = vault.index_files()
+    _rebuild(folder, index_files, before, out)
 
 
 # Questions about memvault's own code and docs, answered by file and line.
@@ -162,7 +163,7 @@ def _show_vault_files(vault: Vault, out: Console) -> None:
     vault.notes.write("Backups.md", "# Backups\n\nA backup of a tenant is one file copy.\n")
     memory_files = sorted((vault.folder / "memories").rglob("*.md"))
     out.print(
-        f"\n[bold]The Markdown vault[/bold] at {vault.folder}: {len(memory_files)} memory "
+        f"\n[bold]The Markdown folder[/bold] at {vault.folder}: {len(memory_files)} memory "
         f"files and notes such as {note.path}; people edit them, `memvault watch` picks edits up."
     )
     newest = max(memory_files, key=lambda p: p.stat().st_mtime_ns)
@@ -221,10 +222,10 @@ def _index_project(vault: Vault, out: Console) -> None:
         out.print(table)
 
 
-def _rebuild(folder: Path, before: list[str], out: Console) -> None:
-    for name in ("memvault.db", "memvault.db-wal", "memvault.db-shm"):
-        (folder / name).unlink(missing_ok=True)
-    out.print("\n[bold]Deleted the database[/bold]; rebuilding it from the Markdown vault")
+def _rebuild(folder: Path, index_files: list[Path], before: list[str], out: Console) -> None:
+    for path in index_files:
+        path.unlink(missing_ok=True)
+    out.print("\n[bold]Deleted the database[/bold]; rebuilding it from the Markdown folder")
     with memvault.open(folder, background=False) as vault:
         report = vault.reindex()
         vault.wait_for_jobs()

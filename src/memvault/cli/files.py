@@ -31,7 +31,7 @@ def reindex(
     wait: Annotated[bool, typer.Option("--wait", help="Also compute the vectors now.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Rebuild the index from the Markdown vault (after deleting the database, or any time)."""
+    """Rebuild the index from the Markdown folder (after deleting the database, or any time)."""
     cli = state(ctx)
     vault = cli.vault()
     report = vault.reindex(full=not changed)
@@ -103,7 +103,7 @@ def watch(
     ctx: typer.Context,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON line per sync.")] = False,
 ) -> None:
-    """Keep the index in step with the vault folder: outside edits, renames and deletes are
+    """Keep the index in step with the Markdown folder: outside edits, renames and deletes are
     searchable within a second or two. Stops on Ctrl-C or SIGTERM."""
     cli = state(ctx)
     vault = cli.vault()

@@ -41,7 +41,7 @@ def serve(
         int, typer.Option(help="Token budget of one tool response.", min=MIN_BUDGET, max=100_000)
     ] = 2_000,
     watch: Annotated[
-        bool, typer.Option(help="Index outside edits of the vault folder while serving.")
+        bool, typer.Option(help="Index outside edits of the Markdown folder while serving.")
     ] = True,
 ) -> None:
     """Serve memvault to MCP clients (Claude Code, Claude Desktop, Cursor, …)."""

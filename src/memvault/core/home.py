@@ -1,7 +1,7 @@
 """Where a vault lives: ``--home``/``--db``, then ``MEMVAULT_HOME``, then ``~/.memvault``.
 
 A home is a folder holding ``memvault.db`` and the Markdown ``vault/``. A path that names a
-``.db`` file is used as the database itself, with no vault folder (DB-only mode, for
+``.db`` file is used as the database itself, with no Markdown folder (DB-only mode, for
 high-volume use and callers that manage files directly).
 """
 

@@ -87,6 +87,12 @@ class Vault:
         """Where the index lives (a database file), for messages."""
         return self._store.location
 
+    def index_files(self) -> builtins.list[Path]:
+        """The files this vault's index occupies on this machine (none for a server engine):
+        the index is disposable, so deleting them after :meth:`close` and reindexing the
+        folder rebuilds it."""
+        return self._store.local_files()
+
     @property
     def folder(self) -> Path | None:
         """The Markdown folder; None in DB-only mode."""
@@ -466,7 +472,7 @@ class Vault:
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"
             )
-        own = self._store.local_files()  # the database is never content
+        own = self.index_files()  # the database is never content
         if self.folder is not None:
             own.append(self.folder)
         report = Indexer(self._store, embed=self._embeddings.enabled).run(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
 from memvault.importers.records import SourceBatch, SourceEdge, SourceFailure, SourceRecord
 
@@ -108,9 +109,7 @@ def _record(data: Any) -> SourceRecord:
         raise InvalidInputError("the record has no id")
     if not isinstance(content, str) or not content.strip():
         raise InvalidInputError(f"record {source_id} has no content")
-    tags = data.get("tags") or []
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    tags = inputs.tag_values(data.get("tags"))
     metadata = dict(data.get("metadata") or {})
     metadata.update({k: v for k, v in data.items() if k not in _KNOWN})
     vector = data.get("vector")
@@ -119,7 +118,7 @@ def _record(data: Any) -> SourceRecord:
         content=content,
         kind=data.get("kind"),
         namespace=data.get("namespace"),
-        tags=tuple(str(t) for t in tags),
+        tags=tuple(tags),
         importance=data.get("importance"),
         confidence=data.get("confidence"),
         created_at=data.get("created_at"),

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError, MemvaultError
-from memvault.core.times import format_timestamp, parse_timestamp
+from memvault.core.times import format_timestamp, normal_timestamp
 
 T = TypeVar("T")
 
@@ -188,7 +188,7 @@ def timestamp(value: object, field: str) -> str | None:
         if not value.strip():
             return None
         try:
-            return format_timestamp(parse_timestamp(value))
+            return normal_timestamp(value)
         except MemvaultError as exc:
             raise RowProblem(f"{field}: {exc}") from exc
     raise RowProblem(f"{field} is not a time ({type(value).__name__})")

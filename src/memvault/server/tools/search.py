@@ -11,6 +11,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from memvault.core.inputs import MAX_SEARCH_K
+from memvault.core.records import SearchHit
 from memvault.server.budget import make_cursor, read_cursor
 from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
 from memvault.service.fusion import DEFAULT_FUSION
@@ -57,23 +58,21 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 since=since,
                 until=until,
             )
-        page = hits[offset : offset + limit]
-        items = []
-        for hit in page:
-            item = {**brief(hit.memory), "score": round(hit.score, 4)}
-            if explain:
-                item["signals"] = {n: [s.rank, round(s.score, 4)] for n, s in hit.signals.items()}
-            items.append(item)
-
-        def envelope(shown: list[dict[str, Any]]) -> dict[str, Any]:
-            return {"hits": shown}
-
+        items = [hit_item(hit, explain) for hit in hits[offset : offset + limit]]
         return reply(
             ctx.budget.page(
                 items,
                 text_field="content",
-                envelope=envelope,
+                envelope=lambda shown: {"hits": shown},
                 more=len(hits) > offset + limit and offset + limit < deepest,
                 next_cursor=lambda n: make_cursor(offset + n, request),
             )
         )
+
+
+def hit_item(hit: SearchHit, explain: bool) -> dict[str, Any]:
+    """A hit as a list item; ``explain`` adds each signal's [rank, score]."""
+    item = {**brief(hit.memory), "score": round(hit.score, 4)}
+    if explain:
+        item["signals"] = {n: [s.rank, round(s.score, 4)] for n, s in hit.signals.items()}
+    return item
