@@ -92,6 +92,14 @@ def test_graph_validation_and_supersede_commands(cli: Cli) -> None:
     assert event["confidence_after"] == pytest.approx(0.25)
 
 
+def test_remember_superseding_an_unknown_id_writes_nothing(cli: Cli) -> None:
+    code, out, err = cli.run("remember", "the new staging host", "--supersedes", "no-such-id")
+    assert code == 3 and out == ""
+    assert err == "memvault: error: no memory with id no-such-id\n"
+    assert cli.json("list")["count"] == 0
+    assert cli.json("search", "staging")["hits"] == []
+
+
 def test_list_and_update(cli: Cli) -> None:
     a = cli.json("remember", "first", "--tag", "x")["id"]
     cli.json("remember", "second")

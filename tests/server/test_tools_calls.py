@@ -243,3 +243,13 @@ def test_a_cursor_only_continues_its_own_request(vault: Vault) -> None:
         assert {h["id"] for h in second["hits"]}.isdisjoint(h["id"] for h in first["hits"])
 
     run(build_server(vault), scenario)
+
+
+def test_remember_superseding_an_unknown_id_is_an_error_and_stores_nothing(vault: Vault) -> None:
+    async def scenario(client: Client) -> None:
+        message = await fails(client, "remember", content="new host", supersedes="no-such-id")
+        assert message.endswith(": no memory with id no-such-id")
+        assert (await call(client, "search", query="host"))["hits"] == []
+
+    run(build_server(vault), scenario)
+    assert vault.list() == []
