@@ -24,8 +24,13 @@ def enqueue(conn: apsw.Connection, pks: Iterable[int]) -> None:
     )
 
 
-def requeue(conn: apsw.Connection, pk: int) -> None:
-    """The memory's text changed: any embedding in flight is stale, so start over."""
+def requeue(conn: apsw.Connection, pk: int, *, embed: bool) -> None:
+    """The memory's text changed: any embedding in flight is stale, so start over.
+
+    A job another process is running goes back to the queue (its lease is void, so its vector
+    of the old text is refused), even when this process does not embed (``embed`` False): the
+    memory's old vector is gone, and whoever embeds this vault makes the new one.
+    """
     # A parked failure was about the old text; kept, it would be reported forever and, revived
     # by retry_failed, collide with the open job queued below.
     conn.execute("DELETE FROM jobs WHERE memory_pk = ? AND state = 'failed'", (pk,))
@@ -34,7 +39,8 @@ def requeue(conn: apsw.Connection, pk: int) -> None:
         " updated_at = ? WHERE memory_pk = ? AND state = 'running'",
         (now_iso(), pk),
     )
-    enqueue(conn, [pk])
+    if embed:
+        enqueue(conn, [pk])
 
 
 def memory_pks(conn: apsw.Connection) -> set[int]:

@@ -89,8 +89,7 @@ class SqliteMemories(SqliteEngine):
                 ) from exc
             if patch.content is not None:
                 vectors.delete(conn, pk)  # a vector of the old text would mislead searches
-                if embed:
-                    jobs.requeue(conn, pk)
+                jobs.requeue(conn, pk, embed=embed)
             updated = memory_rows.fetch(conn, memory_id)
             assert updated is not None
             return updated

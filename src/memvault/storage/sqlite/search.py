@@ -12,6 +12,7 @@ old one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import apsw
 
@@ -45,28 +46,26 @@ class SqliteSearch(SqliteEngine):
             match = keyword.compile_match(keyword.within_budget(conn, terms))
             factor, least = KEYWORD_CANDIDATES
             candidates = max(limit * factor, least)
-            rows: list[Row] = conn.execute(
-                "SELECT m.id, c.score FROM"
-                f" (SELECT rowid AS pk, -{BM25} AS score FROM memories_fts"
-                "  WHERE memories_fts MATCH ? ORDER BY score DESC LIMIT ?) c"
-                f" JOIN memories m ON m.pk = c.pk WHERE {condition}"
-                " ORDER BY c.score DESC, m.id LIMIT ?",
-                (match, candidates, *params, limit),
+            pool: list[Row] = conn.execute(
+                f"SELECT rowid, -{BM25} AS score FROM memories_fts WHERE memories_fts MATCH ?"
+                " ORDER BY score DESC LIMIT ?",
+                (match, candidates + 1),
             ).fetchall()
-            if len(rows) < limit:
-                total = conn.execute(
-                    "SELECT count(*) FROM"
-                    " (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
-                    (match, candidates + 1),
-                ).fetchone()
-                if total and total[0] > candidates:
-                    rows = conn.execute(
-                        f"SELECT m.id, -{BM25} AS score FROM memories_fts"
-                        " JOIN memories m ON m.pk = memories_fts.rowid"
-                        f" WHERE memories_fts MATCH ? AND {condition}"
-                        " ORDER BY score DESC, m.id LIMIT ?",
-                        (match, *params, limit),
-                    ).fetchall()
+            complete = len(pool) <= candidates  # every match is in the pool
+            # Hits tied at the pool's edge may be left out in rowid order, not id order: rank
+            # every match then, like when filters leave too few of the pool.
+            tied = not complete and pool[candidates - 1][1] == pool[candidates][1]
+            if not tied:
+                found = _filtered(conn, pool[:candidates], condition, params, limit)
+                if len(found) == limit or complete:
+                    return found
+            rows: list[Row] = conn.execute(
+                f"SELECT m.id, -{BM25} AS score FROM memories_fts"
+                " JOIN memories m ON m.pk = memories_fts.rowid"
+                f" WHERE memories_fts MATCH ? AND {condition}"
+                " ORDER BY score DESC, m.id LIMIT ?",
+                (match, *params, limit),
+            ).fetchall()
             return [(str(row[0]), float(row[1])) for row in rows]
 
         return self._read(job)
@@ -81,27 +80,36 @@ class SqliteSearch(SqliteEngine):
                 return []
             factor, least = VECTOR_CANDIDATES
             ranked = self._index.search(query, max(limit * factor, least))
-            found: list[Ranked] = []
-            if ranked:
-                score_of = dict(ranked)
-                marks = ",".join("?" * len(ranked))
-                id_of = {
-                    int(row[0]): str(row[1])
-                    for row in conn.execute(
-                        f"SELECT m.pk, m.id FROM memories m"
-                        f" WHERE m.pk IN ({marks}) AND {condition}",
-                        (*score_of, *params),
-                    )
-                }
-                found = sorted(
-                    ((id_of[pk], score) for pk, score in ranked if pk in id_of),
-                    key=lambda pair: (-pair[1], pair[0]),
-                )[:limit]
+            found = _filtered(conn, ranked, condition, params, limit)
             if len(found) < limit and len(self._index) > len(ranked):
                 return exact(conn, config, query, condition, params, limit)
             return found
 
         return self._read(job)
+
+
+def _filtered(
+    conn: apsw.Connection,
+    ranked: Sequence[tuple[int, float]],
+    condition: str,
+    params: list[Any],
+    limit: int,
+) -> list[Ranked]:
+    """The best ``limit`` of (pk, score) candidates that pass the filter, as (id, score) by
+    score, then id."""
+    if not ranked:
+        return []
+    score_of = {int(pk): float(score) for pk, score in ranked}
+    marks = ",".join("?" * len(score_of))
+    id_of = {
+        int(row[0]): str(row[1])
+        for row in conn.execute(
+            f"SELECT m.pk, m.id FROM memories m WHERE m.pk IN ({marks}) AND {condition}",
+            (*score_of, *params),
+        )
+    }
+    found = [(id_of[pk], score) for pk, score in score_of.items() if pk in id_of]
+    return sorted(found, key=lambda pair: (-pair[1], pair[0]))[:limit]
 
 
 def exact(

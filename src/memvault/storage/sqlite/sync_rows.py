@@ -69,8 +69,7 @@ def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
         conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
         memory_rows.index_text(conn, pk, memory.content)
         vectors.delete(conn, pk)
-        if embed:
-            jobs.requeue(conn, pk)
+        jobs.requeue(conn, pk, embed=embed)
     return False
 
 

@@ -12,7 +12,7 @@ import memvault
 from memvault.core.errors import SchemaVersionError
 from memvault.storage.sqlite.migrations import LATEST_VERSION, available_migrations
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.db"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "schema_v1.db"
 
 
 def test_migrations_are_numbered_without_gaps() -> None:

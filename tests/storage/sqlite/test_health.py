@@ -1,13 +1,22 @@
-"""``check`` must notice real damage, not just report ok."""
+"""``check`` must notice real damage, not just report ok; the file's own numbers and files.
+
+Damage is made with raw SQL on the file, which is why these live with the SQLite engine; that
+a healthy store checks ok and stats count what is there is the contract suite's.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import apsw
 
 import memvault
+from memvault.core.records import MemoryDraft
 from memvault.service.vault import Vault
+from memvault.storage.sqlite.connection import open_connection
+from memvault.storage.sqlite.store import SqliteStore
+from tests.storage.sqlite.conftest import value, vault_over
 
 
 def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:
@@ -30,10 +39,8 @@ def test_check_finds_a_vector_without_a_memory(tmp_path: Path) -> None:
         vault.remember("has a vector")
         vault.wait_for_jobs()
         assert vault.check().ok
-    from memvault.storage.sqlite.connection import open_connection
-
     conn = open_connection(path, reader=False)  # loads sqlite-vec, which the vec0 table needs
-    blob = conn.execute("SELECT embedding FROM memory_vectors").fetchone()[0]
+    blob = value(conn, "SELECT embedding FROM memory_vectors")
     conn.execute("INSERT INTO memory_vectors(rowid, embedding) VALUES (999, ?)", (blob,))
     conn.close()
     with memvault.open(path, background=False) as vault:
@@ -85,14 +92,35 @@ def test_check_finds_dangling_references(tmp_path: Path) -> None:
     assert "foreign_keys" in failing
 
 
-def test_stats_count_what_is_there(vault: Vault) -> None:
-    a = vault.remember("a", kind="lesson", tags=["t1", "t2"]).id
-    b = vault.remember("b", namespace="ns").id
-    vault.relate(a, b)
-    vault.supersede(a, b)
-    stats = vault.stats()
-    assert (stats.memories, stats.current, stats.superseded) == (2, 1, 1)
-    assert stats.by_kind == {"fact": 1, "lesson": 1}
-    assert stats.by_namespace == {"default": 1, "ns": 1}
-    assert (stats.tags, stats.edges) == (2, 2)
-    assert stats.db_bytes > 0
+def test_stats_measure_the_file_and_its_wal(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    store = SqliteStore(path)
+    try:
+        vault_over(store, embedder="none").remember_many(
+            [MemoryDraft(f"memory {n} " * 20) for n in range(50)]
+        )
+        stats = store.stats()  # with the store open, its writes are still in the WAL
+        assert stats.wal_bytes == os.path.getsize(f"{path}-wal") > 0
+        conn = apsw.Connection(str(path))
+        try:
+            pages, size = value(conn, "PRAGMA page_count"), value(conn, "PRAGMA page_size")
+        finally:
+            conn.close()
+        assert stats.db_bytes == pages * size
+    finally:
+        store.close()
+
+
+def test_local_files_are_the_database_and_its_companions(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    store = SqliteStore(path)
+    try:
+        assert store.location == str(path)
+        assert store.local_files() == [
+            path,
+            Path(f"{path}-wal"),
+            Path(f"{path}-shm"),
+            Path(f"{path}.vindex"),
+        ]
+    finally:
+        store.close()
