@@ -11,8 +11,9 @@ import anyio
 import pytest
 from mcp import Client
 
+from memvault.embedding.tokens import compact, count_tokens
 from memvault.server.app import build_server
-from memvault.server.budget import TRUNCATED, Budget, compact, count_tokens
+from memvault.server.budget import TRUNCATED, Budget
 from memvault.service.vault import Vault
 from tests.server.tool_client import call, raw, run
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from mcp import Client
 
+from memvault.embedding.tokens import compact, count_tokens
 from memvault.server.app import build_server
-from memvault.server.budget import compact, count_tokens
 from memvault.service.vault import Vault
 from tests.server.tool_client import run
 

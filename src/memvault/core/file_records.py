@@ -8,11 +8,14 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from memvault.core.records import Memory
+
 
 class FileKind(StrEnum):
     MEMORY = "memory"  # vault/memories/<namespace>/<id>.md: one memory, rendered by memvault
     NOTE = "note"  # any other Markdown file in the vault: chunked by headings
     DOCUMENT = "document"  # a file of `memvault index PATH`, outside the vault
+    SESSION = "session"  # sessions/<project>/<id>.md: one session, rendered by memvault
 
 
 FOLDER_ROOT = ""  # the ``root`` of files that live in the vault
@@ -42,6 +45,13 @@ class FileRecord:
     front_matter: dict[str, Any]
     created_at: str
     updated_at: str
+
+    @classmethod
+    def of_memory(cls, memory: Memory, state: FileState) -> FileRecord:
+        """What the index records of a memory's file: the memory's namespace, tags, times."""
+        return cls(
+            state, memory.namespace, None, memory.tags, {}, memory.created_at, memory.updated_at
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -156,6 +156,36 @@ def search_mode(value: object) -> SearchMode:
         ) from None
 
 
+def label(value: str | None, field: str) -> str | None:
+    """A short free-text name (a user, an agent, a model, a title): one line, 1-200 characters."""
+    if value is None:
+        return None
+    text = utf8_text(str(value), field).strip()
+    if not text:
+        return None
+    if len(text) > 200 or "\n" in text or _CONTROL.search(text):
+        raise InvalidInputError(f"{field} must be one line of at most 200 characters")
+    return text
+
+
+def count(value: object, field: str, maximum: int = 1_000_000_000) -> int:
+    """A whole number from 0 to ``maximum`` (token counts)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise InvalidInputError(f"{field} must be a whole number from 0 to {maximum:,}")
+    return value
+
+
+def money(value: object, field: str) -> float:
+    """An amount of US dollars: a finite number of at least 0."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{field} must be a number of US dollars") from exc
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+        raise InvalidInputError(f"{field} must be a finite amount of at least 0, got {value}")
+    return number
+
+
 def tag_values(value: Any) -> list[str]:
     """Tags as people write them: a list, or one comma-separated string (front matter, JSONL)."""
     if value is None:

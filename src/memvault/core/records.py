@@ -68,6 +68,7 @@ class Memory:
     valid_to: str | None
     superseded_by: str | None
     location: Location | None = None  # set for chunks of notes and ingested files
+    session_id: str | None = None  # set for messages: the session they were said in
 
     @classmethod
     def new(
@@ -88,6 +89,7 @@ class Memory:
         valid_to: str | None = None,
         superseded_by: str | None = None,
         location: Location | None = None,
+        session_id: str | None = None,
     ) -> Memory:
         """A memory as it is first stored (from a caller, a file, a chunk or an export): hashed
         for dedup, never accessed yet, valid from its creation unless told otherwise."""
@@ -110,6 +112,7 @@ class Memory:
             valid_to=valid_to,
             superseded_by=superseded_by,
             location=location,
+            session_id=session_id,
         )
 
     @property
@@ -160,6 +163,14 @@ class InsertOutcome:
     created: bool  # False when the content already existed in the namespace
 
 
+class MessageScope(StrEnum):
+    """Whether messages of sessions are among what a search or listing returns."""
+
+    EXCLUDE = "exclude"  # memories (and chunks) only: the default everywhere
+    INCLUDE = "include"  # memories and messages (the context pack)
+    ONLY = "only"  # messages only (searching past conversations)
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryFilter:
     """Which memories a search or listing may return. Empty fields do not filter."""
@@ -171,6 +182,10 @@ class MemoryFilter:
     created_before: str | None = None
     include_superseded: bool = False
     include_chunks: bool = True  # chunks of notes and indexed files (False: memories of their own)
+    messages: MessageScope = MessageScope.EXCLUDE
+    session_id: str | None = None  # only this session's messages (whatever ``messages`` says)
+    min_importance: float | None = None
+    min_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +265,8 @@ class StoreStats:
     schema_version: int
     db_bytes: int
     wal_bytes: int
+    sessions: int = 0
+    messages: int = 0  # messages are memories too: counted in ``memories`` as well
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

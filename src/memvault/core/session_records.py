@@ -125,6 +125,13 @@ class CostEntry:
         return asdict(self)
 
 
+class CostGrouping(StrEnum):
+    SESSION = "session"
+    PROJECT = "project"
+    MODEL = "model"
+    DAY = "day"
+
+
 @dataclass(frozen=True, slots=True)
 class CostTotal:
     """Costs summed by one key (a session, a project, a model or a day)."""

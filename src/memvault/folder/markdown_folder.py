@@ -5,19 +5,23 @@ One object per open vault holds them together, so ``Vault`` stays a thin list of
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from memvault.content.markdown.session_file import is_session_path
 from memvault.core.file_records import FOLDER_ROOT
 from memvault.core.records import CheckResult
 from memvault.folder.lock import FolderLock
 from memvault.folder.memory_writer import MemoryFileWriter
 from memvault.folder.notes import Notes
+from memvault.folder.session_writer import SessionFileWriter
 from memvault.folder.sync import FolderSync, SyncReport
 from memvault.storage import Store
 
+log = logging.getLogger(__name__)
 _ADOPT_BATCH = 1000
 
 
@@ -54,10 +58,30 @@ class MarkdownFolder:
         self._store = store
         self._written = written
         self.lock = FolderLock(root)
-        self._sync = FolderSync(store, root, embed=embed)
-        self.memory_files = MemoryFileWriter(store, store, root, self.lock, self._sync)
+        self._sync = FolderSync(store, store, root, embed=embed)
+        self.memory_files = MemoryFileWriter(store, store, root, self.lock)
+        self.session_files = SessionFileWriter(store, store, root, self.lock)
         self.notes = Notes(store, root, self.lock, self._sync, written=written)
-        self.memory_files.recover()
+        self.recover()
+
+    def recover(self) -> int:
+        """Finish the writes of processes that died mid-way; returns how many files."""
+        with self.lock.held():
+            # Live writers hold the lock while their marks exist: what is left now is unfinished.
+            marks = self._store.pending_writes()
+            if not marks:
+                return 0
+            log.warning("finishing %d vault writes left by a stopped process", len(marks))
+            renders = [m for m in marks if m.action == "render"]
+            self.memory_files.render_marks(
+                [m for m in renders if not is_session_path(m.path)], owner=None
+            )
+            self.session_files.render([m for m in renders if is_session_path(m.path)], owner=None)
+            notes = [m.path for m in marks if m.action == "index"]
+            if notes:
+                self._sync.sync(notes)
+                self._store.finish_pending(notes, owner=None)
+            return len(marks)
 
     def sync(self, paths: Iterable[str] | None = None, *, force: bool = False) -> SyncReport:
         with self.lock.held():

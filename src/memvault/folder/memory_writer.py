@@ -4,28 +4,24 @@ The order is what makes a crash harmless. Under the vault lock a write (1) marks
 will touch in ``vault_pending`` and commits, (2) changes the database, (3) renders each file
 from the database as it now is (temp file + rename), (4) clears the marks. A process killed
 anywhere in between leaves marks behind, and the next process to open the vault finishes them
-(:meth:`MemoryFileWriter.recover`): it renders the marked memories from the database, or indexes
+(:meth:`MarkdownFolder.recover`): it renders the marked memories from the database, or indexes
 marked notes from their files. Rendering reads the current rows rather than the caller's copy,
 so when two processes change one memory the file always ends with the last committed state.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from memvault.content.markdown.memory_file import memory_path, render_memory
 from memvault.content.markdown.paths import atomic_write
-from memvault.core.file_records import FOLDER_ROOT, FileKind, FileState, PendingWrite
+from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, FileState, PendingWrite
 from memvault.core.ids import file_hash
-from memvault.core.records import DEFAULT_NAMESPACE, Memory
+from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.folder.lock import FolderLock
-from memvault.folder.sync import FolderSync
 from memvault.storage.roles import FileIndex, MemoryStore
-
-log = logging.getLogger(__name__)
 
 
 class MemoryFileWriter:
@@ -35,13 +31,11 @@ class MemoryFileWriter:
         memories: MemoryStore,
         root: Path,
         lock: FolderLock,
-        sync: FolderSync,
     ) -> None:
         self._files = files
         self._memories = memories
         self.root = root
         self.lock = lock
-        self._sync = sync
 
     @contextmanager
     def changing(self, targets: Mapping[str, str | None], *, new: bool = False) -> Iterator[None]:
@@ -63,7 +57,7 @@ class MemoryFileWriter:
             try:
                 yield
             finally:  # also after a failed change: the files then get the unchanged rows
-                self._render(marks)
+                self.render_marks(marks)
 
     @property
     def owner(self) -> str:
@@ -76,23 +70,7 @@ class MemoryFileWriter:
                 PendingWrite(self._path_of(i, None), "render", i, self.owner) for i in memory_ids
             ]
             self._files.mark_pending(marks)
-            self._render(marks)
-
-    def recover(self) -> int:
-        """Finish the writes of processes that died mid-way; returns how many files."""
-        with self.lock.held():
-            # Live writers hold the lock while their marks exist: what is left now is unfinished.
-            marks = self._files.pending_writes()
-            if not marks:
-                return 0
-            log.warning("finishing %d vault writes left by a stopped process", len(marks))
-            renders = [m for m in marks if m.action == "render"]
-            self._render(renders, owner=None)
-            notes = [m.path for m in marks if m.action == "index"]
-            if notes:
-                self._sync.sync(notes)
-                self._files.finish_pending(notes, owner=None)
-            return len(marks)
+            self.render_marks(marks)
 
     # --- helpers --------------------------------------------------------------------------
     def _path_of(self, memory_id: str, namespace: str | None) -> str:
@@ -104,10 +82,11 @@ class MemoryFileWriter:
             namespace = found.namespace if found is not None else DEFAULT_NAMESPACE
         return memory_path(memory_id, namespace)
 
-    def _render(self, marks: list[PendingWrite], *, owner: str | None = "") -> None:
+    def render_marks(self, marks: list[PendingWrite], *, owner: str | None = "") -> None:
+        """Write the marked memories' files from the index (a memory gone: its file goes)."""
         ids = [m.record_id for m in marks if m.record_id is not None]
         records = self._memories.memory_records(ids)
-        rendered: list[tuple[Memory, FileState]] = []
+        rendered: list[FileRecord] = []
         removed: list[str] = []
         for mark in marks:
             record = records.get(mark.record_id or "")
@@ -128,7 +107,7 @@ class MemoryFileWriter:
                 stat.st_size,
                 stat.st_mtime_ns,
             )
-            rendered.append((record.memory, state))
+            rendered.append(FileRecord.of_memory(record.memory, state))
         self._files.finish_pending(
             [m.path for m in marks],
             owner=self.owner if owner == "" else owner,

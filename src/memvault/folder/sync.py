@@ -22,8 +22,9 @@ from memvault.content.markdown.frontmatter import FrontMatterError, parse
 from memvault.content.markdown.links import link_key, wiki_links
 from memvault.content.markdown.memory_file import is_memory_path, parse_memory
 from memvault.content.markdown.note_names import note_keys, note_title
+from memvault.content.markdown.session_file import is_session_path, parse_session
 from memvault.core import inputs
-from memvault.core.errors import InvalidInputError
+from memvault.core.errors import ConflictError, InvalidInputError, NotFoundError
 from memvault.core.file_records import (
     FOLDER_ROOT,
     FileKind,
@@ -36,7 +37,8 @@ from memvault.core.file_records import (
 from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE, MemoryRecord, Relation
 from memvault.core.times import file_time, normal_timestamp
-from memvault.storage.roles import FileIndex
+from memvault.folder.session_writer import session_file_record
+from memvault.storage.roles import FileIndex, SessionStore
 
 NOTE_KIND = "note"
 _BATCH = 500
@@ -46,6 +48,7 @@ _BATCH = 500
 class SyncReport:
     memories: int = 0  # memory files read (new or changed)
     notes: int = 0  # notes indexed (new or changed)
+    sessions: int = 0  # session files read (new or changed)
     unchanged: int = 0
     removed: int = 0
     chunks_added: int = 0
@@ -54,12 +57,13 @@ class SyncReport:
 
     @property
     def changed(self) -> int:
-        return self.memories + self.notes + self.removed
+        return self.memories + self.notes + self.sessions + self.removed
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "memories": self.memories,
             "notes": self.notes,
+            "sessions": self.sessions,
             "unchanged": self.unchanged,
             "removed": self.removed,
             "chunks_added": self.chunks_added,
@@ -77,8 +81,11 @@ class _OnDisk:
 
 
 class FolderSync:
-    def __init__(self, files: FileIndex, root: Path, *, embed: bool) -> None:
+    def __init__(
+        self, files: FileIndex, sessions: SessionStore, root: Path, *, embed: bool
+    ) -> None:
         self._store = files
+        self._sessions = sessions
         self.root = root
         self._embed = embed
 
@@ -171,16 +178,41 @@ class FolderSync:
                     FOLDER_ROOT, path, FileKind.MEMORY, record.memory.id, digest, *_stat(disk)
                 )
                 return record, state
-            self._index_note(path, text, disk, digest, old, report)
+            if is_session_path(path):
+                self._index_session(path, text, disk, digest, old, report)
+            else:
+                self._index_note(path, text, disk, digest, old, report)
         except UnicodeDecodeError as exc:
             report.problems.append(
                 FileProblem(path, None, f"{path}: not UTF-8 text (byte {exc.start})")
             )
         except FrontMatterError as exc:
             report.problems.append(FileProblem(path, exc.line, str(exc)))
-        except InvalidInputError as exc:
+        except (InvalidInputError, ConflictError, NotFoundError) as exc:  # a hand edit's doing
             report.problems.append(FileProblem(path, None, f"{path}: {exc}"))
         return None
+
+    def _index_session(
+        self,
+        path: str,
+        text: str,
+        disk: _OnDisk,
+        digest: str,
+        old: FileState | None,
+        report: SyncReport,
+    ) -> None:
+        record = parse_session(text, path)
+        session = record.session
+        if old is not None and old.record_id != session.id:
+            self._store.delete_files(FOLDER_ROOT, [path])  # the file now holds another session
+        state = FileState(FOLDER_ROOT, path, FileKind.SESSION, session.id, digest, *_stat(disk))
+        self._sessions.put_session_record(
+            record,
+            namespace=session.project or DEFAULT_NAMESPACE,
+            embed=self._embed,
+            file=session_file_record(session, state),
+        )
+        report.sessions += 1
 
     # --- memory files -------------------------------------------------------------------------
     def _apply_memories(

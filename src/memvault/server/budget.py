@@ -17,17 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from memvault.core.errors import InvalidInputError
-from memvault.embedding.tokens import count_tokens, tokenizer
+from memvault.embedding.tokens import compact, count_tokens, cut, offsets, prefix
 
 DEFAULT_BUDGET = 2_000  # tokens per response
 MIN_BUDGET = 200
 TRUNCATED = " …[truncated]"
 _MAX_CHARS_PER_TOKEN = 32  # far above real text (about 4): bounds the text encoded to cut
-
-
-def compact(data: Any) -> str:
-    """JSON without spaces: the cheapest form an agent reads reliably."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +39,9 @@ class Budget:
         return self.cut(text, tokens - count_tokens(TRUNCATED)) + TRUNCATED
 
     def cut(self, text: str, tokens: int) -> str:
-        """The longest prefix of ``text`` within about ``tokens`` tokens, ending before a space
-        when one is near; unmarked, so pieces of a text concatenate back to it. Never empty."""
-        if count_tokens(text) <= tokens:
-            return text
-        return _prefix(text, tokenizer().encode(text, add_special_tokens=False).offsets, tokens)
+        """The longest prefix of ``text`` within about ``tokens`` tokens (see
+        :func:`memvault.embedding.tokens.cut`)."""
+        return cut(text, tokens)
 
     def squeeze(
         self, text: str, build: Callable[[str], dict[str, Any]], *, marked: bool = True
@@ -64,13 +57,13 @@ class Budget:
             return response
         # A prefix that fits has fewer tokens than the budget: only the head needs encoding.
         head = text[: self.tokens * _MAX_CHARS_PER_TOKEN]
-        offsets = tokenizer().encode(head, add_special_tokens=False).offsets
+        token_offsets = offsets(head)
 
         def piece(tokens: int) -> str:
-            kept = _prefix(text, offsets, tokens)
+            kept = prefix(text, token_offsets, tokens)
             return kept + TRUNCATED if marked else kept
 
-        best, low, high = build(piece(1)), 2, len(offsets)
+        best, low, high = build(piece(1)), 2, len(token_offsets)
         while low <= high:
             middle = (low + high) // 2
             candidate = build(piece(middle))
@@ -120,19 +113,6 @@ class Budget:
                 str(items[0][text_field]), lambda text: respond([{**first, text_field: text}])
             )
         return respond(fitted)
-
-
-def _prefix(text: str, offsets: Sequence[tuple[int, int]], tokens: int) -> str:
-    """``text`` up to the end of its ``tokens``-th token (of ``offsets``), then back to the last
-    space if that is in the second half; at least one token, so never empty."""
-    if not offsets:
-        return text
-    end = offsets[min(max(1, tokens), len(offsets)) - 1][1]
-    cut = text[:end]
-    space = cut.rfind(" ")
-    if space > len(cut) // 2:
-        cut = cut[:space]
-    return cut
 
 
 def make_cursor(offset: int, request: dict[str, Any]) -> str:

@@ -12,7 +12,8 @@ from mcp.types import ToolAnnotations
 
 from memvault.core.errors import MemvaultError
 from memvault.core.records import Memory
-from memvault.server.budget import Budget, compact
+from memvault.embedding.tokens import compact
+from memvault.server.budget import Budget
 from memvault.service.vault import Vault
 
 # The four kinds of tool, by MCP annotation: clients use them to decide what needs a confirmation.

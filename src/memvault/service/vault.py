@@ -39,29 +39,24 @@ from memvault.core.records import (
     Verdict,
 )
 from memvault.core.times import now_iso
-from memvault.core.vector_records import (
-    JobCounts,
-    JobFailure,
-    VectorConfig,
-    VectorSettings,
-    VectorStorage,
-)
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
 from memvault.folder.watcher import FolderWatcher
 from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport
+from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
 from memvault.service.import_port import ImportPort
 from memvault.service.search import Searcher
-from memvault.service.worker import ProgressCallback, live_worker_running
+from memvault.service.sessions import Sessions
+from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault:
+class Vault(VectorJobs):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
@@ -81,6 +76,8 @@ class Vault:
                 store, folder, embed=self._embeddings.enabled, written=self._embeddings.written
             )
         )
+        self.sessions = Sessions(store, self._embeddings, self._searcher, self._folder)
+        self._packer = ContextPacker(store, self._searcher)
 
     @property
     def location(self) -> str:
@@ -133,6 +130,11 @@ class Vault:
                 raise InvalidInputError(
                     f"{memory.id} is a chunk of {memory.location.path}: change the file "
                     "instead (memvault note edit, or edit it and run memvault index again)"
+                )
+            if memory.session_id is not None:
+                raise InvalidInputError(
+                    f"{memory.id} is a message of session {memory.session_id}: messages are "
+                    "kept as they were said (delete the session to remove them)"
                 )
         if self._folder is None:
             return nullcontext()
@@ -326,50 +328,27 @@ class Vault:
         text = inputs.utf8_text(query, "query")
         return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode), boosts=boosts)
 
-    # --- vectors and jobs -----------------------------------------------------------------
-    def wait_for_jobs(
-        self, *, timeout: float | None = None, progress: ProgressCallback | None = None
-    ) -> JobCounts:
-        """Embed in this process until no job is pending (queued memories included)."""
-        return self._embeddings.wait(timeout=timeout, progress=progress)
-
-    def jobs(self) -> JobCounts:
-        return self._store.job_counts()
-
-    def job_failures(self, limit: int = 20) -> builtins.list[JobFailure]:
-        return self._store.job_failures(limit)
-
-    def worker_running(self) -> bool:
-        """Whether some process on this machine is embedding this vault's jobs right now."""
-        return live_worker_running(self._store)
-
-    def retry_failed_jobs(self) -> int:
-        return self._store.retry_failed_jobs()
-
-    def configure_vectors(
-        self, *, embedder: str | None = None, storage: VectorStorage | None = None
-    ) -> None:
-        """Save the embedder spec and vector storage as this vault's settings."""
-        self._embeddings.save_settings(embedder=embedder, storage=storage)
-
-    def vector_config(self) -> VectorConfig | None:
-        """The model and storage of the stored vectors; None before the first one."""
-        return self._store.vector_config()
-
-    def vector_settings(self) -> VectorSettings:
-        """The embedder this vault uses now and how it stores vectors."""
-        return self._embeddings.settings()
-
-    def embed_in_background(self) -> None:
-        """Embed queued jobs in a background thread from now on (long-running processes:
-        ``serve``, ``watch``), starting with any left queued by earlier processes."""
-        self._embeddings.start_background()
-
-    def reembed(
-        self, *, storage: VectorStorage | None = None, progress: ProgressCallback | None = None
-    ) -> JobCounts:
-        """Replace every vector with one from the current embedder (after a model change)."""
-        return self._embeddings.reembed(storage=storage, progress=progress)
+    # --- the context pack -----------------------------------------------------------------
+    def context(
+        self,
+        *,
+        project: str | None = None,
+        query: str | None = None,
+        budget: int = 2_000,
+        user: str | None = None,
+        session_id: str | None = None,
+        include_running: bool = False,
+    ) -> ContextPack:
+        """What an agent needs at the start of a session, ranked and cut to ``budget`` tokens
+        (see :mod:`memvault.service.context_pack`)."""
+        return self._packer.pack(
+            project=project,
+            query=query,
+            budget=budget,
+            user=user,
+            session_id=session_id,
+            include_running=include_running,
+        )
 
     # --- graph ----------------------------------------------------------------------------
     def relate(

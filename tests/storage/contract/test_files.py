@@ -211,7 +211,9 @@ def test_memories_without_a_file_are_listed_oldest_first(store: Store) -> None:
     store.put_document(note, [chunk(note, "a chunk", 1)], embed=False)  # chunks never count
     with_file = store.get_memory(second)
     assert with_file is not None
-    store.finish_pending([], owner=None, rendered=[(with_file, memory_file(with_file))])
+    store.finish_pending(
+        [], owner=None, rendered=[FileRecord.of_memory(with_file, memory_file(with_file))]
+    )
     assert store.memories_without_file(10) == [first, third]
     assert store.memories_without_file(1) == [first]
 
@@ -304,7 +306,9 @@ def test_finishing_a_write_records_rendered_and_removed_files(store: Store) -> N
     assert rendered is not None
     state = memory_file(rendered)
     store.mark_pending([PendingWrite(state.path, "render", memory_id, "p:1:a")])
-    store.finish_pending([state.path], owner="p:1:a", rendered=[(rendered, state)])
+    store.finish_pending(
+        [state.path], owner="p:1:a", rendered=[FileRecord.of_memory(rendered, state)]
+    )
     assert store.file_of_memory(memory_id) == state and store.pending_writes() == []
     store.finish_pending([], owner=None, removed=[state.path])
     assert store.file_of_memory(memory_id) is None
@@ -328,12 +332,24 @@ def test_index_runs_report_progress_newest_first(store: Store) -> None:
 
 
 def test_file_counts_by_kind(store: Store) -> None:
-    assert store.file_counts() == {"memory": 0, "note": 0, "document": 0, "links": 0}
+    assert store.file_counts() == {
+        "memory": 0,
+        "note": 0,
+        "document": 0,
+        "session": 0,
+        "links": 0,
+    }
     store.put_document(file_record("n.md"), [], links=[NoteLink("x", "relates_to", 1)], embed=False)
     store.put_document(file_record("d.txt", kind=FileKind.DOCUMENT, root=DOCS), [], embed=False)
     own = memory("m")
     store.put_memory_files([(own, memory_file(own))], embed=False)
-    assert store.file_counts() == {"memory": 1, "note": 1, "document": 1, "links": 1}
+    assert store.file_counts() == {
+        "memory": 1,
+        "note": 1,
+        "document": 1,
+        "session": 0,
+        "links": 1,
+    }
 
 
 def test_a_record_reads_back_with_its_front_matter(store: Store) -> None:

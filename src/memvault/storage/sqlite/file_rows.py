@@ -93,13 +93,19 @@ def upsert(
 
 
 def upsert_memory_file(conn: apsw.Connection, memory: Memory, state: FileState) -> int:
+    return upsert_record(conn, FileRecord.of_memory(memory, state))
+
+
+def upsert_record(conn: apsw.Connection, record: FileRecord) -> int:
     return upsert(
         conn,
-        state,
-        namespace=memory.namespace,
-        tags=memory.tags,
-        created_at=memory.created_at,
-        updated_at=memory.updated_at,
+        record.state,
+        namespace=record.namespace,
+        title=record.title,
+        tags=record.tags,
+        front_matter=record.front_matter,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
     )
 
 

@@ -25,7 +25,7 @@ from memvault.core.file_records import (
 )
 from memvault.core.records import Memory, MemoryRecord
 from memvault.core.times import now_iso
-from memvault.storage.sqlite import file_rows, memory_rows, sync_rows
+from memvault.storage.sqlite import file_rows, memory_rows, sessions, sync_rows
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.engine import SqliteEngine
 
@@ -151,7 +151,8 @@ class SqliteFiles(SqliteEngine):
     def memories_without_file(self, limit: int) -> list[str]:
         rows: list[Row] = self._read(
             lambda conn: conn.execute(
-                "SELECT m.id FROM memories m WHERE m.chunk_of IS NULL AND NOT EXISTS"
+                "SELECT m.id FROM memories m WHERE m.chunk_of IS NULL AND m.session_pk IS NULL"
+                " AND NOT EXISTS"
                 " (SELECT 1 FROM files f WHERE f.record_id = m.id AND f.kind = 'memory')"
                 " ORDER BY m.pk LIMIT ?",
                 (limit,),
@@ -199,6 +200,8 @@ class SqliteFiles(SqliteEngine):
                     memory_pk = memory_rows.pk_of(conn, record.state.record_id)
                     if memory_pk is not None:
                         memory_rows.delete(conn, memory_pk)
+                elif record.state.kind is FileKind.SESSION:
+                    sessions.delete_session_rows(conn, record.state.record_id)
                 else:
                     sync_rows.delete_chunks(conn, pk)
                 file_rows.delete(conn, pk)
@@ -241,12 +244,12 @@ class SqliteFiles(SqliteEngine):
         paths: Sequence[str],
         *,
         owner: str | None,
-        rendered: Sequence[tuple[Memory, FileState]] = (),
+        rendered: Sequence[FileRecord] = (),
         removed: Sequence[str] = (),
     ) -> None:
         def job(conn: apsw.Connection) -> None:
-            for memory, state in rendered:
-                file_rows.upsert_memory_file(conn, memory, state)
+            for record in rendered:
+                file_rows.upsert_record(conn, record)
             for path in removed:
                 pk = file_rows.pk_of(conn, FOLDER_ROOT, path)
                 if pk is not None:

@@ -48,6 +48,8 @@ def _stats(conn: apsw.Connection, path: Path) -> StoreStats:
         schema_version=current_version(conn),
         db_bytes=page_size * page_count,
         wal_bytes=os.path.getsize(wal) if wal.exists() else 0,
+        sessions=_count(conn, "SELECT count(*) FROM sessions"),
+        messages=_count(conn, "SELECT count(*) FROM messages"),
     )
 
 

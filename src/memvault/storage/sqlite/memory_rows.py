@@ -21,6 +21,7 @@ from memvault.core.records import (
     Memory,
     MemoryFilter,
     MemoryPatch,
+    MessageScope,
 )
 from memvault.core.terms import index_aliases
 from memvault.storage.sqlite import vectors
@@ -34,7 +35,8 @@ MEMORY_COLUMNS = """
     m.valid_from, m.valid_to, m.superseded_by,
     (SELECT json_array(CASE WHEN f.root = '' THEN f.path ELSE f.root || '/' || f.path END,
                        m.line_start, m.line_end, m.heading, m.page)
-     FROM files f WHERE f.pk = m.chunk_of)
+     FROM files f WHERE f.pk = m.chunk_of),
+    (SELECT s.id FROM sessions s WHERE s.pk = m.session_pk)
 """
 
 
@@ -58,6 +60,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
         valid_to=row[15],
         superseded_by=row[16],
         location=None if row[17] is None else Location(*json.loads(row[17])),
+        session_id=row[18],
     )
 
 
@@ -84,6 +87,19 @@ def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
         params.append(where.created_before)
     if not where.include_chunks:
         clauses.append("m.chunk_of IS NULL")
+    if where.messages is MessageScope.EXCLUDE and where.session_id is None:
+        clauses.append("m.session_pk IS NULL")
+    elif where.messages is MessageScope.ONLY:
+        clauses.append("m.session_pk IS NOT NULL")
+    if where.min_importance is not None:
+        clauses.append("m.importance >= ?")
+        params.append(where.min_importance)
+    if where.min_confidence is not None:
+        clauses.append("m.confidence >= ?")
+        params.append(where.min_confidence)
+    if where.session_id is not None:
+        clauses.append("m.session_pk = (SELECT pk FROM sessions WHERE id = ?)")
+        params.append(where.session_id)
     if not where.include_superseded:
         clauses.append("m.valid_to IS NULL")
     return (" AND ".join(clauses) or "1"), params
@@ -113,21 +129,26 @@ def fetch_many(conn: apsw.Connection, ids: Sequence[str]) -> dict[str, Memory]:
 def current_with_hash(conn: apsw.Connection, namespace: str, content_hash: str) -> str | None:
     row = conn.execute(
         "SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND valid_to IS NULL"
-        " AND chunk_of IS NULL",
+        " AND chunk_of IS NULL AND session_pk IS NULL",
         (namespace, content_hash),
     ).fetchone()
     return str(row[0]) if row else None
 
 
-def insert(conn: apsw.Connection, memory: Memory) -> InsertOutcome:
-    existing = current_with_hash(conn, memory.namespace, memory.content_hash)
-    if existing is not None:
-        return InsertOutcome(existing, created=False)
+def insert(
+    conn: apsw.Connection, memory: Memory, *, session_pk: int | None = None
+) -> InsertOutcome:
+    """Insert a memory with its tags and keyword row; the same content current in its namespace
+    is not inserted again (its id is returned). A message (``session_pk``) is never deduped."""
+    if session_pk is None:
+        existing = current_with_hash(conn, memory.namespace, memory.content_hash)
+        if existing is not None:
+            return InsertOutcome(existing, created=False)
     conn.execute(
         "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
         " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
-        " valid_from, valid_to, superseded_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " valid_from, valid_to, superseded_by, session_pk)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             memory.id,
             memory.content,
@@ -145,6 +166,7 @@ def insert(conn: apsw.Connection, memory: Memory) -> InsertOutcome:
             memory.valid_from,
             memory.valid_to,
             memory.superseded_by,
+            session_pk,
         ),
     )
     pk = conn.last_insert_rowid()

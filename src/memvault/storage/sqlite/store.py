@@ -1,7 +1,8 @@
 """``SqliteStore``: every storage role on one SQLite file (the embedded default engine).
 
 Each role is a class of its own module, with its SQL beside it (``memories.py``, ``search.py``,
-``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``health.py``); all of them run
+``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``sessions.py``,
+``session_telemetry.py``, ``health.py``); all of them run
 their work through the connections and the single writer of :class:`SqliteEngine`.
 """
 
@@ -13,6 +14,8 @@ from memvault.storage.sqlite.health import SqliteHealth
 from memvault.storage.sqlite.imports import SqliteImports
 from memvault.storage.sqlite.memories import SqliteMemories
 from memvault.storage.sqlite.search import SqliteSearch
+from memvault.storage.sqlite.session_telemetry import SqliteTelemetry
+from memvault.storage.sqlite.sessions import SqliteSessions
 from memvault.storage.sqlite.vector_queue import SqliteVectorQueue
 
 
@@ -23,6 +26,8 @@ class SqliteStore(
     SqliteVectorQueue,
     SqliteFiles,
     SqliteImports,
+    SqliteSessions,
+    SqliteTelemetry,
     SqliteHealth,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on one SQLite file."""
