@@ -81,3 +81,33 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
             vault.get(memory_id, touch=False)  # raises NotFoundError if a write was lost
         assert vault.stats().memories >= 300
         assert vault.check().ok
+
+
+@pytest.mark.slow
+def test_four_agents_logging_sessions_and_a_reader(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    memvault.open(home, embedder="none").close()  # created once up front, like `memvault init`
+    stop = tmp_path / "stop"
+    reader = spawn("search_messages_until.py", str(home), str(stop))
+    agents = [spawn("log_session.py", str(home), str(n), "500") for n in range(4)]
+    try:
+        reports = []
+        for proc in agents:
+            out, err = proc.communicate(timeout=600)
+            assert proc.returncode == 0, err
+            reports.append(json.loads(out))
+    finally:
+        stop.touch()
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    searched = json.loads(out)
+
+    assert [(r["logged"], r["errors"]) for r in reports] == [(500, [])] * 4
+    assert searched["errors"] == [] and searched["searches"] > 0
+    with memvault.open(home, embedder="none") as vault:
+        assert vault.stats().messages == 2000
+        for report in reports:
+            said = vault.sessions.messages(report["session"])
+            assert [m.content.split(" ")[3] for m in said] == [str(n) for n in range(500)]
+        assert vault.sync().changed == 0  # every file was written as the index has it
+        assert vault.check().ok

@@ -5,6 +5,7 @@ MODE:
   after-commit   remember 4 memories, then die after the 5th is committed, before its file
   before-commit  die after the 5th memory's file is marked, before the database write
   note-file      write a note's file, then die before it is indexed
+  session-file   log 3 messages, then die after the 4th is committed, before the session's file
   forever        remember memories until killed, printing each acknowledged id
 """
 
@@ -14,6 +15,7 @@ import sys
 import memvault
 import memvault.folder.memory_writer
 import memvault.folder.notes
+import memvault.folder.session_writer
 from memvault.storage.sqlite.store import SqliteStore
 
 home, mode = sys.argv[1], sys.argv[2]
@@ -33,6 +35,13 @@ with memvault.open(home, background=False) as vault:
                 vault.notes.write(f"notes/n{i}.md", f"# Note {i}\n\nabout topic_{i}\n")
             print(outcome.id, flush=True)
             i += 1
+    if mode == "session-file":
+        session = vault.sessions.start(project="crash")
+        print(session.id, flush=True)
+        for i in range(3):
+            print(vault.sessions.log(session.id, [f"kept message {i}"])[0].id, flush=True)
+        memvault.folder.session_writer.atomic_write = die  # type: ignore[assignment]
+        vault.sessions.log(session.id, ["the fourth message, committed but never rendered"])
     for i in range(4):
         print(vault.remember(f"kept memory {i}").id, flush=True)
     if mode == "after-commit":

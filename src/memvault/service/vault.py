@@ -48,6 +48,7 @@ from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
 from memvault.service.import_port import ImportPort
+from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
 from memvault.service.vector_jobs import VectorJobs
@@ -78,6 +79,7 @@ class Vault(VectorJobs):
         )
         self.sessions = Sessions(store, self._embeddings, self._searcher, self._folder)
         self._packer = ContextPacker(store, self._searcher)
+        self.preferences = Preferences(self)
 
     @property
     def location(self) -> str:
