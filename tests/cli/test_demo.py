@@ -21,4 +21,8 @@ def test_the_demo_finds_code_by_file_and_lines_and_rebuilds_from_the_vault(
     assert "memvault/content/chunking/walker.py:" in text
     assert "resolves to Backups.md" in text
     assert "different order': True; check: ok" in text
+    assert "Session 2 starts from the context pack" in text
+    handoff = text[text.index("## handoff") :]
+    assert "Done: Aliases for snake_case" in handoff.split("## preferences")[0]
+    assert "2 sessions" in text  # back after the rebuild
     assert (tmp_path / "demo" / "vault" / "decisions" / "storage.md").is_file()

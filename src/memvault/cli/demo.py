@@ -16,8 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 import memvault
+from memvault.content.markdown.session_file import session_path
 from memvault.core.records import MemoryDraft
+from memvault.core.session_records import MessageDraft
 from memvault.core.vector_records import JobCounts
+from memvault.service.sessions import CostDraft, HandoffDraft
 from memvault.service.vault import Vault
 
 DEMO_MEMORIES = [
@@ -136,6 +139,7 @@ def run_demo(home: Path | None = None, console: Console | None = None) -> None:
             f"{stats.db_bytes / 1024:.0f} KiB"
         )
         out.print(f"check: {'ok' if vault.check().ok else 'FAILED'}")
+        _two_sessions(vault, out)
         _show_vault_files(vault, out)
         _index_project(vault, out)
         before = [h.memory.id for h in vault.search(REBUILD_QUERY, k=5, namespace="default")]
@@ -151,6 +155,41 @@ PROJECT_QUERIES = [
     "how were the hybrid fusion weights chosen",
 ]
 REBUILD_QUERY = "database sorted names in a different order"
+
+
+def _two_sessions(vault: Vault, out: Console) -> None:
+    """An agent's session ends with a handoff; the next one starts from it."""
+    first = vault.sessions.start(project="memvault", agent="claude", title="Tokenizer work")
+    vault.sessions.log(
+        first.id,
+        [
+            "Why does a search for parseConfig miss parse_config?",
+            MessageDraft("FTS5 splits neither form; we index code-aware aliases.", "assistant"),
+        ],
+        costs=[CostDraft("claude-sonnet", 1_200, 300, 0.0081)],
+    )
+    vault.sessions.end(
+        first.id,
+        handoff=HandoffDraft(
+            "Aliases for snake_case and camelCase are indexed",
+            "dotted.names are not split yet",
+            ("split dotted.names", "re-run make eval"),
+            ("should versions like v2.3.1 stay whole?",),
+        ),
+    )
+    out.print(
+        f"\n[bold]Session 1[/bold] ({first.agent}, project {first.project}) logged 2 messages "
+        f"and ended with a handoff: vault/{session_path(first)}"
+    )
+    second = vault.sessions.start(project="memvault", agent="claude")
+    pack = vault.context(
+        project="memvault", query="dotted names tokenizer", budget=600, session_id=second.id
+    )
+    out.print(
+        f"[bold]Session 2[/bold] starts from the context pack ({pack.tokens} of {pack.budget} "
+        "tokens, fenced as data):"
+    )
+    out.print(pack.to_text(), markup=False)
 
 
 def _show_vault_files(vault: Vault, out: Console) -> None:
@@ -232,6 +271,7 @@ def _rebuild(folder: Path, index_files: list[Path], before: list[str], out: Cons
         after = [h.memory.id for h in vault.search(REBUILD_QUERY, k=5, namespace="default")]
         out.print(
             f"reindex: {report.memories} memories, {report.notes} notes, "
+            f"{len(vault.sessions.list())} sessions, "
             f"{report.edges + report.links} edges back; the same top 5 for "
             f"{REBUILD_QUERY!r}: {after == before}; check: "
             f"{'ok' if vault.check().ok else 'FAILED'}"

@@ -12,23 +12,58 @@ confidence by a simple, bounded rule (``confidence = 1 - 1 / (1 + evidence)``: 1
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
-from memvault.core.records import DEFAULT_NAMESPACE, Memory
+from memvault.core.records import DEFAULT_NAMESPACE, InsertOutcome, Memory
 from memvault.core.times import now_iso
-
-if TYPE_CHECKING:
-    from memvault.service.vault import Vault
 
 PREFERENCE = "preference"
 PATTERN = "pattern"
 _LOOKUP = 10_000  # preferences and patterns looked at when finding the current one
 
 
+class MemoryAPI(Protocol):
+    """The part of :class:`~memvault.service.vault.Vault` preferences are written through (so
+    they follow every rule of a memory write: inputs, dedup, files, embed jobs)."""
+
+    def remember(
+        self,
+        content: str,
+        *,
+        kind: str = ...,
+        namespace: str = ...,
+        tags: Iterable[str] = ...,
+        importance: float = ...,
+        confidence: float = ...,
+        metadata: dict[str, Any] | None = ...,
+        supersedes: str | None = ...,
+    ) -> InsertOutcome: ...
+
+    def get(self, memory_id: str, *, touch: bool = ...) -> Memory: ...
+
+    def list(
+        self,
+        *,
+        namespace: str | None = ...,
+        kinds: Iterable[str] = ...,
+        include_superseded: bool = ...,
+        limit: int = ...,
+    ) -> builtins.list[Memory]: ...
+
+    def update(
+        self,
+        memory_id: str,
+        *,
+        confidence: float | None = ...,
+        metadata: dict[str, Any] | None = ...,
+    ) -> Memory: ...
+
+
 class Preferences:
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: MemoryAPI) -> None:
         self._vault = vault
 
     def set(
