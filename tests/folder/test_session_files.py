@@ -3,6 +3,7 @@ picked up like notes, a crash finished by the next process, and a rebuild from t
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import memvault
 from memvault.content.markdown.session_file import session_path
 from memvault.core.session_records import MessageDraft, SessionStatus
+from memvault.importers.export import Exporter
 from memvault.service.sessions import CostDraft, HandoffDraft
 from memvault.service.vault import Vault
 
@@ -87,6 +89,8 @@ def test_a_rebuild_brings_back_every_session_preference_and_pattern(home: Path) 
         before = {s.id: vault.sessions.show(s.id) for s in vault.sessions.list()}
         preferences = vault.preferences.history("style", user="ana")
         patterns = vault.preferences.patterns()
+        exported = io.StringIO()
+        Exporter(vault).jsonl(exported)
     for name in ("memvault.db", "memvault.db-wal", "memvault.db-shm"):
         (home / name).unlink(missing_ok=True)
     with memvault.open(home, background=False) as vault:
@@ -98,6 +102,9 @@ def test_a_rebuild_brings_back_every_session_preference_and_pattern(home: Path) 
         assert vault.preferences.history("style", user="ana") == preferences
         assert vault.preferences.patterns() == patterns
         assert vault.sessions.search("second conversation", mode="keyword")
+        again = io.StringIO()
+        Exporter(vault).jsonl(again)
+        assert again.getvalue() == exported.getvalue()  # the whole export, byte for byte
         assert vault.check().ok
 
 

@@ -16,6 +16,7 @@ import memvault
 from memvault.importers.engine import Importer
 from memvault.importers.export import Exporter
 from memvault.importers.readers.jsonl import JsonlSource, McpMemorySource, relation_name
+from memvault.service.sessions import HandoffDraft
 
 WORDS = [
     "alpha",
@@ -294,10 +295,13 @@ def test_export_import_export_gives_identical_files(home: Path, tmp_path: Path) 
         vault.validate(a, "confirm", actor="me")
         vault.revise(b, "second memory, corrected")
         vault.notes.write("ideas/plan.md", "# Plan\n\nSee [[Other]].\n", tags=["work"])
+        session = vault.sessions.start(project="zoo", agent="keeper")
+        vault.sessions.log(session.id, ["the okapi sleeps at noon", "feed it at two"])
+        vault.sessions.end(session.id, handoff=HandoffDraft("fed the okapi", None, ("weigh it",)))
         first = tmp_path / "first.jsonl"
         with first.open("w") as out:
             counts = Exporter(vault).jsonl(out)
-        assert counts.memories == 3 and counts.notes == 1 and counts.edges == 2
+        assert (counts.memories, counts.notes, counts.edges, counts.sessions) == (3, 1, 2, 1)
         Exporter(vault).markdown(tmp_path / "md")
         assert vault.folder is not None
         for exported in (tmp_path / "md").rglob("*.md"):
@@ -328,4 +332,7 @@ def test_export_import_export_gives_identical_files(home: Path, tmp_path: Path) 
         with second.open("w") as out:
             Exporter(vault).jsonl(out)
         assert vault.check().ok
+        assert vault.sessions.show(session.id).handoffs[0].next_steps == ("weigh it",)
+        hits = vault.sessions.search("okapi noon", mode="keyword")
+        assert [h.memory.content for h in hits] == ["the okapi sleeps at noon"]
     assert second.read_bytes() == first.read_bytes()

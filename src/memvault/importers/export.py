@@ -16,8 +16,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from memvault.content.markdown.memory_file import render_memory
 from memvault.content.markdown.paths import atomic_write
+from memvault.content.markdown.session_file import render_session
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import Edge, Memory, MemoryRecord, ValidationEvent, Verdict
+from memvault.core.session_records import (
+    Conversation,
+    Handoff,
+    Message,
+    Role,
+    Session,
+    SessionRecord,
+    SessionStatus,
+)
 
 if TYPE_CHECKING:
     from memvault.service.vault import Vault
@@ -30,9 +40,15 @@ class ExportCounts:
     memories: int
     notes: int
     edges: int
+    sessions: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return {"memories": self.memories, "notes": self.notes, "edges": self.edges}
+        return {
+            "memories": self.memories,
+            "notes": self.notes,
+            "edges": self.edges,
+            "sessions": self.sessions,
+        }
 
 
 class Exporter:
@@ -55,7 +71,11 @@ class Exporter:
         for path, text in self._port.notes():
             out.write(_line({"type": "note", "path": path, "text": text}))
             notes += 1
-        return ExportCounts(memories, notes, edges)
+        sessions = 0
+        for session in self._port.sessions():
+            out.write(_line(_session_line(session)))
+            sessions += 1
+        return ExportCounts(memories, notes, edges, sessions)
 
     def markdown(self, folder: Path) -> ExportCounts:
         """The folder's own layout (``memories/<namespace>/<id>.md`` and the notes), also for
@@ -69,12 +89,18 @@ class Exporter:
         for path, text in self._port.notes():
             atomic_write(folder / path, text.encode("utf-8"))
             notes += 1
-        return ExportCounts(memories, notes, edges)
+        sessions = 0
+        for session in self._port.sessions():
+            path = self._port.session_file_path(session.session)
+            atomic_write(folder / path, render_session(session).encode("utf-8"))
+            sessions += 1
+        return ExportCounts(memories, notes, edges, sessions)
 
     def restore(self, path: Path) -> ExportCounts:
         """Put an export back: the same ids, times, relations, validations and notes."""
         records: list[MemoryRecord] = []
         notes: list[tuple[str, str]] = []
+        sessions: list[SessionRecord] = []
         with path.open("r", encoding="utf-8") as handle:
             if json.loads(handle.readline() or "null") != HEADER:
                 raise InvalidInputError(f"{path} is not a memvault export (no header line)")
@@ -87,10 +113,13 @@ class Exporter:
                         records.append(_record(data))
                     elif data.get("type") == "note":
                         notes.append((str(data["path"]), str(data["text"])))
+                    elif data.get("type") == "session":
+                        sessions.append(_session_record(data))
                 except (ValueError, KeyError, TypeError) as exc:
                     raise InvalidInputError(f"{path}:{number}: not an export line ({exc})") from exc
-        self._port.restore(records, notes)
-        return ExportCounts(len(records), len(notes), sum(len(r.relations) for r in records))
+        self._port.restore(records, notes, sessions)
+        edges = sum(len(r.relations) for r in records)
+        return ExportCounts(len(records), len(notes), edges, len(sessions))
 
 
 def is_export(path: Path) -> bool:
@@ -165,3 +194,64 @@ def _record(data: dict[str, Any]) -> MemoryRecord:
         for v in data.get("validations") or ()
     )
     return MemoryRecord(memory, relations, validations)
+
+
+def _session_line(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "type": "session",
+        "session": record.session.to_dict(),
+        "conversations": [c.to_dict() for c in record.conversations],
+        "messages": [
+            {k: v for k, v in m.to_dict().items() if k != "session_id"} for m in record.messages
+        ],
+        "handoffs": [
+            {k: v for k, v in h.to_dict().items() if k != "session_id"} for h in record.handoffs
+        ],
+    }
+
+
+def _session_record(data: dict[str, Any]) -> SessionRecord:
+    s = data["session"]
+    session = Session(
+        s["id"],
+        s.get("user"),
+        s.get("project"),
+        s.get("agent"),
+        s.get("title"),
+        SessionStatus(s["status"]),
+        s["started_at"],
+        s["last_active_at"],
+        s.get("ended_at"),
+        dict(s.get("metadata") or {}),
+    )
+    conversations = tuple(
+        Conversation(c["id"], session.id, c.get("title"), c["started_at"], c.get("metadata") or {})
+        for c in data.get("conversations") or ()
+    )
+    messages = tuple(
+        Message(
+            m["id"],
+            session.id,
+            m["conversation_id"],
+            Role(m["role"]),
+            m["content"],
+            int(m["tokens"]),
+            m["created_at"],
+            bool(m.get("summarised", False)),
+        )
+        for m in data.get("messages") or ()
+    )
+    handoffs = tuple(
+        Handoff(
+            h["id"],
+            session.id,
+            h["done"],
+            h.get("stopped_at"),
+            tuple(h.get("next_steps") or ()),
+            tuple(h.get("open_questions") or ()),
+            tuple(h.get("touched") or ()),
+            h["created_at"],
+        )
+        for h in data.get("handoffs") or ()
+    )
+    return SessionRecord(session, conversations, messages, handoffs)

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 from memvault.content.markdown.memory_file import memory_path
 from memvault.content.markdown.paths import atomic_write, note_path
+from memvault.content.markdown.session_file import session_path
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT, FileKind
 from memvault.core.import_records import ImportLink, ImportRun
-from memvault.core.records import Memory, MemoryFilter, MemoryRecord
+from memvault.core.records import DEFAULT_NAMESPACE, Memory, MemoryFilter, MemoryRecord
+from memvault.core.session_records import Session, SessionRecord
 from memvault.core.vector_records import VectorStorage
 from memvault.folder.markdown_folder import MarkdownFolder
 from memvault.service.embeddings import Embeddings
@@ -130,8 +132,28 @@ class ImportPort:
             except OSError:
                 continue  # gone since the last sync
 
-    def restore(self, records: Sequence[MemoryRecord], notes: Sequence[tuple[str, str]]) -> None:
-        """Put exported memories (same ids, times, relations, validations) and notes back."""
+    def sessions(self) -> Iterator[SessionRecord]:
+        """Every session with its conversations, messages and handoffs, by id."""
+        ids: list[str] = []
+        while page := self._store.list_sessions(limit=_PAGE, offset=len(ids)):
+            ids.extend(s.id for s in page)
+        for session_id in sorted(ids):
+            record = self._store.session_record(session_id)
+            if record is not None:
+                yield record
+
+    def session_file_path(self, session: Session) -> str:
+        """Where the session's file is in the folder (or would be, in a DB-only vault)."""
+        return session_path(session)
+
+    def restore(
+        self,
+        records: Sequence[MemoryRecord],
+        notes: Sequence[tuple[str, str]],
+        sessions: Sequence[SessionRecord] = (),
+    ) -> None:
+        """Put exported memories (same ids, times, relations, validations), notes and sessions
+        back."""
         if notes and self._folder is None:
             raise InvalidInputError("this export has notes: restore it into a home with a vault")
         errors = self._store.restore_memories(records, embed=self._embeddings.enabled)
@@ -140,6 +162,14 @@ class ImportPort:
             raise InvalidInputError(
                 f"{len(errors)} memories could not be restored: {first[0]}: {first[1]}"
             )
+        embed = self._embeddings.enabled
+        for session in sessions:
+            namespace = session.session.project or DEFAULT_NAMESPACE
+            if self._folder is None:
+                self._store.put_session_record(session, namespace=namespace, embed=embed)
+                continue
+            with self._folder.session_files.changing(session.session):
+                self._store.put_session_record(session, namespace=namespace, embed=embed)
         if self._folder is not None:
             self._folder.memory_files.render([r.memory.id for r in records])
             written = []
