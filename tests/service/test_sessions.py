@@ -171,3 +171,14 @@ def test_db_only_sessions_work_without_a_folder(tmp_path: Path) -> None:
         vault.sessions.end(session.id, handoff=HandoffDraft("done"))
         assert vault.sessions.show(session.id).handoffs[0].done == "done"
         assert vault.folder is None and vault.check().ok
+
+
+def test_messages_are_embedded_and_found_by_vector_search(vault: Vault) -> None:
+    session = vault.sessions.start(project="p")
+    vault.sessions.log(session.id, ["the okapi is a forest giraffe", "tea at four"])
+    vault.remember("the okapi is a forest giraffe")  # the same words as a memory of its own
+    counts = vault.wait_for_jobs()
+    assert counts.done == 3 and counts.pending == 0
+    hits = vault.sessions.search("the okapi is a forest giraffe", mode="vector", k=1)
+    assert [(h.memory.kind, h.memory.session_id) for h in hits] == [("message", session.id)]
+    assert [h.memory.kind for h in vault.search("okapi forest", mode="vector", k=5)] == ["fact"]
