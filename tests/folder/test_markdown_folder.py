@@ -409,3 +409,30 @@ def test_a_memory_file_made_by_hand_becomes_a_memory(vault: Vault) -> None:
     copy.unlink()
     vault.sync()
     assert vault.get(memory.id).content == "Oat milk." and original.exists()
+
+
+def test_a_link_to_a_file_outside_the_folder_is_not_followed(vault: Vault, tmp_path: Path) -> None:
+    assert vault.folder is not None
+    secret = tmp_path / "outside" / "passwd.md"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:secret_token_xyz\n", "utf-8")
+    (vault.folder / "leak.md").symlink_to(secret)
+    (vault.folder / "linked").symlink_to(secret.parent, target_is_directory=True)
+    inside = vault.notes.write("real.md", "a real note\n")
+    (vault.folder / "alias.md").symlink_to(vault.folder / inside.path)  # a link that stays in
+    for report in (vault.sync(), vault.reindex().sync, vault.sync(["leak.md"])):
+        assert {p.path for p in report.problems} >= {"leak.md"}
+        assert all("links are not followed" in str(p) for p in report.problems)
+    assert vault.search("secret_token_xyz", mode="keyword") == []
+    assert {n.state.path for n in vault.notes.list()} == {"real.md"}
+    assert vault.check().ok
+
+
+def test_a_copied_note_is_a_problem_of_its_own_not_a_crash(vault: Vault) -> None:
+    assert vault.folder is not None
+    vault.notes.write("original.md", "# Original\n\nthe text of the original\n")
+    copy = vault.folder / "copy.md"
+    copy.write_bytes((vault.folder / "original.md").read_bytes())
+    (problem,) = vault.sync().problems
+    assert problem.path == "copy.md" and "a copy?" in str(problem)
+    assert [n.state.path for n in vault.notes.list()] == ["original.md"]

@@ -11,7 +11,7 @@ and line, keeps whatever the index had for it, and does not stop the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,22 +90,54 @@ class FolderSync:
         self._embed = embed
 
     def scan(self) -> dict[str, _OnDisk]:
-        """Every Markdown file of the vault; hidden files and folders (``.obsidian``, temp
-        files of atomic writes) are not part of it."""
+        """Every Markdown file of the folder; hidden files and folders (``.obsidian``, temp
+        files of atomic writes) are not part of it, nor links to files outside the folder
+        (see :meth:`refused`)."""
         found: dict[str, _OnDisk] = {}
-        for folder, dirs, files in os.walk(self.root):
+        for absolute, path in self._markdown_files():
+            disk = self._look(absolute, path)
+            if disk is not None:
+                found[path] = disk
+        return found
+
+    def refused(self, paths: Iterable[str] | None = None) -> list[str]:
+        """Markdown files (of ``paths``, or of the whole folder) that are links: never read,
+        so a link to ``/etc/passwd`` cannot become searchable."""
+        chosen = (
+            [path for _, path in self._markdown_files()]
+            if paths is None
+            else [p for p in paths if p.endswith(".md")]
+        )
+        return sorted(p for p in chosen if self._is_link(self.root / p))
+
+    def _markdown_files(self) -> Iterator[tuple[Path, str]]:
+        for folder, dirs, files in os.walk(self.root):  # links to folders are not walked
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in files:
-                if name.startswith(".") or not name.endswith(".md"):
-                    continue
-                absolute = Path(folder) / name
-                try:
-                    stat = absolute.stat()
-                except OSError:
-                    continue
-                path = absolute.relative_to(self.root).as_posix()
-                found[path] = _OnDisk(path, absolute, stat.st_size, stat.st_mtime_ns)
-        return found
+                if not name.startswith(".") and name.endswith(".md"):
+                    absolute = Path(folder) / name
+                    yield absolute, absolute.relative_to(self.root).as_posix()
+
+    def _look(self, absolute: Path, path: str) -> _OnDisk | None:
+        if self._is_link(absolute):
+            return None
+        try:
+            stat = absolute.stat()
+        except OSError:
+            return None
+        return _OnDisk(path, absolute, stat.st_size, stat.st_mtime_ns)
+
+    def _is_link(self, absolute: Path) -> bool:
+        """A link, or a file reached through a link to a folder: never followed. A link out of
+        the folder would make its target searchable; one inside it would index a file twice
+        (its target is indexed under its own path anyway)."""
+        try:
+            real = absolute.resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            return True
+        return absolute.is_symlink() or real != self.root.resolve() / absolute.relative_to(
+            self.root
+        )
 
     def sync(self, paths: Iterable[str] | None = None, *, force: bool = False) -> SyncReport:
         """Sync the whole vault, or just ``paths`` (vault-relative; missing ones are removed).
@@ -116,6 +148,10 @@ class FolderSync:
         known = self._store.file_states(FOLDER_ROOT, wanted)
         on_disk, gone = self._targets(wanted, known)
         report = SyncReport()
+        for path in self.refused(wanted):
+            report.problems.append(
+                FileProblem(path, None, f"{path}: a link; links are not followed (not read)")
+            )
         if gone:
             report.removed += self._store.delete_files(FOLDER_ROOT, gone)
         memory_files: list[tuple[MemoryRecord, FileState]] = []
@@ -155,14 +191,11 @@ class FolderSync:
         gone = []
         for path in dict.fromkeys(paths):
             absolute = self.root / path
-            try:
-                stat = absolute.stat()
-            except OSError:
-                if path in known:
-                    gone.append(path)
-                continue
-            if absolute.is_file() and path.endswith(".md"):
-                found[path] = _OnDisk(path, absolute, stat.st_size, stat.st_mtime_ns)
+            disk = self._look(absolute, path) if path.endswith(".md") else None
+            if disk is not None and absolute.is_file():
+                found[path] = disk
+            elif path in known:
+                gone.append(path)
         return found, gone
 
     def _read_file(

@@ -125,6 +125,11 @@ def replace_chunks(
             conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (old[chunk.id],))
             memory_rows.write_tags(conn, old[chunk.id], chunk.tags)
             continue
+        if memory_rows.pk_of(conn, chunk.id) is not None:
+            raise ConflictError(
+                "another file already has this file's id (a copy?): give the copy an id of "
+                "its own, or remove its id line"
+            )
         conn.execute(
             "INSERT INTO memories(id, content, kind, namespace, importance, confidence,"
             " source, content_hash, metadata, created_at, updated_at, valid_from, chunk_of,"
