@@ -322,13 +322,15 @@ def test_a_note_written_but_not_indexed_is_indexed_by_the_next_open(home: Path) 
 @pytest.mark.slow
 def test_kill_9_at_random_moments_never_leaves_vault_and_index_apart(home: Path) -> None:
     acknowledged: list[str] = []
-    for delay in (0.6, 0.9, 1.3):
+    for delay in (0.2, 0.45, 0.7):
         proc = subprocess.Popen(
             [sys.executable, str(WORKERS / "crash_vault.py"), str(home), "forever"],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "MEMVAULT_EMBEDDER": "hash"},
         )
+        assert proc.stdout is not None
+        acknowledged.append(proc.stdout.readline().strip())  # writing now, however slow the start
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
