@@ -61,7 +61,7 @@ def check_a_session(target: list[str], home: Path) -> None:
     listed = inspector(target, "--method", "tools/list", "--strict", "--format", "json", home=home)
     assert listed.returncode == 0, listed.stderr
     tools = json.loads(listed.stdout)["result"]["tools"]
-    assert len(tools) == 18 and all(tool["annotations"] for tool in tools)
+    assert len(tools) == 22 and all(tool["annotations"] for tool in tools)
     call = ["--method", "tools/call", "--tool-name"]
     stored = tool_result(
         inspector(
@@ -92,6 +92,19 @@ def check_a_session(target: list[str], home: Path) -> None:
         inspector(target, *call, "note_read", "--tool-arg", f"path={written['path']}", home=home)
     )
     assert read["path"] == "ideas/from-inspector.md" and "by the inspector" in read["body"]
+    started = tool_result(
+        inspector(
+            target,
+            *call,
+            "session_start",
+            "--tool-arg",
+            "project=inspected",
+            "budget=300",
+            home=home,
+        )
+    )
+    assert started["context"]["notice"].startswith("Recalled from memvault")
+    assert "no handoff of project inspected yet" in started["context"]["left_out"]["handoff"]
 
 
 def test_inspector_over_stdio(home: Path, tmp_path: Path) -> None:

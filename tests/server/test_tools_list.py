@@ -31,9 +31,23 @@ TOOLS = {
     "index_path",
     "jobs",
     "stats",
+    "session_start",
+    "session_log",
+    "session_end",
+    "session_search",
 }
-READ_ONLY = {"search", "get", "neighbours", "note_read", "note_list", "jobs", "stats"}
+READ_ONLY = {
+    "search",
+    "get",
+    "neighbours",
+    "note_read",
+    "note_list",
+    "jobs",
+    "stats",
+    "session_search",
+}
 TOOLS_LIST_BUDGET = 6_000  # tokens an agent pays for tools/list on every session
+SESSION_TOOLS_BUDGET = 900  # what the four session tools add to it (851 when they came)
 
 # --- tools/list ------------------------------------------------------------------------------
 
@@ -82,10 +96,16 @@ def test_deleting_tools_are_destructive(vault: Vault) -> None:
 
 
 def test_tools_list_payload_is_cheap(vault: Vault) -> None:
-    payload = compact([t.model_dump(by_alias=True, exclude_none=True) for t in list_tools(vault)])
+    tools = [t.model_dump(by_alias=True, exclude_none=True) for t in list_tools(vault)]
+    payload = compact(tools)
     tokens = count_tokens(payload)
-    print(f"tools/list: {tokens} tokens, {len(payload)} characters")
+    without = count_tokens(compact([t for t in tools if not t["name"].startswith("session_")]))
+    print(
+        f"tools/list: {tokens} tokens, {len(payload)} characters "
+        f"(the session tools add {tokens - without} tokens to {without})"
+    )
     assert tokens < TOOLS_LIST_BUDGET
+    assert tokens - without < SESSION_TOOLS_BUDGET
 
 
 def schema_keys(schema: Any, path: str = "") -> list[tuple[str, str]]:
@@ -119,3 +139,8 @@ def test_input_schemas_are_slim(vault: Vault) -> None:
     assert search["properties"]["mode"]["enum"] == ["hybrid", "keyword", "vector"]
     note_write = next(t for t in list_tools(vault) if t.name == "note_write").input_schema
     assert note_write["properties"]["title"] == {"type": "string"}  # a property named title stays
+    # JSON Schema's default (any object) goes; the items' own description stays.
+    session_log = next(t for t in list_tools(vault) if t.name == "session_log").input_schema
+    assert session_log["required"] == ["session_id"]
+    assert session_log["properties"]["messages"]["items"] == {"type": "object"}
+    assert "content" in session_log["properties"]["messages"]["description"]

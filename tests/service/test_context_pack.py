@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from memvault.core import errors as memvault_errors
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
 from memvault.service.context_pack import NOTICE, QUOTAS, ContextPack
@@ -122,3 +123,18 @@ def test_an_empty_pack_says_why(vault: Vault) -> None:
 def test_a_budget_out_of_range_is_refused(vault: Vault, budget: int) -> None:
     with pytest.raises(InvalidInputError, match="budget must be a whole number of tokens"):
         vault.context(budget=budget)
+
+
+def test_a_session_gives_its_latest_handoff_only(vault: Vault) -> None:
+    session = vault.sessions.start(project="shop")
+    vault.sessions.handoff(session.id, HandoffDraft("checkpoint: " + "parser words " * 20))
+    vault.sessions.end(session.id, handoff=HandoffDraft("final: " + "tokenizer words " * 20))
+    pack = vault.context(project="shop", budget=1_000)
+    assert [t[:6] for t in section(pack, "handoff")] == ["Done: "]
+    assert section(pack, "handoff")[0].startswith("Done: final:")
+    assert pack.sections[0].left_out == 0  # the checkpoint is not a candidate, not "over budget"
+
+
+def test_searching_an_unknown_session_is_an_error(vault: Vault) -> None:
+    with pytest.raises(memvault_errors.NotFoundError, match="no session with id nope"):
+        vault.sessions.search("anything", session_id="nope")

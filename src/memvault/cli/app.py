@@ -12,8 +12,20 @@ from typing import Annotated
 
 import typer
 
-from memvault.cli import admin, evaluate, files, graph, imports, jobs, memories, search, serve
+from memvault.cli import (
+    admin,
+    context,
+    evaluate,
+    files,
+    graph,
+    imports,
+    jobs,
+    memories,
+    search,
+    serve,
+)
 from memvault.cli.notes import note_app
+from memvault.cli.sessions import session_app
 from memvault.cli.state import CliState
 from memvault.core.errors import MemvaultError, NotFoundError
 from memvault.core.home import database_path, resolve_home
@@ -76,6 +88,10 @@ app.command("jobs")(jobs.jobs_command)
 app.command()(jobs.reembed)
 app.command("eval")(evaluate.evaluate)
 app.add_typer(note_app)
+app.add_typer(session_app)
+app.add_typer(session_app, name="sessions", hidden=True)  # the plural some docs use
+app.command()(context.context)
+app.command()(context.costs)
 app.command()(files.reindex)
 app.command()(files.index)
 app.command()(files.watch)

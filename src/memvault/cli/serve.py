@@ -9,11 +9,14 @@ from typing import Annotated
 
 import typer
 
+from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
-from memvault.core.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError, MemvaultError
 from memvault.server.budget import MIN_BUDGET
+from memvault.service.vault import Vault
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
+log = logging.getLogger("memvault.serve")
 
 
 def serve(
@@ -68,6 +71,7 @@ def serve(
     from memvault.server.budget import Budget
 
     vault = state(ctx).vault(background=True)
+    apply_retention(vault)
     vault.embed_in_background()  # also jobs left queued by earlier processes
     server = build_server(vault, Budget(budget))
     watcher = None
@@ -88,6 +92,21 @@ def serve(
     finally:
         if watcher is not None:
             watcher.stop()
+
+
+def apply_retention(vault: Vault) -> None:
+    """The vault's retention rules, applied once at start (a long-lived server is where idle
+    sessions pile up). What it removed is logged; a failure is logged too, and serving goes on:
+    retention can wait for the next start, the agents waiting for the server cannot."""
+    try:
+        report = vault.sessions.prune()
+    except MemvaultError as exc:
+        log.warning("retention did not run: %s", exc)
+        return
+    if report.archived or report.deleted:
+        log.warning("retention: %s", describe_prune(report))
+    else:
+        log.info("retention: %s", describe_prune(report))
 
 
 def _address(text: str) -> tuple[str, int]:

@@ -32,9 +32,10 @@ def build_server(vault: Vault, budget: Budget | None = None) -> MCPServer:
 
 
 def slim_schema(schema: dict[str, Any]) -> None:
-    """Drop what costs an agent tokens and tells it nothing: pydantic's generated titles, and
-    ``anyOf [T, null]`` with ``default: null`` for optional arguments (leaving them out is how
-    an agent says "none"; null is still accepted)."""
+    """Drop what costs an agent tokens and tells it nothing: pydantic's generated titles,
+    ``additionalProperties: true`` (JSON Schema's default), and ``anyOf [T, null]`` with
+    ``default: null`` for optional arguments (leaving them out is how an agent says "none"; null
+    is still accepted)."""
     if isinstance(schema.get("title"), str):
         del schema["title"]
     options = schema.get("anyOf")
@@ -44,6 +45,8 @@ def slim_schema(schema: dict[str, Any]) -> None:
         schema.update(kept)
         if schema.get("default", 0) is None:
             del schema["default"]
+    if schema.get("additionalProperties") is True:
+        del schema["additionalProperties"]
     for child in schema.get("properties", {}).values():
         slim_schema(child)
     if isinstance(schema.get("items"), dict):

@@ -167,11 +167,15 @@ class ContextPacker:
     def _handoffs(
         self, project: str | None, own: str | None, include_running: bool
     ) -> list[PackItem]:
-        found = []
+        found: list[PackItem] = []
+        sessions: set[str] = set()
         for session, handoff in self._store.handoffs(project=project, limit=_PER_SECTION):
             running = session.status in (SessionStatus.ACTIVE, SessionStatus.PAUSED)
             if running and session.id != own and not include_running:
                 continue  # another agent's session in progress: isolated unless asked
+            if session.id in sessions:
+                continue  # an earlier checkpoint of a session whose latest handoff is in
+            sessions.add(session.id)
             # The session's id: what to look at for more (memvault session show ID).
             text = _handoff_text(handoff)
             found.append(_item("handoff", session.id, "handoff", text, _handoff_why(session)))

@@ -1,7 +1,7 @@
 """Retention of the session layer: sessions idle long enough are archived, old summarised
 messages deleted; handoffs, costs and every message not yet summarised are kept.
 
-The rules are settings of the vault (``memvault sessions prune`` shows and applies them, the MCP
+The rules are settings of the vault (``memvault session prune`` shows and applies them, the MCP
 server applies them at start). A dry run reports exactly what a real run would do.
 """
 

@@ -288,7 +288,7 @@ class Sessions:
         where = MemoryFilter(
             namespace=None if project is None else inputs.namespace(project),
             messages=MessageScope.ONLY,
-            session_id=None if session_id is None else inputs.memory_id(session_id),
+            session_id=None if session_id is None else self.get(session_id).id,
         )
         text = inputs.utf8_text(query, "query")
         return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode))
