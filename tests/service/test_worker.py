@@ -58,7 +58,11 @@ class FailingEmbedder:
             raise EmbeddingError("the model cannot take a boom")
         if any("crash" in text for text in texts):
             raise RuntimeError("provider bug")
-        return self._inner.embed_documents(texts)
+        vectors = self._inner.embed_documents(texts)
+        for row, text in enumerate(texts):
+            if "nan" in text.split():  # a provider that answers NaN for some texts
+                vectors[row] = np.nan
+        return vectors
 
     def embed_query(self, text: str) -> Vectors:
         return self._inner.embed_query(text)
@@ -103,6 +107,21 @@ def job_states(conn: apsw.Connection) -> dict[str, int]:
 
 
 # --- failures -------------------------------------------------------------------------------
+def test_a_vector_with_nan_from_the_provider_is_parked_not_stored(
+    tmp_path: Path, fast_backoff: None
+) -> None:
+    with memvault.open(tmp_path / "v.db", embedder=FailingEmbedder(), background=False) as vault:
+        good = [vault.remember(f"fine memory number {i}").id for i in range(3)]
+        bad = vault.remember("this text gets nan from the model").id
+        counts = vault.wait_for_jobs(timeout=30)
+        assert (counts.done, counts.failed, counts.pending) == (3, 1, 0)
+        (failure,) = vault.job_failures()
+        assert failure.memory_id == bad and "NaN or infinity" in failure.error
+        hits = vault.search("fine memory number 1", k=3)  # hybrid, over the stored vectors
+        assert hits[0].memory.id == good[1] and all(np.isfinite(h.score) for h in hits)
+        assert vault.check().ok
+
+
 def test_a_text_the_model_rejects_is_parked_and_the_rest_embedded(
     tmp_path: Path, fast_backoff: None
 ) -> None:

@@ -32,6 +32,7 @@ from memvault.importers.records import (
 
 if TYPE_CHECKING:
     from memvault.importers.verify import VerifyReport
+    from memvault.service.import_port import VectorTarget
     from memvault.service.vault import Vault
 
 ImportProgress = Callable[[int, int], None]  # records done, records in the source
@@ -210,16 +211,16 @@ class Importer:
         if target is None or target.model_id != self._carry_model:
             return  # no vectors here, or the source's come from another model: embed here
         by_id = {r.source_id: r for r in records}
+        # Only vectors of the vault's width with finite values are carried: any other record
+        # is embedded here like one without a vector (verify lists it as re-embedded).
         chosen = [
-            (i, link) for i, link in enumerate(links) if by_id[link.source_id].vector is not None
+            (i, link) for i, link in enumerate(links) if _carriable(by_id[link.source_id], target)
         ]
         if not chosen:
             return
         matrix = np.stack(
             [np.asarray(by_id[link.source_id].vector, np.float32) for _, link in chosen]
         )
-        if matrix.shape[1] != target.dimensions:
-            return
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
         report.vectors_carried += self._port.carry_vectors(
@@ -279,3 +280,10 @@ class Importer:
             "last_run": None if run is None else run.state,
             "checkpoint": None if run is None else run.checkpoint,
         }
+
+
+def _carriable(record: SourceRecord, target: VectorTarget) -> bool:
+    if record.vector is None:
+        return False
+    vector = np.asarray(record.vector, dtype=np.float32)
+    return vector.shape == (target.dimensions,) and bool(np.isfinite(vector).all())

@@ -19,6 +19,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from memvault.core.errors import MemvaultError, ModelMismatchError
 from memvault.core.ids import owner_id
 from memvault.core.vector_records import JobCounts, VectorStorage
@@ -77,6 +79,12 @@ class EmbedWorker:
             try:
                 embedder = self._embedder()
                 embeddings = embedder.embed_documents([task.content for task in tasks])
+                finite = np.isfinite(embeddings).all(axis=1)
+                if not finite.all():  # a provider's bad answer parks its jobs, not the batch
+                    bad = [job_ids[i] for i in np.flatnonzero(~finite)]
+                    self._fail(bad, "the embedder returned a vector with NaN or infinity")
+                    job_ids = [job_ids[i] for i in np.flatnonzero(finite)]
+                    embeddings = embeddings[finite]
                 self._store.store_embeddings(
                     self.owner,
                     model_id=embedder.model_id,

@@ -24,6 +24,7 @@ from memvault.core.records import MemoryDraft
 from memvault.core.vector_records import VectorStorage
 from memvault.service.vault import Vault
 from memvault.storage.sqlite import search, vectors
+from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.migrations import LATEST_VERSION
 from memvault.storage.sqlite.store import SqliteStore
 from tests.storage.sqlite.conftest import IndexEvents, pk_of, reader, rows, value, vault_over
@@ -324,3 +325,29 @@ def test_a_version_1_vault_is_migrated_and_its_memories_backfilled(tmp_path: Pat
     finally:
         conn.close()
     assert FIXTURE.read_bytes() == before
+
+
+def test_a_vector_with_nan_left_by_an_old_version_is_found_by_check_and_searches_survive(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "damaged.db"
+    with memvault.open(db, embedder="hash:384", background=False) as vault:
+        good = vault.remember("the okapi lives in the forest").id
+        bad = vault.remember("the tapir lives in the forest").id
+        vault.wait_for_jobs()
+        assert vault.check().ok
+    # What an older memvault could store: a float32 vector with NaN in it, written underneath.
+    conn = open_connection(db, reader=False)
+    nan = np.full(384, np.nan, dtype="<f4").tobytes()
+    conn.execute("UPDATE memory_vectors SET embedding = ? WHERE rowid = ?", (nan, pk_of(conn, bad)))
+    conn.execute("INSERT INTO vector_log(memory_pk, op) VALUES (?, 'put')", (pk_of(conn, bad),))
+    conn.close()
+    with memvault.open(db, embedder="hash:384", background=False) as vault:
+        (vectors_check,) = [c for c in vault.check().checks if c.name == "vectors"]
+        assert not vectors_check.ok and "1 vectors hold NaN or infinity" in vectors_check.detail
+        for mode in ("vector", "hybrid"):
+            hits = vault.search("okapi forest", mode=mode)
+            assert good in [h.memory.id for h in hits], mode
+            assert all(np.isfinite(h.score) for h in hits), mode
+        vault.reembed()  # what check tells the user to run
+        assert vault.check().ok

@@ -117,4 +117,8 @@ def _vector_check(conn: apsw.Connection) -> CheckResult:
         detail += f"; {uncovered} memories have no vector and no job (`memvault jobs --wait`)"
     if stray:
         detail = f"{stray} vectors belong to no memory; " + detail
-    return CheckResult("vectors", stray == 0, detail)
+    config = vectors.read_config(conn)
+    broken = 0 if config is None else vectors.non_finite(conn, config)
+    if broken:
+        detail = f"{broken} vectors hold NaN or infinity (`memvault reembed`); {detail}"
+    return CheckResult("vectors", stray == 0 and broken == 0, detail)

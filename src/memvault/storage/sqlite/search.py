@@ -11,6 +11,7 @@ old one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,7 +100,10 @@ def _filtered(
     score, then id."""
     if not ranked:
         return []
-    score_of = {int(pk): float(score) for pk, score in ranked}
+    # A score that is not finite (a damaged vector) ranks nothing: it is left out.
+    score_of = {int(pk): float(score) for pk, score in ranked if math.isfinite(score)}
+    if not score_of:
+        return []
     marks = ",".join("?" * len(score_of))
     id_of = {
         int(row[0]): str(row[1])
@@ -133,7 +137,9 @@ def exact(
         (blob, *params, limit),
     ).fetchall()
     bit = config.storage is VectorStorage.BIT
-    return [
+    found = [
         (str(row[0]), 1.0 - 2.0 * float(row[1]) / config.dimensions if bit else 1.0 - float(row[1]))
         for row in rows
+        if row[1] is not None
     ]
+    return [(memory_id, score) for memory_id, score in found if math.isfinite(score)]

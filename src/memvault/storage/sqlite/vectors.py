@@ -17,7 +17,7 @@ import apsw
 import numpy as np
 import numpy.typing as npt
 
-from memvault.core.errors import ModelMismatchError
+from memvault.core.errors import InvalidInputError, ModelMismatchError
 from memvault.core.times import now_iso
 from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite.connection import Row
@@ -133,6 +133,10 @@ def table_exists(conn: apsw.Connection) -> bool:
 
 
 def put(conn: apsw.Connection, config: VectorConfig, pks: Sequence[int], vectors: Matrix) -> None:
+    """Store (replace) the vectors of these memories. A vector with NaN or infinity is refused:
+    stored, it would turn every score it takes part in into NaN."""
+    if not np.isfinite(vectors).all():
+        raise InvalidInputError("a vector holds NaN or infinity; none of this batch was stored")
     blobs = encode(config, vectors)
     conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(pk,) for pk in pks])
     conn.executemany(
@@ -216,3 +220,14 @@ def decode(config: VectorConfig, blob: bytes) -> Matrix:
         return (np.frombuffer(blob, dtype=np.int8) / config.int8_scale).astype(np.float32)
     bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8), bitorder="little")
     return (bits[: config.dimensions].astype(np.float32) * 2 - 1).astype(np.float32)
+
+
+def non_finite(conn: apsw.Connection, config: VectorConfig) -> int:
+    """How many stored vectors hold NaN or infinity (only float32 storage can)."""
+    if config.storage is not VectorStorage.FLOAT32 or not table_exists(conn):
+        return 0
+    _, blobs = all_vectors(conn)
+    if not blobs:
+        return 0
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), config.dimensions)
+    return int((~np.isfinite(matrix).all(axis=1)).sum())
