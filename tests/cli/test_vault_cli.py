@@ -299,3 +299,18 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(cli: Cli, tmp_path: Pa
     assert "/no/such/dir" in cli.fails(1, "index", "/no/such/dir")
     assert cli.json("jobs")["index_runs"] == []
     assert cli.json("stats")["memories"] == 0
+
+
+def test_stats_count_memories_notes_files_and_chunks_apart(cli: Cli, tmp_path: Path) -> None:
+    for n in range(3):
+        cli.json("remember", f"memory number {n}")
+    for n in range(2):
+        cli.json("note", "write", f"n{n}.md", f"# Note {n}\n\n## A\n\none\n\n## B\n\ntwo\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.md").write_text("# Guide\n\nread me\n", "utf-8")
+    cli.json("index", str(folder))
+    stats = cli.json("stats")
+    assert (stats["memories"], stats["notes"], stats["files"]) == (3, 2, 1)
+    assert stats["chunks"] >= 5 and stats["by_kind"] == {"fact": 3}
+    assert "chunks" in cli.run("stats").stdout  # the table shows them too

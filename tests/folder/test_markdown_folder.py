@@ -226,7 +226,7 @@ def test_broken_front_matter_is_reported_with_file_and_line_and_changes_nothing(
     assert vault.search("pelican_brief", mode="keyword")
     assert not vault.search("narwhal_pod", mode="keyword")
     assert vault.search("walrus_colony", mode="keyword")
-    assert vault.stats().memories == before.memories + 1  # the good note's one chunk
+    assert vault.stats().chunks == before.chunks + 1  # the good note's one chunk
     # A once-good note that breaks keeps its last good index until it is fixed.
     fine = vault.folder / "fine.md"
     fine.write_text("---\nid: [\n---\nnew text\n", "utf-8")

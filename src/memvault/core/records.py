@@ -254,6 +254,10 @@ class ValidationEvent:
 
 @dataclass(frozen=True, slots=True)
 class StoreStats:
+    """Counts of what a vault holds. ``memories`` (with ``current``, ``superseded``, and the
+    counts by kind and namespace) are memories of their own: the chunks of notes and indexed
+    files and the messages of sessions are counted apart."""
+
     memories: int
     current: int
     superseded: int
@@ -266,7 +270,10 @@ class StoreStats:
     db_bytes: int
     wal_bytes: int
     sessions: int = 0
-    messages: int = 0  # messages are memories too: counted in ``memories`` as well
+    messages: int = 0
+    notes: int = 0
+    files: int = 0  # indexed by `memvault index`
+    chunks: int = 0  # of notes and indexed files
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

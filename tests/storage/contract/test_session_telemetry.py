@@ -279,8 +279,8 @@ def test_stats_count_sessions_and_messages(store: Store) -> None:
     say(store, other, "three")
     stats = store.stats()
     assert (stats.sessions, stats.messages) == (2, 3)
-    assert stats.memories == 4  # messages are memories too
-    assert stats.by_kind == {"fact": 1, "message": 3}
+    assert stats.memories == 1  # memories of their own: messages are counted apart
+    assert stats.by_kind == {"fact": 1}
 
 
 def test_check_is_ok_after_all_of_the_session_work(store: Store) -> None:

@@ -26,13 +26,20 @@ def _count(conn: apsw.Connection, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
+_OWN = "chunk_of IS NULL AND session_pk IS NULL"  # memories of their own
+
+
 def _stats(conn: apsw.Connection, path: Path) -> StoreStats:
-    by_kind = dict(conn.execute("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind"))
-    by_namespace = dict(
-        conn.execute("SELECT namespace, count(*) FROM memories GROUP BY namespace ORDER BY 1")
+    by_kind = dict(
+        conn.execute(f"SELECT kind, count(*) FROM memories WHERE {_OWN} GROUP BY kind ORDER BY 1")
     )
-    total = _count(conn, "SELECT count(*) FROM memories")
-    current = _count(conn, "SELECT count(*) FROM memories WHERE valid_to IS NULL")
+    by_namespace = dict(
+        conn.execute(
+            f"SELECT namespace, count(*) FROM memories WHERE {_OWN} GROUP BY namespace ORDER BY 1"
+        )
+    )
+    total = _count(conn, f"SELECT count(*) FROM memories WHERE {_OWN}")
+    current = _count(conn, f"SELECT count(*) FROM memories WHERE {_OWN} AND valid_to IS NULL")
     page_size = _count(conn, "PRAGMA page_size")
     page_count = _count(conn, "PRAGMA page_count")
     wal = Path(f"{path}-wal")
@@ -50,6 +57,9 @@ def _stats(conn: apsw.Connection, path: Path) -> StoreStats:
         wal_bytes=os.path.getsize(wal) if wal.exists() else 0,
         sessions=_count(conn, "SELECT count(*) FROM sessions"),
         messages=_count(conn, "SELECT count(*) FROM messages"),
+        notes=_count(conn, "SELECT count(*) FROM files WHERE kind = 'note'"),
+        files=_count(conn, "SELECT count(*) FROM files WHERE kind = 'document'"),
+        chunks=_count(conn, "SELECT count(*) FROM memories WHERE chunk_of IS NOT NULL"),
     )
 
 
