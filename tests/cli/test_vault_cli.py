@@ -305,7 +305,9 @@ def test_stats_count_memories_notes_files_and_chunks_apart(cli: Cli, tmp_path: P
     for n in range(3):
         cli.json("remember", f"memory number {n}")
     for n in range(2):
-        cli.json("note", "write", f"n{n}.md", f"# Note {n}\n\n## A\n\none\n\n## B\n\ntwo\n")
+        cli.json(
+            "note", "write", f"n{n}", "--content", f"# Note {n}\n\n## A\n\none\n\n## B\n\ntwo\n"
+        )
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "guide.md").write_text("# Guide\n\nread me\n", "utf-8")
