@@ -138,3 +138,11 @@ def test_a_session_gives_its_latest_handoff_only(vault: Vault) -> None:
 def test_searching_an_unknown_session_is_an_error(vault: Vault) -> None:
     with pytest.raises(memvault_errors.NotFoundError, match="no session with id nope"):
         vault.sessions.search("anything", session_id="nope")
+
+
+def test_relevant_hits_stay_within_the_project_and_default(stocked: Vault) -> None:
+    stocked.remember("the tokenizer of the other team splits on dots", namespace="other-team")
+    stocked.wait_for_jobs()
+    pack = stocked.context(project="memvault", query="tokenizer splits", budget=8_000)
+    assert all("other team" not in text for text in section(pack, "relevant"))
+    assert any("other team" in i.text for i in stocked.context(query="tokenizer splits").items)

@@ -33,6 +33,14 @@ def count_tokens(text: str) -> int:
     return len(tokenizer().encode(text, add_special_tokens=False).ids)
 
 
+def count_many(texts: Sequence[str]) -> list[int]:
+    """``count_tokens`` of each text, in one call (the tokenizer batches them natively)."""
+    if not texts:
+        return []
+    encoded = tokenizer().encode_batch(list(texts), add_special_tokens=False)
+    return [len(e.ids) for e in encoded]
+
+
 def compact(data: Any) -> str:
     """JSON without spaces: the cheapest form an agent reads reliably, and the form responses
     and context packs are measured in."""

@@ -25,7 +25,7 @@ from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import DEFAULT_NAMESPACE, Memory, MemoryFilter, MessageScope, SearchMode
 from memvault.core.session_records import Handoff, Session, SessionStatus
-from memvault.embedding.tokens import compact, count_tokens, cut
+from memvault.embedding.tokens import compact, count_many, count_tokens, cut
 from memvault.service.search import Searcher
 from memvault.storage.roles import Store
 
@@ -46,6 +46,7 @@ PINNED_TAG = "pinned"
 IMPORTANT = 0.8  # importance from which a memory is in the pack without being pinned
 TRUSTED = 0.3  # below this confidence (refuted), a memory is not offered as a fact
 _PER_SECTION = 20  # candidates looked at per section
+_PREFERENCES_LOOKED_AT = 500  # other users' preferences must not crowd out the user's
 TRUNCATED = " …[truncated]"
 HANDOFF_FLOOR = 100  # tokens a cut handoff keeps at least, room permitting
 
@@ -150,9 +151,11 @@ class ContextPacker:
             "preferences": self._preferences(inputs.label(user, "user")),
             "pinned": self._pinned(project),
             "recent": self._recent(project),
-            "relevant": [] if query is None else self._relevant(query, session_id, include_running),
+            "relevant": []
+            if query is None
+            else self._relevant(query, project, session_id, include_running),
         }
-        candidates = _without_repeats(candidates)
+        candidates = _counted(_without_repeats(candidates))
         room = budget - count_tokens(compact({"notice": NOTICE, "project": project}))
         while True:
             items, sections = _fill(candidates, room, project, query)
@@ -185,8 +188,10 @@ class ContextPacker:
 
     def _preferences(self, user: str | None) -> list[PackItem]:
         where = MemoryFilter(kinds=("preference",), include_chunks=False)
-        found = []
-        for memory in self._store.list_memories(where, limit=_PER_SECTION):
+        found: list[PackItem] = []
+        for memory in self._store.list_memories(where, limit=_PREFERENCES_LOOKED_AT):
+            if len(found) == _PER_SECTION:
+                break
             owner = memory.metadata.get("user")
             if owner is not None and user is not None and owner != user:
                 continue
@@ -216,13 +221,21 @@ class ContextPacker:
         found.sort(key=lambda m: (m.created_at, m.id), reverse=True)
         return [_memory_item("recent", m, f"recent {m.kind} ({m.created_at[:10]})") for m in found]
 
-    def _relevant(self, query: str, own: str | None, include_running: bool) -> list[PackItem]:
+    def _relevant(
+        self, query: str, project: str | None, own: str | None, include_running: bool
+    ) -> list[PackItem]:
         where = MemoryFilter(messages=MessageScope.INCLUDE)
-        hits = self._searcher.search(query, where, k=_PER_SECTION, mode=SearchMode.HYBRID)
+        hits = self._searcher.search(query, where, k=_PER_SECTION * 2, mode=SearchMode.HYBRID)
+        # The project's own memories, notes and messages, and what is nobody's (``default``).
+        scope = None if project is None else {project, DEFAULT_NAMESPACE}
         sessions: dict[str, Session | None] = {}
-        found = []
+        found: list[PackItem] = []
         for hit in hits:
             memory = hit.memory
+            if scope is not None and memory.namespace not in scope:
+                continue
+            if len(found) == _PER_SECTION:
+                break
             if memory.session_id is not None:
                 if memory.session_id == own:
                     continue  # the caller's own messages: it has them already
@@ -386,8 +399,18 @@ def _without_repeats(candidates: dict[str, list[PackItem]]) -> dict[str, list[Pa
 
 # --- items -------------------------------------------------------------------------------------
 def _item(section: str, item_id: str, kind: str, text: str, why: str) -> PackItem:
-    item = PackItem(section, item_id, kind, text, why, 0)
-    return replace(item, tokens=count_tokens(compact(item.to_dict())))
+    """An item whose tokens are not counted yet (see :func:`_counted`)."""
+    return PackItem(section, item_id, kind, text, why, 0)
+
+
+def _counted(candidates: dict[str, list[PackItem]]) -> dict[str, list[PackItem]]:
+    """The candidates with their tokens, counted in one batch."""
+    flat = [item for items in candidates.values() for item in items]
+    tokens = iter(count_many([compact(item.to_dict()) for item in flat]))
+    return {
+        name: [replace(item, tokens=next(tokens)) for item in items]
+        for name, items in candidates.items()
+    }
 
 
 def _memory_item(section: str, memory: Memory, why: str) -> PackItem:

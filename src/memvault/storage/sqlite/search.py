@@ -33,6 +33,7 @@ BM25 = "bm25(memories_fts, 1.0, 0.5)"
 # Hits taken from an index before filters apply; most searches need no second pass.
 KEYWORD_CANDIDATES = (4, 64)  # (times the limit, at least)
 VECTOR_CANDIDATES = (2, 50)
+VECTOR_WIDENING = (2, 8, 32)  # times the limit
 
 
 class SqliteSearch(SqliteEngine):
@@ -79,12 +80,15 @@ class SqliteSearch(SqliteEngine):
             config = vectors.read_config(conn)
             if config is None or limit <= 0:
                 return []
-            factor, least = VECTOR_CANDIDATES
-            ranked = self._index.search(query, max(limit * factor, least))
-            found = _filtered(conn, ranked, condition, params, limit)
-            if len(found) < limit and len(self._index) > len(ranked):
-                return exact(conn, config, query, condition, params, limit)
-            return found
+            # Candidates from the index, widened while filters leave too few (messages or
+            # other namespaces may hold most vectors); an exact scan in SQL only after that.
+            for factor in VECTOR_WIDENING:
+                wanted = max(limit * factor, VECTOR_CANDIDATES[1])
+                ranked = self._index.search(query, wanted)
+                found = _filtered(conn, ranked, condition, params, limit)
+                if len(found) >= limit or len(ranked) >= len(self._index):
+                    return found
+            return exact(conn, config, query, condition, params, limit)
 
         return self._read(job)
 

@@ -41,6 +41,13 @@ CREATE INDEX conversations_by_session ON conversations(session_pk, started_at);
 ALTER TABLE memories ADD COLUMN session_pk INTEGER REFERENCES sessions(pk);
 CREATE INDEX memories_by_session ON memories(session_pk) WHERE session_pk IS NOT NULL;
 
+-- Memories of their own that are current, by kind and by importance: what the context pack
+-- lists (recent decisions and lessons, preferences, important memories) without a scan.
+CREATE INDEX memories_own_by_kind ON memories(kind, namespace, pk)
+    WHERE valid_to IS NULL AND chunk_of IS NULL AND session_pk IS NULL;
+CREATE INDEX memories_own_by_importance ON memories(namespace, importance)
+    WHERE valid_to IS NULL AND chunk_of IS NULL AND session_pk IS NULL;
+
 -- The same words may be said twice in a conversation: dedup covers memories of their own only.
 DROP INDEX memories_current_content;
 CREATE UNIQUE INDEX memories_current_content ON memories(namespace, content_hash)
