@@ -1,7 +1,9 @@
-"""`make bench`: write, insert, search and embedding speed on this machine, printed and saved.
+"""`make bench`: write, insert, search, embedding and session-layer speed on this machine,
+printed and saved.
 
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
-section between the eval markers, which `make eval` writes and this keeps as it is.
+section between the eval markers, which `make eval` writes and this keeps as it is. The session
+tables sit between their own markers, so `--sessions-only` can measure and replace just them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_embedding
 import bench_import
 import bench_search
+import bench_sessions
 import bench_writes
 from bench_search import MODES, QUERIES, STORAGES, K, SizeResult
 from report import Section
@@ -34,6 +37,7 @@ from memvault.service.fusion import DEFAULT_FUSION
 HERE = Path(__file__).parent
 REPORT = HERE.parent / "docs" / "benchmarks.md"
 EVAL_SECTION = re.compile(r"<!-- eval:start -->.*?<!-- eval:end -->", re.DOTALL)
+SESSIONS_SECTION = re.compile(r"<!-- sessions:start -->.*?<!-- sessions:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -157,7 +161,20 @@ def size_section(results: list[SizeResult]) -> Section:
     return section
 
 
-def write_report(sections: list[Section], elapsed: float) -> None:
+def sessions_block(sections: list[Section], elapsed: float) -> str:
+    """The session tables between their markers, with the time they took."""
+    last = sections[-1]
+    last.notes.append(
+        f"The {len(sections)} session-layer tables took {elapsed / 60:.1f} min of `make bench` "
+        f"(measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
+    )
+    lines = ["<!-- sessions:start -->", ""]
+    for section in sections:
+        lines += section.markdown()
+    return "\n".join([*lines, "<!-- sessions:end -->"])
+
+
+def write_report(sections: list[Section], elapsed: float, sessions: str) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -169,11 +186,24 @@ def write_report(sections: list[Section], elapsed: float) -> None:
     ]
     for section in sections:
         lines += section.markdown()
+    lines += [sessions, ""]
     current = REPORT.read_text("utf-8") if REPORT.exists() else ""
     kept = EVAL_SECTION.search(current)
     if kept:
         lines += [kept.group(0), ""]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
+
+
+def replace_sessions(sessions: str) -> None:
+    """Only the session tables: in place of the old ones, else before the eval section."""
+    current = REPORT.read_text("utf-8")
+    if SESSIONS_SECTION.search(current):
+        text = SESSIONS_SECTION.sub(lambda _: sessions, current)
+    elif (kept := EVAL_SECTION.search(current)) is not None:
+        text = f"{current[: kept.start()]}{sessions}\n\n{current[kept.start() :]}"
+    else:
+        text = f"{current.rstrip()}\n\n{sessions}\n"
+    REPORT.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -185,31 +215,44 @@ def main(argv: list[str] | None = None) -> None:
         help="vault sizes, comma-separated (trial runs)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave the docs")
+    parser.add_argument(
+        "--sessions-only",
+        action="store_true",
+        help="only the session-layer tables (replacing just them in the docs)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    sections: list[Section] = []
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
-        writes = bench_writes.run(folder)
-        imports = bench_import.run(folder)
-        results = bench_search.run(args.sizes, folder)
-    embedding = bench_embedding.run()
-    sections = [
-        writes,
-        imports,
-        insert_section(results),
-        search_section(results),
-        recall_section(results),
-        size_section(results),
-        embedding,
-    ]
-    for section in sections:
+        if not args.sessions_only:
+            writes = bench_writes.run(folder)
+            imports = bench_import.run(folder)
+            results = bench_search.run(args.sizes, folder)
+        started = time.perf_counter()
+        session_sections = bench_sessions.run(folder)
+        sessions = sessions_block(session_sections, time.perf_counter() - started)
+    if not args.sessions_only:
+        sections = [
+            writes,
+            imports,
+            insert_section(results),
+            search_section(results),
+            recall_section(results),
+            size_section(results),
+            bench_embedding.run(),
+        ]
+    for section in [*sections, *session_sections]:
         section.print(console)
     elapsed = time.perf_counter() - start
     log(f"done in {elapsed / 60:.1f} min")
     if args.no_write or args.sizes != SIZES:
         console.print("not written to docs: --no-write or non-default --sizes")
         return
-    write_report(sections, elapsed)
+    if args.sessions_only:
+        replace_sessions(sessions)
+    else:
+        write_report(sections, elapsed, sessions)
     console.print(f"written to {REPORT}")
 
 

@@ -45,8 +45,8 @@ NOTICE = (
 PINNED_TAG = "pinned"
 IMPORTANT = 0.8  # importance from which a memory is in the pack without being pinned
 TRUSTED = 0.3  # below this confidence (refuted), a memory is not offered as a fact
-_PER_SECTION = 20  # candidates looked at per section
-_PREFERENCES_LOOKED_AT = 500  # other users' preferences must not crowd out the user's
+_PER_SECTION = 12  # candidates per section: more than a 2,000-token pack holds
+_PREFERENCES_LOOKED_AT = 100  # other users' preferences must not crowd out the user's
 TRUNCATED = " …[truncated]"
 HANDOFF_FLOOR = 100  # tokens a cut handoff keeps at least, room permitting
 
@@ -156,7 +156,10 @@ class ContextPacker:
             else self._relevant(query, project, session_id, include_running),
         }
         candidates = _counted(_without_repeats(candidates))
-        room = budget - count_tokens(compact({"notice": NOTICE, "project": project}))
+        # Room for the items: the budget less the envelope with the longest notes it can have,
+        # so that one pass usually fits (a second one trims what the estimate missed).
+        notes = {name: f"{_PER_SECTION} over budget" for name, _ in QUOTAS}
+        room = budget - count_tokens(compact({"notice": NOTICE, "project": project, **notes}))
         while True:
             items, sections = _fill(candidates, room, project, query)
             empty = None if items else _empty_reason(project)

@@ -76,7 +76,7 @@ def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
         params.extend(where.kinds)
     for tag in where.tags:
         clauses.append(
-            "EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_pk = m.pk AND t.tag = ?)"
+            "m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = ?)"
         )
         params.append(tag)
     if where.created_after is not None:
