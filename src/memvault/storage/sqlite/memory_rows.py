@@ -75,9 +75,7 @@ def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
         clauses.append(f"m.kind IN ({','.join('?' * len(where.kinds))})")
         params.extend(where.kinds)
     for tag in where.tags:
-        clauses.append(
-            "m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = ?)"
-        )
+        clauses.append("m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = ?)")
         params.append(tag)
     if where.created_after is not None:
         clauses.append("m.created_at >= ?")
