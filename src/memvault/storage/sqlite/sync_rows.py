@@ -125,41 +125,52 @@ def replace_chunks(
             conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (old[chunk.id],))
             memory_rows.write_tags(conn, old[chunk.id], chunk.tags)
             continue
-        if memory_rows.pk_of(conn, chunk.id) is not None:
-            raise ConflictError(
-                "another file already has this file's id (a copy?): give the copy an id of "
-                "its own, or remove its id line"
-            )
-        conn.execute(
-            "INSERT INTO memories(id, content, kind, namespace, importance, confidence,"
-            " source, content_hash, metadata, created_at, updated_at, valid_from, chunk_of,"
-            " line_start, line_end, heading, page)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                chunk.id,
-                chunk.content,
-                chunk.kind,
-                chunk.namespace,
-                chunk.importance,
-                chunk.confidence,
-                chunk.source,
-                chunk.content_hash,
-                chunk.created_at,
-                chunk.updated_at,
-                chunk.valid_from,
-                file_pk,
-                *place,
-            ),
-        )
-        pk = conn.last_insert_rowid()
-        memory_rows.write_tags(conn, pk, chunk.tags)
-        memory_rows.index_text(
-            conn, pk, chunk.content, f"{context} {location.heading or ''}".strip()
-        )
+        pk = _insert_chunk(conn, file_pk, chunk, place, context)
         added.append(pk)
     if embed:
         jobs.enqueue(conn, added)
     return len(added), len(removed)
+
+
+def _insert_chunk(
+    conn: apsw.Connection,
+    file_pk: int,
+    chunk: Memory,
+    place: tuple[int, int, str | None, int | None],
+    context: str,
+) -> int:
+    """A new chunk row with its tags and keyword row (its heading and the file's title and path
+    searched with it); ConflictError when its id is another file's."""
+    if memory_rows.pk_of(conn, chunk.id) is not None:
+        raise ConflictError(
+            "another file already has this file's id (a copy?): give the copy an id of "
+            "its own, or remove its id line"
+        )
+    conn.execute(
+        "INSERT INTO memories(id, content, kind, namespace, importance, confidence,"
+        " source, content_hash, metadata, created_at, updated_at, valid_from, chunk_of,"
+        " line_start, line_end, heading, page)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            chunk.id,
+            chunk.content,
+            chunk.kind,
+            chunk.namespace,
+            chunk.importance,
+            chunk.confidence,
+            chunk.source,
+            chunk.content_hash,
+            chunk.created_at,
+            chunk.updated_at,
+            chunk.valid_from,
+            file_pk,
+            *place,
+        ),
+    )
+    pk = conn.last_insert_rowid()
+    memory_rows.write_tags(conn, pk, chunk.tags)
+    memory_rows.index_text(conn, pk, chunk.content, f"{context} {place[2] or ''}".strip())
+    return pk
 
 
 def delete_chunks(conn: apsw.Connection, file_pk: int) -> int:

@@ -1,0 +1,44 @@
+"""The store as a whole: settings, health, where it is, its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from memvault.core.records import (
+    CheckReport,
+    StoreStats,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+class Settings(Protocol):
+    """Small named values of a vault (its embedder, its vector storage, DB-only mode)."""
+
+    def get_setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str) -> None: ...
+
+
+class Operations(Protocol):
+    """The store as a whole: where it is, its health, its end."""
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages (a file path or a URL without its password)."""
+        ...
+
+    def local_files(self) -> list[Path]:
+        """Files on this machine that are the store itself (a database file and its companions):
+        never content to index. Empty for a server engine."""
+        ...
+
+    def stats(self) -> StoreStats: ...
+
+    def check(self) -> CheckReport:
+        """Integrity of the data and consistency of its indexes."""
+        ...
+
+    def close(self) -> None: ...
