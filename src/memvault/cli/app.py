@@ -109,6 +109,12 @@ def _fail(message: str, code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
+    for stream in (sys.stdout, sys.stderr):
+        # Undecodable bytes in an argument or a file name become lone surrogates; echoing one
+        # back (a path in a message) must print it escaped, not crash the command.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(errors="backslashreplace")
     try:
         result = command.main(args=argv, prog_name="memvault", standalone_mode=False)
     except typer.exceptions.TyperException as exc:  # typer's own click: usage and parameter errors
@@ -121,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), 3)
     except MemvaultError as exc:
         return _fail(str(exc), 1)
+    except OSError as exc:  # a path the user gave: missing, a folder, unwritable, disk full
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}", 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:

@@ -193,6 +193,7 @@ class Notes:
         offset: int = 0,
     ) -> builtins.list[FileRecord]:
         inputs.positive(limit, "limit", 10_000)
+        inputs.count(offset, "offset")
         if folder:
             folder = folder.replace("\\", "/").strip("/")
             if ".." in folder.split("/"):

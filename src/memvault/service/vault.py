@@ -281,8 +281,7 @@ class Vault(VectorJobs):
             namespace, kinds, tags, since, until, include_superseded, include_chunks=include_chunks
         )
         inputs.positive(limit, "limit", 10_000)
-        if offset < 0:
-            raise InvalidInputError("offset must not be negative")
+        inputs.count(offset, "offset")
         return self._store.list_memories(where, limit=limit, offset=offset)
 
     def supersede(self, old_id: str, new_id: str) -> None:

@@ -43,6 +43,8 @@ def note_path(
     shown = repr(user_path)
     if any(ord(char) < 32 or char == "\x7f" for char in user_path):
         raise PathEscapeError(f"note path {shown} contains a control character")
+    if any("\ud800" <= char <= "\udfff" for char in user_path):  # undecodable bytes
+        raise InvalidInputError(f"note path {shown} is not valid UTF-8")
     text = user_path.strip()
     if not text:
         raise PathEscapeError("the note path is empty")

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import apsw
 
-from memvault.core.errors import StorageBusyError, StorageError
+from memvault.core.errors import InvalidInputError, StorageBusyError, StorageError
 
 T = TypeVar("T")
 Row = tuple[Any, ...]  # apsw rows; each query module knows its own columns
@@ -36,6 +36,8 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
         conn = apsw.Connection(str(path), flags=flags)
     except apsw.CantOpenError as exc:
         raise StorageError(f"cannot open database {path}: {exc}") from exc
+    except UnicodeEncodeError as exc:  # SQLite takes UTF-8 file names only
+        raise StorageError(f"cannot open database {str(path)!r}: its name is not UTF-8") from exc
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     load_vector_extension(conn)
     if not reader:
@@ -81,6 +83,14 @@ def with_lock_retry(action: Callable[[], T], path: Path) -> T:
                 ) from exc
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.25)
+
+
+def unstorable(exc: UnicodeEncodeError) -> InvalidInputError:
+    """Text SQLite cannot take: a lone surrogate, which is what Python makes of undecodable
+    bytes (a command-line argument, a JSON ``\\udcff``). It is the caller's input at fault, and
+    nothing was written, so it is an input error, not a storage failure."""
+    bad = exc.object[exc.start : exc.end]
+    return InvalidInputError(f"text is not valid UTF-8: {bad!r} at character {exc.start}")
 
 
 def translate(exc: apsw.Error, path: Path) -> StorageError:

@@ -17,7 +17,12 @@ from typing import TypeVar
 import apsw
 
 from memvault.core.errors import StorageError
-from memvault.storage.sqlite.connection import open_connection, translate, with_lock_retry
+from memvault.storage.sqlite.connection import (
+    open_connection,
+    translate,
+    unstorable,
+    with_lock_retry,
+)
 from memvault.storage.sqlite.migrations import migrate
 from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
@@ -113,6 +118,8 @@ class SqliteEngine:
             return with_lock_retry(attempt, self._path)
         except apsw.Error as exc:
             raise translate(exc, self._path) from exc
+        except UnicodeEncodeError as exc:
+            raise unstorable(exc) from exc
 
     def _write(self, job: Callable[[apsw.Connection], T]) -> T:
         return self._writer.run(job)

@@ -29,6 +29,7 @@ from memvault.storage.sqlite.connection import (
     BUSY_TIMEOUT_MS,
     WAL_SIZE_LIMIT,
     translate,
+    unstorable,
     with_lock_retry,
 )
 
@@ -142,6 +143,8 @@ class Writer:
             future.set_exception(error)
 
     def _public(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, UnicodeEncodeError):
+            return unstorable(exc)
         return translate(exc, self._path) if isinstance(exc, apsw.Error) else exc
 
     def _maybe_checkpoint(self) -> None:
