@@ -345,12 +345,15 @@ def test_namespace_option_puts_chunks_in_that_namespace(vault: Vault, project: P
     assert vault.index_runs()[0].namespace == "zoo-docs"
 
 
-def test_indexing_again_under_another_namespace_moves_the_chunks(
+def test_indexing_again_under_another_namespace_moves_the_chunks_only_with_move(
     vault: Vault, project: Path
 ) -> None:
     vault.index_path(project)
     before = chunk_ids_by_file(vault)
-    vault.index_path(project, namespace="archive")
+    with pytest.raises(memvault.InvalidInputError, match=r"4 files .* namespace 'default'.*--move"):
+        vault.index_path(project, namespace="archive")
+    assert [h.namespace for h in keyword(vault, "pelican")] == ["default"]  # nothing moved
+    assert vault.index_path(project, namespace="archive", move=True).moved == 4
     assert keyword(vault, "pelican", namespace="default") == []
     assert [h.namespace for h in keyword(vault, "pelican")] == ["archive"]
     assert chunk_ids_by_file(vault) == before  # same chunks, same ids, now in "archive"

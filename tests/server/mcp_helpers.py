@@ -18,7 +18,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 ROOT = Path(__file__).parents[2]
-TOKEN = "test-token-3f9a"
+TOKEN = "test-token-3f9a-5c2e"
 
 
 def server_env(**extra: str) -> dict[str, str]:

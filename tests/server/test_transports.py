@@ -131,11 +131,11 @@ def test_http_without_a_token_is_refused_at_start(home: Path, tmp_path: Path) ->
 
 def test_token_file_and_explicit_no_auth_on_loopback(home: Path, tmp_path: Path) -> None:
     token_file = tmp_path / "token"
-    token_file.write_text("from-a-file\n")
+    token_file.write_text("token-from-a-file-77\n")
     with http_server(home, "--token-file", str(token_file), token=None) as base:
 
         async def with_file_token() -> None:
-            async with http_client(base, token="from-a-file") as client:
+            async with http_client(base, token="token-from-a-file-77") as client:
                 assert (await call(client, "stats"))["check"] == "ok"
 
         anyio.run(with_file_token)

@@ -33,7 +33,7 @@ def init(
     cli = state(ctx)
     if no_vault:
         cli.home = None  # open by the database file: no Markdown folder is created
-    vault = cli.vault()
+    vault = cli.vault(create=True)
     if no_vault:
         vault.use_db_only()
     vault.configure_vectors(embedder=cli.embedder, storage=vector_storage)

@@ -53,6 +53,10 @@ def index(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A folder or file to index.")],
     namespace: Annotated[str, typer.Option("--namespace", "-n")] = DEFAULT_NAMESPACE,
+    move: Annotated[
+        bool,
+        typer.Option("--move", help="Move files indexed under another namespace to this one."),
+    ] = False,
     wait: Annotated[
         bool, typer.Option("--wait", help="Return once every chunk has its vector.")
     ] = False,
@@ -61,10 +65,10 @@ def index(
     """Index a folder of Markdown, code, PDF and text (.gitignore respected); re-runs read
     only changed files and drop files that are gone."""
     cli = state(ctx)
-    vault = cli.vault()
+    vault = cli.vault(create=True)
     cli.wrote = True
     if json_out or not sys.stderr.isatty():
-        report = vault.index_path(path, namespace=namespace)
+        report = vault.index_path(path, namespace=namespace, move=move)
     else:
         with Progress(
             TextColumn("indexing"),
@@ -80,7 +84,7 @@ def index(
             def advance(done: int, total: int, current: str) -> None:
                 bar.update(task, completed=done, total=total, description=current[-50:])
 
-            report = vault.index_path(path, namespace=namespace, progress=advance)
+            report = vault.index_path(path, namespace=namespace, progress=advance, move=move)
     if wait:
         wait_with_progress(vault, quiet=json_out)
     if json_out:
@@ -88,7 +92,9 @@ def index(
         return
     console.print(
         f"{report.files} files: {report.indexed} indexed, {report.unchanged} unchanged, "
-        f"{report.removed} removed; {report.chunks_added} chunks added, "
+        f"{report.removed} removed"
+        + (f", {report.moved} moved to {namespace}" if report.moved else "")
+        + f"; {report.chunks_added} chunks added, "
         f"{report.chunks_removed} removed; {len(report.skipped)} skipped"
     )
     for skipped in report.skipped[:20]:
@@ -106,7 +112,7 @@ def watch(
     """Keep the index in step with the Markdown folder: outside edits, renames and deletes are
     searchable within a second or two. Stops on Ctrl-C or SIGTERM."""
     cli = state(ctx)
-    vault = cli.vault()
+    vault = cli.vault(create=True)  # watching a new home is how a folder-first user starts
     if vault.folder is None:
         raise InvalidInputError("this vault has no Markdown folder (DB-only mode)")
     stop = threading.Event()

@@ -86,7 +86,7 @@ def import_command(
 ) -> None:
     """Import another memory store; re-runs import nothing twice and update what changed."""
     cli = state(ctx)
-    vault = cli.vault()
+    vault = cli.vault(create=True)
     if kind is SourceKind.JSONL and _is_export(Path(source)):
         counts = Exporter(vault).restore(Path(source))
         cli.wrote = True

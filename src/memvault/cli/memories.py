@@ -53,7 +53,7 @@ def remember(
 ) -> None:
     """Store a memory. The same content in the same namespace returns the existing id."""
     cli = state(ctx)
-    vault = cli.vault()
+    vault = cli.vault(create=True)
     cli.wrote = True
     outcome = vault.remember(
         read_text_argument(text),

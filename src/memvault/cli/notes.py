@@ -63,7 +63,8 @@ def write(
     """Create a note or replace its body (its id, title and tags are kept unless given)."""
     cli = state(ctx)
     body = _content(content)
-    note = cli.vault().notes.write(path, body, title=title, tags=tag, namespace=namespace)
+    notes = cli.vault(create=True).notes
+    note = notes.write(path, body, title=title, tags=tag, namespace=namespace)
     cli.wrote = True
     _show(note, json_out, "wrote")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import typer
 from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
+from memvault.indexing.roots import IndexRoots
 from memvault.server.budget import MIN_BUDGET
 from memvault.service.vault import Vault
 
@@ -46,14 +48,24 @@ def serve(
     watch: Annotated[
         bool, typer.Option(help="Index outside edits of the Markdown folder while serving.")
     ] = True,
+    index_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="DIR",
+            help="A folder index_path may read (repeatable). Default: none over HTTP, the "
+            "current folder over stdio (none when that is /).",
+        ),
+    ] = None,
 ) -> None:
     """Serve memvault to MCP clients (Claude Code, Claude Desktop, Cursor, …)."""
     # stdout belongs to the protocol on stdio: everything else goes to stderr.
     logging.basicConfig(level=logging.WARNING, format="memvault: %(levelname)s %(message)s")
+    roots = _index_roots(index_root, over_http=http is not None)
     access = None
     address: tuple[str, int] | None = None
+    sock = None
     if http is not None:
-        from memvault.server.http import HttpAccess, is_loopback
+        from memvault.server.http import HttpAccess, is_loopback, listen
 
         address = _address(http)
         token = _token(token_file)
@@ -67,10 +79,12 @@ def serve(
         access = HttpAccess.for_address(
             *address, None if no_auth else token, allow_host or (), allow_origin or ()
         )
+        sock = listen(*address)  # before the vault opens: a port in use changes nothing
     from memvault.server.app import build_server
     from memvault.server.budget import Budget
 
-    vault = state(ctx).vault(background=True)
+    vault = state(ctx).vault(background=True, create=True)
+    vault.limit_indexing(roots)
     apply_retention(vault)
     vault.embed_in_background()  # also jobs left queued by earlier processes
     server = build_server(vault, Budget(budget))
@@ -83,12 +97,15 @@ def serve(
         if address is None:
             from memvault.server.stdio import run_stdio
 
+            _announce(f"serving MCP over stdio; {roots.describe()}")
             run_stdio(server)
         else:
-            from memvault.server.http import run_http
+            from memvault.server.http import MCP_PATH, run_http
 
-            assert access is not None
-            run_http(server, address[0], address[1], access)
+            assert access is not None and sock is not None
+            host, port = address
+            _announce(f"serving MCP at http://{host}:{port}{MCP_PATH}; {roots.describe()}")
+            run_http(server, sock, access)
     finally:
         if watcher is not None:
             watcher.stop()
@@ -107,6 +124,21 @@ def apply_retention(vault: Vault) -> None:
         log.warning("retention: %s", describe_prune(report))
     else:
         log.info("retention: %s", describe_prune(report))
+
+
+def _index_roots(given: list[Path] | None, *, over_http: bool) -> IndexRoots:
+    """The folders index_path may read. Over HTTP a client may be anyone with the token, so
+    none unless named; over stdio the client is the user's own agent, started in the folder
+    it works on (a desktop app that starts it in / gets none)."""
+    if given:
+        return IndexRoots.of(given)
+    cwd = Path.cwd()
+    return IndexRoots.of([] if over_http or cwd == Path(cwd.anchor) else [cwd])
+
+
+def _announce(line: str) -> None:
+    sys.stderr.write(f"memvault: {line}\n")
+    sys.stderr.flush()
 
 
 def _address(text: str) -> tuple[str, int]:

@@ -68,7 +68,7 @@ def log(
     else:
         drafts = [MessageDraft(read_text_argument(text), role=role, tokens=tokens)]
     cli = state(ctx)
-    sessions = cli.vault().sessions
+    sessions = cli.vault(create=True).sessions
     logged: list[str] = []
     for start in range(0, max(len(drafts), 1), MAX_BATCH):
         batch = drafts[start : start + MAX_BATCH]

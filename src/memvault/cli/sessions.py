@@ -63,7 +63,7 @@ def start(
     """Start a session and print its id (with --context, also what the agent needs to know)."""
     if not context and (query is not None or budget is not None):
         raise InvalidInputError("--query and --budget shape the context pack: add --context")
-    vault = state(ctx).vault()
+    vault = state(ctx).vault(create=True)
     # The pack first: a bad query or budget then starts nothing. A new session has no messages
     # or handoffs yet, so its pack is the same before and after it starts.
     pack = (

@@ -31,14 +31,17 @@ class CliState:
     wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
-    def vault(self, *, background: bool = False) -> Vault:
+    def vault(self, *, background: bool = False, create: bool = False) -> Vault:
         """The vault, opened on first use. ``background`` runs an embedding worker thread
-        (long-running commands such as serve); a short command hands its jobs off on close."""
+        (long-running commands such as serve); a short command hands its jobs off on close.
+        Only commands that put something in (``create``: init, remember, index, import, …)
+        make a vault that is not there; any other command names a mistyped home."""
         if self._vault is None:
             self._vault = memvault.open(
                 self.home if self.home is not None else self.db_path,
                 embedder=self.embedder,
                 background=background,
+                create=create,
             )
         return self._vault
 

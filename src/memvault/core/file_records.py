@@ -106,7 +106,7 @@ class IndexRun:
     id: int
     root: str
     namespace: str
-    state: str  # running | done | failed
+    state: str  # running | done | failed; read back as "interrupted" when its owner is gone
     owner: str
     files_total: int
     files_done: int

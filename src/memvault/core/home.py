@@ -45,3 +45,13 @@ def is_url(location: str | os.PathLike[str] | None) -> bool:
     """Whether a location names a store by URL (``sqlite:///…``, ``postgresql://…``) rather
     than a home folder or a database file."""
     return isinstance(location, str) and "://" in location
+
+
+def vault_exists(home_or_db: str | os.PathLike[str] | None = None) -> bool:
+    """Whether a vault is there already: its database file, or a home holding a database or a
+    Markdown folder (an index deleted on purpose is rebuilt from the folder). A store URL is
+    the server's business."""
+    if is_url(home_or_db):
+        return True
+    folder = folder_path(home_or_db)
+    return database_path(home_or_db).is_file() or (folder is not None and folder.is_dir())

@@ -37,3 +37,29 @@ def owner_id() -> str:
     """Who holds a lease, a pending mark or a run: ``host:pid:token``. The host and pid let
     another process on the same machine tell that the holder is gone."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def local_pid(owner: str) -> int | None:
+    """The pid in an owner ``host:pid:token`` from this host, else None."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    return int(pid_text)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_gone(owner: str) -> bool:
+    """Whether the holder of a lease, mark or run is known to be gone: a process of this host
+    that no longer exists (killed, crashed). One on another host is never known to be gone."""
+    pid = local_pid(owner)
+    return pid is not None and pid != os.getpid() and not process_alive(pid)

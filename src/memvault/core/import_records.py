@@ -18,10 +18,14 @@ class ImportLink:
 
 @dataclass(frozen=True, slots=True)
 class ImportRun:
+    """How far the last import of a source got; the counts add up over resumed runs."""
+
     source: str
-    state: str  # running | done | failed
+    state: str  # running | done | failed; read back as "interrupted" when its owner is gone
     checkpoint: str | None
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    owner: str | None = None  # host:pid:token of the process running it
+    error: str | None = None  # why a failed run stopped

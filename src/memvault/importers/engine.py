@@ -19,6 +19,7 @@ import numpy as np
 
 from memvault.core import inputs
 from memvault.core.errors import MemvaultError
+from memvault.core.ids import owner_id
 from memvault.core.import_records import ImportLink, ImportRun
 from memvault.importers.records import (
     Source,
@@ -51,6 +52,8 @@ class ImportReport:
     vectors_carried: int = 0
     edges: int = 0
     resumed: bool = False
+    # What the runs this one resumed had done (their counts are not this run's).
+    already_done: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     sample: list[dict[str, Any]] = field(default_factory=list)
 
@@ -66,6 +69,7 @@ class ImportReport:
             "vectors_carried": self.vectors_carried,
             "edges": self.edges,
             "resumed": self.resumed,
+            **({"already_done": self.already_done} if self.resumed else {}),
             "dry_run": self.dry_run,
             **({"sample": self.sample} if self.dry_run else {}),
         }
@@ -96,27 +100,35 @@ class Importer:
         report = ImportReport(source.name, total=source.count(), dry_run=dry_run)
         previous = self._port.run(source.name)
         resume = None
-        if previous is not None and previous.state == "running" and not force and not dry_run:
+        if previous is not None and previous.state != "done" and not force and not dry_run:
+            # A run that was killed, failed or is still marked running goes on after its
+            # checkpoint; what it did is reported apart from what this run does.
             resume, report.resumed = previous.checkpoint, True
-            report.imported, report.updated = previous.imported, previous.updated
-            report.unchanged, report.failed = previous.unchanged, previous.failed
+            report.already_done = _counts(previous)
         edges: list[SourceEdge] = []
-        done = report.imported + report.updated + report.unchanged + report.failed
-        for batch in source.batches(batch_size=batch_size, resume=resume):
-            self._apply(batch, report, force=force, dry_run=dry_run)
-            edges.extend(batch.edges)
-            done += len(batch.records) + len(batch.failures)
+        done = sum(report.already_done.values())
+        owner, checkpoint = owner_id(), resume
+        try:
+            for batch in source.batches(batch_size=batch_size, resume=resume):
+                self._apply(batch, report, force=force, dry_run=dry_run)
+                edges.extend(batch.edges)
+                done += len(batch.records) + len(batch.failures)
+                checkpoint = batch.checkpoint
+                if not dry_run:
+                    self._save(report, "running", checkpoint, owner)
+                if progress is not None:
+                    progress(done, report.total)
             if not dry_run:
-                self._save(report, "running", batch.checkpoint)
-            if progress is not None:
-                progress(done, report.total)
-        if not dry_run:
-            if report.resumed and getattr(source, "has_edges", False):
-                # Batches before the checkpoint were skipped: their relations are read again.
-                edges = [e for b in source.batches(batch_size=batch_size) for e in b.edges]
-            report.edges = self._relate(source.name, edges)
-            self._save(report, "done", None)
-            self._port.written()
+                if report.resumed and getattr(source, "has_edges", False):
+                    # Batches before the checkpoint were skipped: their relations are read again.
+                    edges = [e for b in source.batches(batch_size=batch_size) for e in b.edges]
+                report.edges = self._relate(source.name, edges)
+                self._save(report, "done", None, owner)
+                self._port.written()
+        except BaseException as exc:
+            if not dry_run:  # the next run resumes after the last batch that finished
+                self._save(report, "failed", checkpoint, owner, _reason(exc))
+            raise
         return report
 
     # --- one batch ----------------------------------------------------------------------------
@@ -249,16 +261,27 @@ class Importer:
             made += 1
         return made
 
-    def _save(self, report: ImportReport, state: str, checkpoint: str | None) -> None:
+    def _save(
+        self,
+        report: ImportReport,
+        state: str,
+        checkpoint: str | None,
+        owner: str,
+        error: str | None = None,
+    ) -> None:
+        """The run as a whole: this run's counts on top of those of the runs it resumed."""
+        before = report.already_done
         self._port.save_run(
             ImportRun(
                 report.source,
                 state,
                 checkpoint,
-                report.imported,
-                report.updated,
-                report.unchanged,
-                report.failed,
+                before.get("imported", 0) + report.imported,
+                before.get("updated", 0) + report.updated,
+                before.get("unchanged", 0) + report.unchanged,
+                before.get("failed", 0) + report.failed,
+                owner,
+                error,
             )
         )
 
@@ -279,7 +302,24 @@ class Importer:
             "pending": max(0, total - imported),
             "last_run": None if run is None else run.state,
             "checkpoint": None if run is None else run.checkpoint,
+            "last_run_counts": None if run is None else _counts(run),
+            "error": None if run is None else run.error,
         }
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return str(exc) if isinstance(exc, MemvaultError) else f"{type(exc).__name__}: {exc}"
+
+
+def _counts(run: ImportRun) -> dict[str, int]:
+    return {
+        "imported": run.imported,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "failed": run.failed,
+    }
 
 
 def _carriable(record: SourceRecord, target: VectorTarget) -> bool:

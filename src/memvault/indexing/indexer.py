@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,17 @@ from memvault.content.chunking import (
 )
 from memvault.content.document_chunks import chunk_memories, document_id
 from memvault.core.errors import InvalidInputError
-from memvault.core.file_records import FileKind, FileProblem, FileRecord, FileState, same_stat
-from memvault.core.ids import file_hash, owner_id
+from memvault.core.file_records import (
+    FileKind,
+    FileProblem,
+    FileRecord,
+    FileState,
+    IndexRun,
+    same_stat,
+)
+from memvault.core.ids import file_hash, owner_gone, owner_id
 from memvault.core.times import file_time
+from memvault.indexing.roots import IndexRoots
 from memvault.storage.roles import FileIndex
 
 IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
@@ -41,6 +49,7 @@ class IndexReport:
     indexed: int = 0  # read and (re)chunked
     unchanged: int = 0
     removed: int = 0
+    moved: int = 0  # files whose chunks came over from another namespace (``move``)
     chunks_added: int = 0
     chunks_removed: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
@@ -53,6 +62,7 @@ class IndexReport:
             "indexed": self.indexed,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "moved": self.moved,
             "chunks": self.chunks_added,
             "chunks_removed": self.chunks_removed,
             "skipped": [{"path": s.relpath, "reason": s.reason} for s in self.skipped],
@@ -72,10 +82,17 @@ class Indexer:
         namespace: str,
         progress: IndexProgress | None = None,
         exclude: Sequence[Path] = (),
+        roots: IndexRoots | None = None,
+        move: bool = False,
     ) -> IndexReport:
         """Index ``path``; files under ``exclude`` (the vault's own folder and database) are
-        left out, so indexing a folder that holds the home does not index the vault twice."""
-        target = path.expanduser()
+        left out, so indexing a folder that holds the home does not index the vault twice.
+
+        With ``roots`` (a server's), a path outside them is refused before anything is read,
+        even whether it exists. Files indexed before under another namespace are refused too
+        unless ``move``: their chunks would leave that namespace's searches without a word.
+        """
+        target = path.expanduser() if roots is None else roots.admit(path)
         if not target.exists():
             raise InvalidInputError(f"no such file or folder: {path}")
         target = target.resolve()
@@ -84,7 +101,10 @@ class Indexer:
         root = str(target if whole_folder else target.parent)
         report = IndexReport(root=root, files=len(walked.files), skipped=list(walked.skipped))
         known = self._files.file_states(root)
-        moving = self._other_namespace(root, namespace) if known else set()
+        moving = self._other_namespace(root, namespace, walked) if known else {}
+        if moving and not move:
+            raise InvalidInputError(_move_refusal(path, namespace, moving))
+        report.moved = len(moving)
         owner = owner_id()
         run_id = self._files.start_index_run(root, namespace, owner, len(walked.files))
         last_report = 0.0
@@ -120,16 +140,22 @@ class Indexer:
         )
         return report
 
-    def _other_namespace(self, root: str, namespace: str) -> set[str]:
-        """Files under ``root`` whose chunks sit in a namespace other than ``namespace``."""
-        found: set[str] = set()
+    def _other_namespace(self, root: str, namespace: str, walked: WalkResult) -> dict[str, str]:
+        """Files of this walk whose chunks sit in a namespace other than ``namespace``, with
+        that namespace."""
+        walking = {f.relpath for f in walked.files}
+        found: dict[str, str] = {}
         page = 10_000
         offset = 0
         while True:
             records = self._files.list_files(
                 FileKind.DOCUMENT, root=root, limit=page, offset=offset
             )
-            found.update(r.state.path for r in records if r.namespace != namespace)
+            found.update(
+                (r.state.path, r.namespace)
+                for r in records
+                if r.namespace != namespace and r.state.path in walking
+            )
             if len(records) < page:
                 return found
             offset += page
@@ -186,6 +212,29 @@ class Indexer:
         report.indexed += 1
         report.chunks_added += added
         report.chunks_removed += removed
+
+
+def index_runs(files: FileIndex, limit: int) -> list[IndexRun]:
+    """The latest runs, newest first. A run still ``running`` whose process is gone (killed: it
+    had no chance to say so) is ``interrupted``; its finished files stay indexed and the next
+    run reads the rest."""
+    return [
+        replace(run, state="interrupted")
+        if run.state == "running" and owner_gone(run.owner)
+        else run
+        for run in files.index_runs(limit)
+    ]
+
+
+def _move_refusal(path: Path, namespace: str, moving: dict[str, str]) -> str:
+    others = sorted(set(moving.values()))
+    named = ", ".join(repr(n) for n in others)
+    files = f"{len(moving)} file" + ("s" if len(moving) != 1 else "")
+    return (
+        f"{files} of {path} are indexed under namespace {named}: index them "
+        f"again with --move (move=true over MCP) to move their chunks to {namespace!r}, "
+        f"or keep namespace {others[0]!r}"
+    )
 
 
 def _without(walked: WalkResult, excluded: list[Path]) -> WalkResult:

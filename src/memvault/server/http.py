@@ -4,7 +4,10 @@ The SDK's ASGI app serves both protocol eras (the 2026-07-28 stateless revision 
 ``initialize`` handshake, here without sessions so any number of clients share one server).
 A small ASGI guard in front refuses what must never reach a tool: a Host that is not this
 server's (DNS rebinding: a web page that resolves its own name to 127.0.0.1), a browser Origin
-that is not allowed (403), and a missing or wrong token (401, compared in constant time).
+that is not allowed (403), and a missing or wrong token (401, compared in constant time). A
+request with two Host or two Authorization headers is refused (400) rather than read one way
+here and another way by a proxy in front. The socket is bound before uvicorn starts, so a port
+in use is one line of error, not uvicorn's log and its exit status.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import hmac
 import ipaddress
+import os
+import socket
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +29,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from memvault.core.errors import InvalidInputError, MemvaultError
+
 MCP_PATH = "/mcp"
+MIN_TOKEN_LENGTH = 16  # 16 random characters are out of reach of guessing over the network
+_SINGLE_HEADERS = (b"host", b"authorization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,11 @@ class HttpAccess:
         extra_hosts: Iterable[str] = (),
         extra_origins: Iterable[str] = (),
     ) -> HttpAccess:
+        if token is not None and len(token) < MIN_TOKEN_LENGTH:
+            raise InvalidInputError(
+                f"the bearer token has {len(token)} characters; use at least {MIN_TOKEN_LENGTH} "
+                "(e.g. the output of `openssl rand -hex 16`)"
+            )
         names = {host, "localhost", "127.0.0.1", "[::1]"} if is_loopback(host) else {host}
         hosts = {f"{name}:{port}" for name in names} | set(extra_hosts)
         origins = {f"http://{name}:{port}" for name in names} | set(extra_origins)
@@ -67,8 +81,13 @@ class _Guard:
         if scope["type"] != "http" or not str(scope["path"]).startswith(MCP_PATH):
             await self._app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        refusal = self._refusal(headers)
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        names = [name for name, _ in raw]
+        refusal: Response | None
+        if any(names.count(name) > 1 for name in _SINGLE_HEADERS):
+            refusal = PlainTextResponse("Duplicate Host or Authorization header", status_code=400)
+        else:
+            refusal = self._refusal(dict(raw))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -114,9 +133,20 @@ def build_http_app(server: MCPServer, access: HttpAccess) -> ASGIApp:
     return _Guard(app, access)
 
 
-def run_http(server: MCPServer, host: str, port: int, access: HttpAccess) -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening; a port in use (or an address this machine
+    does not have) is a ``MemvaultError`` with one line to show."""
+    bare = host.strip("[]")
+    family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+    try:
+        return socket.create_server((bare, port), family=family)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise MemvaultError(f"cannot listen on {host}:{port}: {reason}") from exc
+
+
+def run_http(server: MCPServer, sock: socket.socket, access: HttpAccess) -> None:
     import uvicorn
 
-    uvicorn.run(
-        build_http_app(server, access), host=host.strip("[]"), port=port, log_level="warning"
-    )
+    config = uvicorn.Config(build_http_app(server, access), log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])

@@ -10,7 +10,7 @@ the rules of a write (dedup, files, embed jobs) stay with the vault.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from memvault.content.markdown.memory_file import memory_path
@@ -18,6 +18,7 @@ from memvault.content.markdown.paths import atomic_write, note_path
 from memvault.content.markdown.session_file import session_path
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT, FileKind
+from memvault.core.ids import owner_gone
 from memvault.core.import_records import ImportLink, ImportRun
 from memvault.core.records import DEFAULT_NAMESPACE, Memory, MemoryFilter, MemoryRecord
 from memvault.core.session_records import Session, SessionRecord
@@ -59,7 +60,16 @@ class ImportPort:
         return self._store.import_link_count(source)
 
     def run(self, source: str) -> ImportRun | None:
-        return self._store.import_run(source)
+        """The source's last run; one still ``running`` whose process is gone (killed, or
+        from before runs had owners) is ``interrupted``."""
+        run = self._store.import_run(source)
+        if (
+            run is not None
+            and run.state == "running"
+            and (run.owner is None or owner_gone(run.owner))
+        ):
+            return replace(run, state="interrupted")
+        return run
 
     def save_run(self, run: ImportRun) -> None:
         self._store.save_import_run(run)

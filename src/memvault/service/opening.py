@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from memvault.core.home import database_path, folder_path, is_url
+from memvault.core.errors import InvalidInputError
+from memvault.core.home import database_path, folder_path, is_url, resolve_home, vault_exists
 from memvault.embedding.base import Embedder
 from memvault.service.embeddings import Embeddings
 from memvault.service.vault import FOLDER_SETTING, Vault
@@ -23,8 +24,12 @@ def open_vault(
     vector_storage: str | None = None,
     background: bool = True,
     vault: bool | None = None,
+    create: bool = True,
 ) -> Vault:
     """Open (creating if needed) the vault at a home folder, ``.db`` file or store URL.
+
+    With ``create=False`` a vault that is not there is an error instead: a mistyped home on a
+    read must not leave an empty vault (and its parent folders) behind.
 
     With no argument the home is ``MEMVAULT_HOME`` or ``~/.memvault``. ``embedder`` is a spec
     such as ``bundled``, ``hash:384``, ``ollama:MODEL`` or ``none`` (see
@@ -32,6 +37,11 @@ def open_vault(
     With ``background`` a worker thread embeds new memories; otherwise they wait for
     :meth:`Vault.wait_for_jobs`.
     """
+    if not create and not vault_exists(home_or_db):
+        raise InvalidInputError(
+            f"no vault at {resolve_home(home_or_db)}: check --home / MEMVAULT_HOME "
+            "(memvault init creates one)"
+        )
     url = is_url(home_or_db)
     store = open_store(str(home_or_db) if url else database_path(home_or_db))
     try:

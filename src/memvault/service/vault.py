@@ -43,7 +43,8 @@ from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
 from memvault.folder.watcher import FolderWatcher
-from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport
+from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index_runs
+from memvault.indexing.roots import IndexRoots
 from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
@@ -80,6 +81,7 @@ class Vault(VectorJobs):
         self.sessions = Sessions(store, self._embeddings, self._searcher, self._folder)
         self._packer = ContextPacker(store, self._searcher)
         self.preferences = Preferences(self)
+        self._index_roots: IndexRoots | None = None  # None: index_path reads any path
 
     @property
     def location(self) -> str:
@@ -445,9 +447,13 @@ class Vault(VectorJobs):
         *,
         namespace: str = DEFAULT_NAMESPACE,
         progress: IndexProgress | None = None,
+        move: bool = False,
     ) -> IndexReport:
-        """Index a file or folder (Markdown, code, PDF, text): only changed files are read."""
+        """Index a file or folder (Markdown, code, PDF, text): only changed files are read.
+        Files indexed under another namespace need ``move``; see also :meth:`limit_indexing`."""
         folder = Path(path).expanduser()
+        if self._index_roots is not None:
+            folder = self._index_roots.admit(folder)
         if self.folder is not None and folder.resolve().is_relative_to(self.folder.resolve()):
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"
@@ -456,14 +462,24 @@ class Vault(VectorJobs):
         if self.folder is not None:
             own.append(self.folder)
         report = Indexer(self._store, embed=self._embeddings.enabled).run(
-            folder, namespace=inputs.namespace(namespace), progress=progress, exclude=own
+            folder,
+            namespace=inputs.namespace(namespace),
+            progress=progress,
+            exclude=own,
+            roots=self._index_roots,
+            move=move,
         )
         if report.chunks_added:
             self._embeddings.written()
         return report
 
+    def limit_indexing(self, roots: IndexRoots) -> None:
+        """From now on :meth:`index_path` reads only inside ``roots`` (none: it is refused).
+        A server calls this once, before its clients arrive."""
+        self._index_roots = roots
+
     def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
-        return self._store.index_runs(limit)
+        return index_runs(self._store, limit)
 
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +21,9 @@ from collections.abc import Callable
 import numpy as np
 
 from memvault.core.errors import MemvaultError, ModelMismatchError
+from memvault.core.ids import local_pid as _local_pid
 from memvault.core.ids import owner_id
+from memvault.core.ids import process_alive as _alive
 from memvault.core.vector_records import JobCounts, VectorStorage
 from memvault.embedding.base import Embedder, EmbeddingError
 from memvault.storage.roles import VectorStore
@@ -187,22 +188,3 @@ def live_worker_running(store: VectorStore) -> bool:
         if pid is not None and _alive(pid):
             return True
     return False
-
-
-def _local_pid(owner: str) -> int | None:
-    """The pid in an owner ``host:pid:token`` from this host, else None."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return None
-    return int(pid_text)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

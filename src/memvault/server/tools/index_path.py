@@ -11,9 +11,9 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         annotations=ADD,
         structured_output=False,
     )
-    def index_path(path: str, namespace: str = "default") -> str:
+    def index_path(path: str, namespace: str = "default", move: bool = False) -> str:
         with tool_errors():
-            report = ctx.vault.index_path(path, namespace=namespace)
+            report = ctx.vault.index_path(path, namespace=namespace, move=move)
         data = report.to_dict()
         data["skipped"] = len(report.skipped)
         data["problems"] = [str(p) for p in report.problems[:10]]

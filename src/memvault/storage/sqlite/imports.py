@@ -61,8 +61,8 @@ class SqliteImports(SqliteEngine):
     def import_run(self, source: str) -> ImportRun | None:
         row: Row | None = self._read(
             lambda conn: conn.execute(
-                "SELECT source, state, checkpoint, imported, updated, unchanged, failed"
-                " FROM import_runs WHERE source = ?",
+                "SELECT source, state, checkpoint, imported, updated, unchanged, failed,"
+                " owner, error FROM import_runs WHERE source = ?",
                 (source,),
             ).fetchone()
         )
@@ -73,11 +73,13 @@ class SqliteImports(SqliteEngine):
         self._write(
             lambda conn: conn.execute(
                 "INSERT INTO import_runs(source, state, checkpoint, imported, updated, unchanged,"
-                " failed, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " failed, owner, error, started_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(source) DO UPDATE SET state = excluded.state,"
                 " checkpoint = excluded.checkpoint, imported = excluded.imported,"
                 " updated = excluded.updated, unchanged = excluded.unchanged,"
-                " failed = excluded.failed, updated_at = excluded.updated_at",
+                " failed = excluded.failed, owner = excluded.owner, error = excluded.error,"
+                " updated_at = excluded.updated_at",
                 (
                     run.source,
                     run.state,
@@ -86,6 +88,8 @@ class SqliteImports(SqliteEngine):
                     run.updated,
                     run.unchanged,
                     run.failed,
+                    run.owner,
+                    run.error,
                     at,
                     at,
                 ),
