@@ -30,10 +30,11 @@ from memvault.core.records import (
     Verdict,
 )
 from memvault.core.vector_records import JobCounts
+from memvault.core.version import VERSION
 from memvault.service.opening import open_vault
 from memvault.service.vault import Vault
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 open = open_vault

@@ -14,6 +14,7 @@ import typer
 
 from memvault.cli import (
     admin,
+    backup,
     context,
     evaluate,
     files,
@@ -83,6 +84,8 @@ app.command()(graph.supersede)
 app.command()(graph.validate)
 app.command()(admin.stats)
 app.command()(admin.check)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.command()(admin.demo)
 app.command("jobs")(jobs.jobs_command)
 app.command()(jobs.reembed)

@@ -44,4 +44,34 @@ def sqlite_path(location: str | os.PathLike[str]) -> Path:
     raise InvalidInputError(f"no storage engine for {scheme}:// (use a path or sqlite:///PATH)")
 
 
-__all__ = ["Store", "open_store", "sqlite_path"]
+# --- database files on this machine, with no connection open (backups, restore) --------------
+def database_file_problems(path: Path) -> list[str]:
+    """What an integrity check finds in the database file ``path`` (empty: it is sound)."""
+    from memvault.storage.sqlite import database_file
+
+    return database_file.problems(path)
+
+
+def database_in_use(path: Path) -> bool:
+    """Whether another process has the database file ``path`` open."""
+    from memvault.storage.sqlite import database_file
+
+    return database_file.in_use(path)
+
+
+def install_database(copy: Path, path: Path) -> None:
+    """Put the database file ``copy`` (beside ``path``) in its place; refused while ``path`` is
+    open in another process. The old file's journal companions go with it."""
+    from memvault.storage.sqlite import database_file
+
+    database_file.install(copy, path)
+
+
+__all__ = [
+    "Store",
+    "database_file_problems",
+    "database_in_use",
+    "install_database",
+    "open_store",
+    "sqlite_path",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -39,6 +40,19 @@ class Operations(Protocol):
 
     def check(self) -> CheckReport:
         """Integrity of the data and consistency of its indexes."""
+        ...
+
+    def backup(
+        self,
+        target: Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        pinned: Callable[[], None] | None = None,
+    ) -> StoreStats:
+        """An online copy of the whole store, from one snapshot, into the new file ``target``,
+        while writers carry on. ``pinned`` runs once the snapshot is fixed and before the copy
+        (the caller copies what must match it); ``progress(done, total)`` reports the copy.
+        Returns the counts of the snapshot copied."""
         ...
 
     def close(self) -> None: ...

@@ -15,7 +15,7 @@ from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
 
 class SqliteHealth(SqliteEngine):
     def stats(self) -> StoreStats:
-        return self._read(lambda conn: _stats(conn, self._path))
+        return self._read(lambda conn: store_stats(conn, self._path))
 
     def check(self) -> CheckReport:
         return self._read(_check)
@@ -29,7 +29,7 @@ def _count(conn: apsw.Connection, sql: str) -> int:
 _OWN = "chunk_of IS NULL AND session_pk IS NULL"  # memories of their own
 
 
-def _stats(conn: apsw.Connection, path: Path) -> StoreStats:
+def store_stats(conn: apsw.Connection, path: Path) -> StoreStats:
     by_kind = dict(
         conn.execute(f"SELECT kind, count(*) FROM memories WHERE {_OWN} GROUP BY kind ORDER BY 1")
     )

@@ -2,12 +2,13 @@
 
 Each role is a class of its own module, with its SQL beside it (``memories.py``, ``search.py``,
 ``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``sessions.py``,
-``session_telemetry.py``, ``health.py``); all of them run
+``session_telemetry.py``, ``health.py``, ``backup.py``); all of them run
 their work through the connections and the single writer of :class:`SqliteEngine`.
 """
 
 from __future__ import annotations
 
+from memvault.storage.sqlite.backup import SqliteBackup
 from memvault.storage.sqlite.files import SqliteFiles
 from memvault.storage.sqlite.graph import SqliteGraph
 from memvault.storage.sqlite.health import SqliteHealth
@@ -29,6 +30,7 @@ class SqliteStore(
     SqliteSessions,
     SqliteTelemetry,
     SqliteHealth,
+    SqliteBackup,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on one SQLite file."""
 
