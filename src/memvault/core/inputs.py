@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from memvault.core.errors import InvalidInputError
@@ -166,6 +168,17 @@ def label(value: str | None, field: str) -> str | None:
     if len(text) > 200 or "\n" in text or _CONTROL.search(text):
         raise InvalidInputError(f"{field} must be one line of at most 200 characters")
     return text
+
+
+def local_path(value: str | os.PathLike[str], field: str) -> Path:
+    """A path on this machine that a caller named (``~`` expanded): one the file system can
+    take (no NUL byte; undecodable bytes are fine, the file system takes bytes)."""
+    text = os.fspath(value)
+    if "\x00" in text:
+        raise InvalidInputError(f"{field} contains a NUL byte")
+    if not text.strip():
+        raise InvalidInputError(f"{field} is empty")
+    return Path(text).expanduser()
 
 
 def count(value: object, field: str, maximum: int = 1_000_000_000) -> int:

@@ -454,7 +454,7 @@ class Vault(VectorJobs):
     ) -> IndexReport:
         """Index a file or folder (Markdown, code, PDF, text): only changed files are read.
         Files indexed under another namespace need ``move``; see also :meth:`limit_indexing`."""
-        folder = Path(path).expanduser()
+        folder = inputs.local_path(path, "path")
         if self._index_roots is not None:
             folder = self._index_roots.admit(folder)
         if self.folder is not None and folder.resolve().is_relative_to(self.folder.resolve()):

@@ -54,7 +54,12 @@ class SqliteBackup(SqliteEngine):
 def _copy(
     source: apsw.Connection, target: Path, progress: Callable[[int, int], None] | None
 ) -> None:
-    destination = apsw.Connection(str(target))
+    try:
+        destination = apsw.Connection(str(target))
+    except UnicodeEncodeError as exc:  # SQLite takes UTF-8 file names only
+        raise StorageError(
+            f"cannot write a backup to {str(target)!r}: its name is not UTF-8"
+        ) from exc
     try:
         with destination.backup("main", source, "main") as step:
             while not step.done:
