@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
-from memvault.core.errors import ConflictError
+from memvault.core.backup_records import BackupPeriod, BackupReport, BackupSchedule
+from memvault.core.errors import ConflictError, InvalidInputError
 from memvault.service.backup import verify_backup
 from memvault.service.backup_retention import Retention
 from memvault.service.restore import restore_backup
@@ -23,13 +25,28 @@ from memvault.service.restore import restore_backup
 Keep = Annotated[int, typer.Option(min=0, max=10_000)]
 
 
+class Schedule(StrEnum):
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
 def backup(
     ctx: typer.Context,
     path: Annotated[
-        Path, typer.Argument(help="Folder the backups go in (with --verify: a backup).")
-    ],
+        Path | None,
+        typer.Argument(help="Folder the backups go in (with --verify: a backup)."),
+    ] = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Check the backup PATH against its manifest.")
+    ] = False,
+    schedule: Annotated[
+        Schedule | None,
+        typer.Option(help="Back up into PATH once per period from now on (off: stop)."),
+    ] = None,
+    due: Annotated[
+        bool, typer.Option("--due", help="Run the scheduled backup if this period lacks one.")
     ] = False,
     compress: Annotated[bool, typer.Option(help="One .tar.gz per backup.")] = False,
     keep_last: Keep = 0,
@@ -42,31 +59,90 @@ def backup(
 
     With no --keep-* option nothing is pruned; with any, the backups in PATH that no rule keeps
     are deleted (the newest of each of the last N days / ISO weeks / months, and the last N).
+    --schedule records a backup `memvault serve` and `memvault backup --due` (cron @reboot, a
+    systemd timer) run once per period, catching up a period missed while the machine was off.
     """
+    if sum((verify, due, schedule is not None)) > 1:
+        raise InvalidInputError("--verify, --due and --schedule go one at a time")
     if verify:
-        manifest = verify_backup(path)
-        if json_out:
-            print_json({"ok": True, **manifest.to_dict()})
-        else:
-            console.print(
-                f"{path}: ok ({len(manifest.files)} files, {manifest.total_bytes:,} bytes, "
-                f"taken {manifest.created_at}, schema {manifest.schema_version})"
-            )
-        return
+        return _verify(_needs(path, "--verify"), json_out)
+    if due:
+        return _due(ctx, json_out)
     rule = Retention(keep_last, keep_daily, keep_weekly, keep_monthly)
     vault = state(ctx).vault()
+    if schedule is not None:
+        plan = None
+        if schedule is not Schedule.OFF:
+            dest = _needs(path, "--schedule").expanduser().resolve()
+            plan = BackupSchedule(
+                BackupPeriod(schedule.value),
+                str(dest),
+                compress,
+                keep_last=rule.last,
+                keep_daily=rule.daily,
+                keep_weekly=rule.weekly,
+                keep_monthly=rule.monthly,
+            )
+        vault.schedule_backups(plan)
+        return _said(plan.to_dict() if plan else {"schedule": "off"}, json_out, _plan_line(plan))
     with _pages(quiet=json_out) as progress:
-        report = vault.backup(path, compress=compress, retention=rule, progress=progress)
-    if json_out:
-        print_json(report.to_dict())
-        return
+        report = vault.backup(
+            _needs(path, "a backup"), compress=compress, retention=rule, progress=progress
+        )
+    _made(report, json_out)
+
+
+def _needs(path: Path | None, what: str) -> Path:
+    if path is None:
+        raise InvalidInputError(f"{what} needs a PATH")
+    return path
+
+
+def _verify(path: Path, json_out: bool) -> None:
+    manifest = verify_backup(path)
+    line = (
+        f"{path}: ok ({len(manifest.files)} files, {manifest.total_bytes:,} bytes, "
+        f"taken {manifest.created_at}, schema {manifest.schema_version})"
+    )
+    _said({"ok": True, **manifest.to_dict()}, json_out, line)
+
+
+def _due(ctx: typer.Context, json_out: bool) -> None:
+    vault = state(ctx).vault()
+    if vault.backup_schedule() is None:
+        raise InvalidInputError("no backup is scheduled (memvault backup PATH --schedule daily)")
+    report = vault.run_due_backup()
+    if report is not None:
+        return _made(report, json_out)
+    last = vault.last_scheduled_backup() or {}
+    _said({"due": False, "last": last}, json_out, f"nothing due: last {last or 'none'}")
+
+
+def _made(report: BackupReport, json_out: bool) -> None:
     counts = ", ".join(f"{n} {what}" for what, n in report.manifest.counts.items())
-    console.print(
+    line = (
         f"backup {report.path}: {counts}; {report.manifest.total_bytes:,} bytes in "
         f"{report.seconds:.1f} s"
     )
     if report.pruned:
-        console.print(f"pruned {len(report.pruned)}: {', '.join(report.pruned)}")
+        line += f"\npruned {len(report.pruned)}: {', '.join(report.pruned)}"
+    _said(report.to_dict(), json_out, line)
+
+
+def _plan_line(plan: BackupSchedule | None) -> str:
+    if plan is None:
+        return "scheduled backups: off"
+    return (
+        f"backing up {plan.period.value} into {plan.dest}: `memvault serve` and "
+        "`memvault backup --due` run it once per period, catching up missed ones"
+    )
+
+
+def _said(data: dict[str, Any], json_out: bool, line: str) -> None:
+    if json_out:
+        print_json(data)
+    else:
+        console.print(line)
 
 
 def restore(

@@ -88,6 +88,8 @@ def serve(
     apply_retention(vault)
     vault.embed_in_background()  # also jobs left queued by earlier processes
     server = build_server(vault, Budget(budget))
+    backups = vault.backup_timer()  # a period's backup missed while the machine was off runs now
+    backups.start()
     watcher = None
     if watch and vault.folder is not None:
         vault.sync()
@@ -107,6 +109,7 @@ def serve(
             _announce(f"serving MCP at http://{host}:{port}{MCP_PATH}; {roots.describe()}")
             run_http(server, sock, access)
     finally:
+        backups.stop()
         if watcher is not None:
             watcher.stop()
 

@@ -8,6 +8,8 @@ that rotted or was edited afterwards, fails verification before anything is rest
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 MANIFEST_NAME = "manifest.json"
@@ -102,3 +104,55 @@ class RestoreReport:
             "set_aside": self.set_aside,
             "check": "ok" if self.check_ok else list(self.problems),
         }
+
+
+class BackupPeriod(StrEnum):
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSchedule:
+    """A backup the vault runs by itself, once per period (kept in the vault's settings)."""
+
+    period: BackupPeriod
+    dest: str
+    compress: bool = False
+    keep_last: int = 0
+    keep_daily: int = 0
+    keep_weekly: int = 0
+    keep_monthly: int = 0
+
+    def period_of(self, at: datetime) -> str:
+        """The period ``at`` falls in (UTC), named so two processes agree on it."""
+        at = at.astimezone(UTC)
+        if self.period is BackupPeriod.HOURLY:
+            return f"hourly:{at:%Y-%m-%dT%H}"
+        if self.period is BackupPeriod.DAILY:
+            return f"daily:{at:%Y-%m-%d}"
+        year, week, _ = at.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.value,
+            "dest": self.dest,
+            "compress": self.compress,
+            "keep_last": self.keep_last,
+            "keep_daily": self.keep_daily,
+            "keep_weekly": self.keep_weekly,
+            "keep_monthly": self.keep_monthly,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BackupSchedule:
+        return cls(
+            period=BackupPeriod(data["period"]),
+            dest=str(data["dest"]),
+            compress=bool(data.get("compress", False)),
+            keep_last=int(data.get("keep_last", 0)),
+            keep_daily=int(data.get("keep_daily", 0)),
+            keep_weekly=int(data.get("keep_weekly", 0)),
+            keep_monthly=int(data.get("keep_monthly", 0)),
+        )

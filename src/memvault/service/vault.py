@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Any
 
 from memvault.core import inputs
-from memvault.core.backup_records import BackupReport
 from memvault.core.confidence import next_confidence
 from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.file_records import IndexRun
@@ -46,8 +45,6 @@ from memvault.folder.sync import SyncReport
 from memvault.folder.watcher import FolderWatcher
 from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index_runs
 from memvault.indexing.roots import IndexRoots
-from memvault.service.backup import make_backup
-from memvault.service.backup_retention import Retention
 from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
@@ -55,13 +52,14 @@ from memvault.service.import_port import ImportPort
 from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
+from memvault.service.vault_backups import VaultBackups
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault(VectorJobs):
+class Vault(VectorJobs, VaultBackups):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
@@ -487,24 +485,6 @@ class Vault(VectorJobs):
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:
         return self._store.stats()
-
-    def backup(
-        self,
-        dest: Path,
-        *,
-        compress: bool = False,
-        retention: Retention | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> BackupReport:
-        """An online, verified backup into a new entry of ``dest`` (see :mod:`.backup`)."""
-        return make_backup(
-            self._store,
-            self._folder,
-            dest,
-            compress=compress,
-            retention=retention,
-            progress=progress,
-        )
 
     def check(self) -> CheckReport:
         """Database integrity and index consistency, and whether the vault's files agree."""

@@ -27,6 +27,36 @@ def test_settings_are_kept_overwritten_and_shared(store: Store, second_store: St
     assert second_store.get_setting("vault") == "off"
 
 
+def test_swap_setting_changes_only_what_it_expects(store: Store) -> None:
+    assert store.swap_setting("claim", None, "a") is True
+    assert store.swap_setting("claim", None, "b") is False  # it is "a" now
+    assert store.swap_setting("claim", "a", "b") is True
+    assert store.get_setting("claim") == "b"
+    assert store.swap_setting("claim", "b", None) is True
+    assert store.get_setting("claim") is None
+
+
+def test_of_racing_instances_exactly_one_swap_wins(engine: EngineFactory) -> None:
+    stores = [engine.open() for _ in range(4)]
+    wins: list[bool] = []
+    try:
+        start = threading.Barrier(len(stores))
+
+        def claim(store: Store) -> None:
+            start.wait()
+            wins.append(store.swap_setting("backup.period", None, "daily:2026-03-01"))
+
+        threads = [threading.Thread(target=claim, args=(s,)) for s in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for store in stores:
+            store.close()
+    assert sorted(wins) == [False, False, False, True]
+
+
 def test_settings_survive_a_reopen(engine: EngineFactory) -> None:
     first = engine.open()
     try:

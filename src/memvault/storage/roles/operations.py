@@ -22,6 +22,12 @@ class Settings(Protocol):
 
     def set_setting(self, key: str, value: str) -> None: ...
 
+    def swap_setting(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Set ``key`` to ``value`` (None: remove it) only if it is ``expected`` now (None:
+        absent), in one transaction; whether it was. Of several processes racing to claim the
+        same thing (a backup period), exactly one wins."""
+        ...
+
 
 class Operations(Protocol):
     """The store as a whole: where it is, its health, its end."""

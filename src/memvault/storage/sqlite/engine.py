@@ -91,6 +91,23 @@ class SqliteEngine:
             )
         )
 
+    def swap_setting(self, key: str, expected: str | None, value: str | None) -> bool:
+        def swap(conn: apsw.Connection) -> bool:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            if (None if row is None else str(row[0])) != expected:
+                return False
+            if value is None:
+                conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT INTO settings(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            return True
+
+        return self._write(swap)
+
     # --- transactions -----------------------------------------------------------------------
     def _reader(self) -> apsw.Connection:
         conn: apsw.Connection | None = getattr(self._local, "conn", None)
