@@ -23,6 +23,7 @@ from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_backup
 import bench_embedding
 import bench_import
 import bench_search
@@ -38,6 +39,7 @@ HERE = Path(__file__).parent
 REPORT = HERE.parent / "docs" / "benchmarks.md"
 EVAL_SECTION = re.compile(r"<!-- eval:start -->.*?<!-- eval:end -->", re.DOTALL)
 SESSIONS_SECTION = re.compile(r"<!-- sessions:start -->.*?<!-- sessions:end -->", re.DOTALL)
+BACKUP_SECTION = re.compile(r"<!-- backup:start -->.*?<!-- backup:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -163,18 +165,24 @@ def size_section(results: list[SizeResult]) -> Section:
 
 def sessions_block(sections: list[Section], elapsed: float) -> str:
     """The session tables between their markers, with the time they took."""
+    return block("sessions", "session-layer", sections, elapsed)
+
+
+def block(marker: str, what: str, sections: list[Section], elapsed: float) -> str:
+    """Tables between their own markers, with the time they took, so a partial run
+    (``--sessions-only``, ``--backup-only``) can replace just them."""
     last = sections[-1]
     last.notes.append(
-        f"The {len(sections)} session-layer tables took {elapsed / 60:.1f} min of `make bench` "
+        f"The {len(sections)} {what} table(s) took {elapsed / 60:.1f} min of `make bench` "
         f"(measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
     )
-    lines = ["<!-- sessions:start -->", ""]
+    lines = [f"<!-- {marker}:start -->", ""]
     for section in sections:
         lines += section.markdown()
-    return "\n".join([*lines, "<!-- sessions:end -->"])
+    return "\n".join([*lines, f"<!-- {marker}:end -->"])
 
 
-def write_report(sections: list[Section], elapsed: float, sessions: str) -> None:
+def write_report(sections: list[Section], elapsed: float, blocks: list[str]) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -186,7 +194,8 @@ def write_report(sections: list[Section], elapsed: float, sessions: str) -> None
     ]
     for section in sections:
         lines += section.markdown()
-    lines += [sessions, ""]
+    for kept_block in blocks:
+        lines += [kept_block, ""]
     current = REPORT.read_text("utf-8") if REPORT.exists() else ""
     kept = EVAL_SECTION.search(current)
     if kept:
@@ -194,15 +203,15 @@ def write_report(sections: list[Section], elapsed: float, sessions: str) -> None
     REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
-def replace_sessions(sessions: str) -> None:
-    """Only the session tables: in place of the old ones, else before the eval section."""
+def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
+    """Only these tables: in place of the old ones, else before the eval section."""
     current = REPORT.read_text("utf-8")
-    if SESSIONS_SECTION.search(current):
-        text = SESSIONS_SECTION.sub(lambda _: sessions, current)
+    if pattern.search(current):
+        text = pattern.sub(lambda _: text_block, current)
     elif (kept := EVAL_SECTION.search(current)) is not None:
-        text = f"{current[: kept.start()]}{sessions}\n\n{current[kept.start() :]}"
+        text = f"{current[: kept.start()]}{text_block}\n\n{current[kept.start() :]}"
     else:
-        text = f"{current.rstrip()}\n\n{sessions}\n"
+        text = f"{current.rstrip()}\n\n{text_block}\n"
     REPORT.write_text(text, encoding="utf-8")
 
 
@@ -220,19 +229,36 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only the session-layer tables (replacing just them in the docs)",
     )
+    parser.add_argument(
+        "--backup-only",
+        action="store_true",
+        help="only the online-backup table (replacing just it in the docs)",
+    )
     args = parser.parse_args(argv)
+    partial = args.sessions_only or args.backup_only
     start = time.perf_counter()
     sections: list[Section] = []
+    blocks: list[str] = []
+    partial_sections: list[Section] = []
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
-        if not args.sessions_only:
+        if not partial:
             writes = bench_writes.run(folder)
             imports = bench_import.run(folder)
             results = bench_search.run(args.sizes, folder)
-        started = time.perf_counter()
-        session_sections = bench_sessions.run(folder)
-        sessions = sessions_block(session_sections, time.perf_counter() - started)
-    if not args.sessions_only:
+        if not args.backup_only:
+            started = time.perf_counter()
+            session_sections = bench_sessions.run(folder)
+            blocks.append(sessions_block(session_sections, time.perf_counter() - started))
+            partial_sections += session_sections
+        if not args.sessions_only:
+            started = time.perf_counter()
+            backup_sections = bench_backup.run(folder)
+            blocks.append(
+                block("backup", "online-backup", backup_sections, time.perf_counter() - started)
+            )
+            partial_sections += backup_sections
+    if not partial:
         sections = [
             writes,
             imports,
@@ -242,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
             size_section(results),
             bench_embedding.run(),
         ]
-    for section in [*sections, *session_sections]:
+    for section in [*sections, *partial_sections]:
         section.print(console)
     elapsed = time.perf_counter() - start
     log(f"done in {elapsed / 60:.1f} min")
@@ -250,9 +276,11 @@ def main(argv: list[str] | None = None) -> None:
         console.print("not written to docs: --no-write or non-default --sizes")
         return
     if args.sessions_only:
-        replace_sessions(sessions)
+        replace_block(SESSIONS_SECTION, blocks[0])
+    elif args.backup_only:
+        replace_block(BACKUP_SECTION, blocks[0])
     else:
-        write_report(sections, elapsed, sessions)
+        write_report(sections, elapsed, blocks)
     console.print(f"written to {REPORT}")
 
 

@@ -6,6 +6,7 @@ non-zero exit: 2 for a malformed command line, 3 when a record does not exist, 1
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from memvault.cli import (
     graph,
     imports,
     jobs,
+    logs,
     memories,
     search,
     serve,
@@ -28,9 +30,10 @@ from memvault.cli import (
 from memvault.cli.notes import note_app
 from memvault.cli.sessions import session_app
 from memvault.cli.state import CliState
-from memvault.core.errors import MemvaultError, NotFoundError
+from memvault.core.errors import InvalidInputError, MemvaultError, NotFoundError
 from memvault.core.home import database_path, resolve_home
 
+log = logging.getLogger("memvault.cli")
 app = typer.Typer(
     name="memvault",
     help="Persistent memory for AI agents, in one SQLite file.",
@@ -61,6 +64,14 @@ def global_options(
             help="bundled | bundled:e5-small | ollama:MODEL | openai:MODEL | none.",
         ),
     ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option(
+            "--log-level",
+            envvar="MEMVAULT_LOG_LEVEL",
+            help="debug | info | warning | error | off (the home's logs/memvault.log).",
+        ),
+    ] = "info",
 ) -> None:
     """--db names the database file directly (DB-only: no Markdown folder) and wins over --home /
     MEMVAULT_HOME."""
@@ -69,6 +80,9 @@ def global_options(
         database_path(chosen), embedder=embedder, home=None if db is not None else chosen
     )
     ctx.call_on_close(ctx.obj.close)
+    if log_level.lower() not in logs.LEVELS:
+        raise InvalidInputError(f"--log-level must be one of {', '.join(logs.LEVELS)}")
+    logs.open_log(chosen, log_level.lower())
 
 
 app.command()(admin.init)
@@ -86,6 +100,7 @@ app.command()(admin.stats)
 app.command()(admin.check)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command()(logs.logs)
 app.command()(admin.demo)
 app.command("jobs")(jobs.jobs_command)
 app.command()(jobs.reembed)
@@ -107,6 +122,8 @@ app.command("export")(imports.export_command)
 def _fail(message: str, code: int) -> int:
     line = " ".join(str(message).split())
     sys.stderr.write(f"memvault: error: {line}\n")
+    log.warning("command failed: %s", line)
+    logs.close_log()
     return code
 
 
@@ -137,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    logs.close_log()
     return result if isinstance(result, int) else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +20,8 @@ from memvault.core.errors import InvalidInputError
 from memvault.importers.engine import Importer
 from memvault.importers.export import Exporter, is_export
 from memvault.importers.source_kinds import SourceKind, open_source
+
+log = logging.getLogger("memvault.import")
 
 
 class ExportFormat(StrEnum):
@@ -124,6 +127,15 @@ def import_command(
                 opened, batch_size=batch_size, force=force, dry_run=dry_run, progress=update
             )
         data: dict[str, Any] = report.to_dict()
+        log.info(
+            "import %s: %d imported, %d updated, %d unchanged, %d failed%s",
+            report.source,
+            report.imported,
+            report.updated,
+            report.unchanged,
+            report.failed,
+            " (dry run)" if dry_run else "",
+        )
         if wait and not dry_run:
             wait_with_progress(vault, quiet=json_out)
         if verify_after and not dry_run:

@@ -140,6 +140,7 @@ def _index_roots(given: list[Path] | None, *, over_http: bool) -> IndexRoots:
 
 
 def _announce(line: str) -> None:
+    log.info(line)
     sys.stderr.write(f"memvault: {line}\n")
     sys.stderr.flush()
 

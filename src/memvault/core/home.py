@@ -12,6 +12,7 @@ from pathlib import Path
 
 DB_FILE_NAME = "memvault.db"
 FOLDER_NAME = "vault"
+LOG_FOLDER = "logs"
 HOME_ENV = "MEMVAULT_HOME"
 _DB_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 
@@ -39,6 +40,14 @@ def folder_path(home_or_db: str | os.PathLike[str] | None = None) -> Path | None
     if path.suffix.lower() in _DB_SUFFIXES or path.is_file():
         return None
     return path / FOLDER_NAME
+
+
+def log_path(home_or_db: str | os.PathLike[str] | None = None) -> Path:
+    """The log file: ``HOME/logs/memvault.log``, or ``FILE.db.log`` beside a database file."""
+    db = database_path(home_or_db)
+    if folder_path(home_or_db) is None:
+        return db.with_name(f"{db.name}.log")
+    return db.parent / LOG_FOLDER / "memvault.log"
 
 
 def is_url(location: str | os.PathLike[str] | None) -> bool:

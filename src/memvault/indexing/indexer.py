@@ -9,6 +9,7 @@ a run that is killed leaves every finished file indexed, and the next run picks 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,8 @@ from memvault.core.ids import file_hash, owner_gone, owner_id
 from memvault.core.times import file_time
 from memvault.indexing.roots import IndexRoots
 from memvault.storage.roles import FileIndex
+
+log = logging.getLogger("memvault.index")
 
 IndexProgress = Callable[[int, int, str], None]  # files done, files in all, current file
 _PROGRESS_EVERY = 0.5  # seconds between progress rows written for other processes
@@ -127,6 +130,7 @@ class Indexer:
                 gone = [p for p in known if p not in present]
                 report.removed = self._files.delete_files(root, gone) if gone else 0
         except BaseException as exc:
+            log.warning("indexing %s stopped: %s: %s", path, type(exc).__name__, exc)
             self._files.update_index_run(
                 run_id,
                 files_done=report.indexed + report.unchanged,
@@ -137,6 +141,15 @@ class Indexer:
             raise
         self._files.update_index_run(
             run_id, files_done=len(walked.files), chunks=report.chunks_added, state="done"
+        )
+        log.info(
+            "indexed %s: %d files (%d read, %d unchanged, %d removed), %d chunks added",
+            path,
+            len(walked.files),
+            report.indexed,
+            report.unchanged,
+            report.removed,
+            report.chunks_added,
         )
         return report
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -42,6 +43,8 @@ from memvault.folder.markdown_folder import MarkdownFolder
 from memvault.service.backup_retention import Retention, kept
 from memvault.storage import database_file_problems
 from memvault.storage.roles import Store
+
+log = logging.getLogger("memvault.backup")
 
 PREFIX = "memvault-"
 PARTIAL = ".partial"
@@ -100,6 +103,14 @@ def make_backup(
         Path(f"{dest / name}{ARCHIVE}{PARTIAL}").unlink(missing_ok=True)
         raise
     pruned = prune(dest, retention) if retention is not None else []
+    log.info(
+        "backup %s: %s; %d bytes in %.1f s%s",
+        final,
+        ", ".join(f"{n} {what}" for what, n in manifest.counts.items()),
+        manifest.total_bytes,
+        time.monotonic() - started,
+        f"; pruned {', '.join(pruned)}" if pruned else "",
+    )
     return BackupReport(str(final), manifest, time.monotonic() - started, tuple(pruned))
 
 

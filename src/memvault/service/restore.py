@@ -11,6 +11,7 @@ half-way (its marks are in the copy) and shows that the result opens.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from memvault.core.home import DB_FILE_NAME, FOLDER_NAME, database_path, folder_
 from memvault.service.backup import opened, verify_backup_root
 from memvault.service.opening import open_vault
 from memvault.storage import database_in_use, install_database
+
+log = logging.getLogger("memvault.backup")
 
 _COMPANIONS = ("-wal", "-shm", "-journal")
 
@@ -65,6 +68,13 @@ def restore_backup(backup: Path, home: Path, *, force: bool = False) -> RestoreR
             # times are not, and a sync that finds the same text just records the new times.
             vault.sync()
         check = vault.check()
+    log.warning(
+        "restored %s from %s (taken %s)%s",
+        home,
+        backup,
+        manifest.created_at,
+        f"; the files that were there are in {aside}" if aside else "",
+    )
     return RestoreReport(
         backup=str(backup),
         home=str(home),

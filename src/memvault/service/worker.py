@@ -93,11 +93,13 @@ class EmbedWorker:
                     job_ids=job_ids,
                     embeddings=embeddings,
                 )
+                log.debug("embedded %d memories with %s", len(job_ids), embedder.model_id)
             except ModelMismatchError as exc:
                 self._store.release_jobs(self.owner)
                 self._fatal = exc
                 raise
             except EmbeddingError as exc:
+                log.warning("embedding %d memories failed: %s", len(job_ids), exc)
                 self._fail(job_ids, str(exc))
             except Exception as exc:  # a bug in a provider must park jobs, not kill the thread
                 log.exception("embedding failed")

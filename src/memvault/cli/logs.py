@@ -1,0 +1,217 @@
+"""The home's log file: what the server, the worker, importers, backups and repairs did.
+
+Every command writes its ``memvault.*`` log records (``--log-level``, default info) as JSON
+lines to ``HOME/logs/memvault.log``; several processes share it safely and it rotates at
+5 MB, keeping 5 older files (``concurrent-log-handler`` locks around each write and rotation,
+which the stdlib's handler does not). Nothing is written for a home that does not exist yet: a
+mistyped ``--home`` must not create folders. Errors shown to a user stay one line on stderr;
+the log has them too, with the command that met them. ``memvault logs`` reads the files back,
+oldest first, and follows them across rotations.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+from memvault.cli.memories import JsonFlag
+from memvault.cli.state import state
+from memvault.core.errors import InvalidInputError
+from memvault.core.home import database_path, folder_path, log_path
+from memvault.core.times import parse_timestamp
+
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 5
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
+_ROOT = logging.getLogger("memvault")
+_handler: logging.Handler | None = None
+_SPAN = re.compile(r"(\d+)\s*([smhd])")
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        data: dict[str, Any] = {
+            "at": at.replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["error"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+class _HomeExists(logging.Filter):
+    def __init__(self, home: Path) -> None:
+        super().__init__()
+        self._home = home
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self._home.exists()
+
+
+def open_log(home_or_db: Path, level: str) -> None:
+    """Send this process's memvault log records to the home's log file (replacing an earlier
+    call's: the test suite runs many commands in one process)."""
+    global _handler
+    close_log()
+    if level == "off":
+        return
+    path = log_path(home_or_db)
+    _ROOT.setLevel(LEVELS[level])
+    db_only = folder_path(home_or_db) is None
+    handler = _LazyFile(path)
+    handler.setFormatter(JsonLines())
+    handler.addFilter(_HomeExists(database_path(home_or_db) if db_only else home_or_db))
+    _ROOT.addHandler(handler)
+    _handler = handler
+
+
+def close_log() -> None:
+    global _handler
+    if _handler is not None:
+        _ROOT.removeHandler(_handler)
+        _handler.close()
+        _handler = None
+
+
+class _LazyFile(logging.Handler):
+    """Opens the rotating file at the first record (a command that logs nothing touches no
+    file), making its folder then."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._path = path
+        self._file: ConcurrentRotatingFileHandler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._file is None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = ConcurrentRotatingFileHandler(
+                    str(self._path), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+                )
+                self._file.setFormatter(self.formatter or JsonLines())
+            self._file.emit(record)
+        except Exception:  # a log that cannot be written must never fail the command
+            self.handleError(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+
+# --- memvault logs ------------------------------------------------------------------------------
+def logs(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="An ISO time, or a span back from now: 30m, 2h, 7d.")
+    ] = None,
+    level: Annotated[str, typer.Option(help="The lowest level shown.")] = "info",
+    lines: Annotated[int, typer.Option("--lines", "-n", min=1, max=1_000_000)] = 200,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """What this home's server, workers, imports, backups and repairs did (newest last)."""
+    cli = state(ctx)
+    path = log_path(cli.home if cli.home is not None else cli.db_path)
+    if level not in LEVELS or level == "off":
+        raise InvalidInputError(f"level must be one of debug, info, warning, error, not {level!r}")
+    cutoff = _since(since)
+    shown = [r for r in _records(path) if _wanted(r, LEVELS[level], cutoff)][-lines:]
+    for record in shown:
+        _print(record, json_out)
+    if follow:
+        for record in _follow(path):
+            if _wanted(record, LEVELS[level], cutoff):
+                _print(record, json_out)
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    span = _SPAN.fullmatch(text.strip().lower())
+    if span:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[span.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(span.group(1))})
+    return parse_timestamp(text)
+
+
+def _wanted(record: dict[str, Any], floor: int, cutoff: datetime | None) -> bool:
+    if LEVELS.get(str(record.get("level")), 20) < floor:
+        return False
+    if cutoff is None:
+        return True
+    try:
+        return parse_timestamp(str(record.get("at", ""))) >= cutoff
+    except InvalidInputError:  # a line that is not ours: shown only without --since
+        return False
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every record of the log and its rotated files, oldest first."""
+    files = [Path(f"{path}.{n}") for n in range(BACKUPS, 0, -1)] + [path]
+    for file in files:
+        if file.exists():
+            with file.open(encoding="utf-8", errors="replace") as handle:
+                yield from (_parse(line) for line in handle if line.strip())
+
+
+def _parse(line: str) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return {"message": line.rstrip("\n")}
+    return data if isinstance(data, dict) else {"message": line.rstrip("\n")}
+
+
+def _follow(path: Path) -> Iterator[dict[str, Any]]:
+    """New lines as they are written; a rotation (the file replaced) is followed."""
+    handle = path.open(encoding="utf-8", errors="replace") if path.exists() else None
+    if handle is not None:
+        handle.seek(0, 2)
+    inode = path.stat().st_ino if path.exists() else None
+    try:
+        while True:
+            line = handle.readline() if handle is not None else ""
+            if line:
+                yield _parse(line)
+                continue
+            time.sleep(0.3)
+            now = path.stat().st_ino if path.exists() else None
+            if now != inode:  # rotated or created: read the new file from its start
+                if handle is not None:
+                    handle.close()
+                handle = path.open(encoding="utf-8", errors="replace") if now else None
+                inode = now
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _print(record: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    level = str(record.get("level", "")).upper()
+    head = f"{record.get('at', '?')} {level:7} {record.get('logger', '')}"
+    pid = f"[{record['pid']}]" if "pid" in record else ""
+    sys.stdout.write(f"{head}{pid}: {record.get('message', '')}\n")
+    if "error" in record:
+        sys.stdout.write(f"{record['error']}\n")
