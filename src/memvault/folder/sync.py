@@ -286,7 +286,7 @@ class FolderSync:
                     report.memories += 1
         # Relations after every memory of the batch exists: a file may point at one read later.
         for start in range(0, len(applied), _BATCH):
-            warnings = self._store.put_relations(applied[start : start + _BATCH])
+            warnings = self._store.put_relations(applied[start : start + _BATCH], embed=self._embed)
             path_of = {r.memory.id: s.path for r, s in items}
             for memory_id, messages in warnings.items():
                 path = path_of[memory_id]

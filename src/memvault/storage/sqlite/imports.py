@@ -132,7 +132,7 @@ class SqliteImports(SqliteEngine):
                     errors[record.memory.id] = str(exc)
             for record in records:
                 if record.memory.id not in errors:
-                    sync_rows.put_relations(conn, record)
+                    sync_rows.put_relations(conn, record, embed=embed)
             return errors
 
         return self._write(job)
