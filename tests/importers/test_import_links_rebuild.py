@@ -44,6 +44,12 @@ def test_reimport_after_a_rebuild_updates_instead_of_duplicating(tmp_path: Path)
     rebuilt = run_json(home, "reindex")
     assert (rebuilt["memories"], rebuilt["problems"]) == (2, [])
     assert cli(home, "export", "jsonl").stdout == export_before  # byte for byte
+    assert '"imports":[{"hash":' in export_before
+    moved = tmp_path / "moved"
+    (tmp_path / "export.jsonl").write_text(export_before)
+    run_json(moved, "import", "jsonl", str(tmp_path / "export.jsonl"))
+    assert cli(moved, "export", "jsonl").stdout == export_before  # the links move along
+    assert run_json(moved, "import", "jsonl", str(source))["unchanged"] == 2
     status = run_json(home, "import", "jsonl", str(source), "--status")
     assert (status["imported"], status["pending"]) == (2, 0)
 
