@@ -33,8 +33,4 @@ def is_within_lines(piece: str, lines: str) -> bool:
         return False
     if len(got) == 1:
         return got[0] in want[0]
-    return (
-        want[0].endswith(got[0])
-        and want[-1].startswith(got[-1])
-        and got[1:-1] == want[1:-1]
-    )
+    return want[0].endswith(got[0]) and want[-1].startswith(got[-1]) and got[1:-1] == want[1:-1]
