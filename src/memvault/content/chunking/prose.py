@@ -37,6 +37,8 @@ _SENTENCE_END = re.compile(rf"[.!?\u2026]+[{_CLOSERS}]*(?=\s+[^\s])")
 _NEXT_WORD = re.compile(r"\s+(\S)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+>|]\s|\d{1,3}[.)]\s)")
 _WORD = re.compile(r"\S+")
+_LINE_END = re.compile(r"(:?)[ \t]*\n")
+_INDENT = re.compile(r"[ \t]*")
 _ABBREVIATIONS = frozenset(
     {"al", "approx", "ca", "cf", "co", "dept", "dr", "eq", "eqs", "etc", "fig", "figs", "inc"}
     | {"jr", "ltd", "mr", "mrs", "ms", "no", "nos", "prof", "pp", "sr", "st", "vol", "vs"}
@@ -220,11 +222,9 @@ def _sentence_bounds(text: str, start: int, end: int) -> list[int]:
         if nxt is None or nxt.group(1).islower() or _abbreviation(part, match.start()):
             continue
         found.add(start + nxt.start(1))
-    offset = 0
-    for line in part.split("\n")[:-1]:
-        offset += len(line) + 1
-        if _LIST_ITEM.match(part, offset) or line.rstrip().endswith(":"):
-            found.add(start + offset + len(part[offset:]) - len(part[offset:].lstrip()))
+    for line_end in _LINE_END.finditer(part):  # a list item, or the line after a colon
+        if line_end.group(1) or _LIST_ITEM.match(part, line_end.end()):
+            found.add(start + _INDENT.match(part, line_end.end()).end())  # type: ignore[union-attr]
     return sorted(b for b in found if start < b < end)
 
 
