@@ -84,3 +84,26 @@ def test_a_broken_imported_from_entry_is_reported_with_its_file(tmp_path: Path) 
     delete_database(home)
     problems = run_json(home, "reindex")["problems"]
     assert len(problems) == 1 and "imported_from" in problems[0]["message"]
+
+
+def test_reindex_writes_links_into_files_made_before_files_carried_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    source = tmp_path / "records.jsonl"
+    records = [{"id": "k-1", "content": "The kestrel hunts over the meadow"}]
+    write_records(source, records)
+    run_json(home, "import", "jsonl", str(source))
+    (memory_file,) = (home / "vault" / "memories").rglob("*.md")
+    text = memory_file.read_text("utf-8")
+    old_style = text[: text.index("imported_from:")] + text[text.index("---\nThe kestrel") :]
+    memory_file.write_text(old_style, "utf-8")  # as a vault from before this change has them
+
+    assert run_json(home, "reindex")["problems"] == []  # the index still has the link
+    assert memory_file.read_text("utf-8") == text  # and writes it into the file
+
+    delete_database(home)
+    run_json(home, "reindex")
+    records[0]["content"] = "The kestrel hunts over the motorway verge now"
+    write_records(source, records)
+    again = run_json(home, "import", "jsonl", str(source))
+    assert (again["imported"], again["updated"]) == (0, 1)
+    assert [m["content"] for m in run_json(home, "list")["memories"]] == [records[0]["content"]]

@@ -3,6 +3,7 @@ file shows where it was imported from), written back when a memory file or an ex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import apsw
@@ -21,6 +22,21 @@ def origins_of(conn: apsw.Connection, memory_id: str) -> tuple[ImportOrigin, ...
             (memory_id,),
         )
     )
+
+
+def origins_of_many(
+    conn: apsw.Connection, memory_ids: Sequence[str]
+) -> dict[str, tuple[ImportOrigin, ...]]:
+    found: dict[str, list[ImportOrigin]] = {}
+    for row in conn.execute(
+        "SELECT memory_id, source, source_id, record_hash FROM import_links"
+        " WHERE memory_id IN (SELECT value FROM json_each(?)) ORDER BY source, source_id",
+        (json.dumps(list(memory_ids)),),
+    ):
+        found.setdefault(str(row[0]), []).append(
+            ImportOrigin(str(row[1]), str(row[2]), str(row[3]))
+        )
+    return {memory_id: tuple(origins) for memory_id, origins in found.items()}
 
 
 def put_origins(
