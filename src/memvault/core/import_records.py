@@ -17,6 +17,17 @@ class ImportLink:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportOrigin:
+    """The part of an import link a memory's file carries, so a rebuild brings the link back:
+    which source record the memory came from and what that record held when it was applied.
+    How its vector came is not kept: after a rebuild every vector is the vault's own."""
+
+    source: str
+    source_id: str
+    record_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImportRun:
     """How far the last import of a source got; the counts add up over resumed runs."""
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from memvault.core.ids import content_hash
+from memvault.core.import_records import ImportOrigin
 
 DEFAULT_NAMESPACE = "default"
 DEFAULT_KIND = "fact"
@@ -306,8 +307,10 @@ class SearchMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MemoryRecord:
-    """Everything a memory file holds: the memory, its outgoing edges, its validations."""
+    """Everything a memory file holds: the memory, its outgoing edges, its validations, and the
+    source records it was imported from (by source and id)."""
 
     memory: Memory
     relations: tuple[Edge, ...] = ()
     validations: tuple[ValidationEvent, ...] = ()
+    imports: tuple[ImportOrigin, ...] = ()

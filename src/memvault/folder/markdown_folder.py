@@ -58,7 +58,7 @@ class MarkdownFolder:
         self._store = store
         self._written = written
         self.lock = FolderLock(root)
-        self._sync = FolderSync(store, store, root, embed=embed)
+        self._sync = FolderSync(store, store, store, root, embed=embed)
         self.memory_files = MemoryFileWriter(store, store, root, self.lock)
         self.session_files = SessionFileWriter(store, store, root, self.lock)
         self.notes = Notes(store, root, self.lock, self._sync, written=written)
@@ -120,6 +120,8 @@ class MarkdownFolder:
     def reindex(self, *, full: bool = True) -> ReindexReport:
         with self.lock.held():
             report = self.sync(force=full)
+            if report.stale:  # files from before memory files carried import links
+                self.memory_files.render(report.stale)
             adopted = 0
             seen: set[str] = set()
             while ids := self._store.memories_without_file(_ADOPT_BATCH):

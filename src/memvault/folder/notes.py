@@ -22,6 +22,7 @@ from memvault.core import inputs
 from memvault.core.errors import ConflictError, InvalidInputError, NotFoundError
 from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, LinkView, PendingWrite
 from memvault.core.ids import new_id
+from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.core.times import now_iso
 from memvault.folder.lock import FolderLock
 from memvault.folder.sync import FolderSync, SyncReport
@@ -38,12 +39,14 @@ class Note:
     tags: tuple[str, ...]
     body: str
     front_matter: dict[str, Any]
+    namespace: str = DEFAULT_NAMESPACE  # its chunks' namespace: what a filtered search sees
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "path": self.path,
             "title": self.title,
+            "namespace": self.namespace,
             "tags": list(self.tags),
             "body": self.body,
             "front_matter": self.front_matter,
@@ -75,7 +78,12 @@ class Notes:
         tags: Iterable[str] | None = None,
         namespace: str | None = None,
     ) -> Note:
-        """Create the note, or replace its body (keeping its id and creation time)."""
+        """Create the note, or replace its body (keeping its id and creation time).
+
+        The namespace is written into the front matter (``namespace``: the one given, else the
+        note's own, else the vault's default), so the file says which namespace-filtered
+        searches find the note, and a rebuild from the folder gives the same answer.
+        """
         absolute, rel = note_path(self.root, path)
         body = _body(body)
         with self._lock.held():
@@ -92,6 +100,10 @@ class Notes:
                 front["tags"] = list(inputs.tags(tags))
             if namespace is not None:
                 front["namespace"] = inputs.namespace(namespace)
+            else:
+                front["namespace"] = inputs.namespace(
+                    str(front.get("namespace") or DEFAULT_NAMESPACE)
+                )
             front.setdefault("created_at", at)
             front["updated_at"] = at
             self._commit(rel, render(front, body))
@@ -181,7 +193,8 @@ class Notes:
         note_id = str(front.get("id") or (indexed.state.record_id if indexed else ""))
         title = note_title(front, document.body, rel)
         tags = indexed.tags if indexed else tuple(inputs.tag_values(front.get("tags")))
-        return Note(note_id, rel, title, tags, document.body, front)
+        namespace = indexed.namespace if indexed else str(front.get("namespace") or "")
+        return Note(note_id, rel, title, tags, document.body, front, namespace or DEFAULT_NAMESPACE)
 
     def list(
         self,

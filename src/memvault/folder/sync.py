@@ -38,7 +38,7 @@ from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE, MemoryRecord, Relation
 from memvault.core.times import file_time, normal_timestamp
 from memvault.folder.session_writer import session_file_record
-from memvault.storage.roles import FileIndex, SessionStore
+from memvault.storage.roles import FileIndex, ImportLedger, SessionStore
 
 NOTE_KIND = "note"
 _BATCH = 500
@@ -54,6 +54,9 @@ class SyncReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     problems: list[FileProblem] = field(default_factory=list)
+    # Memories whose file lacks import links the index has (a file written before files
+    # carried them): ``reindex`` writes them out, so a later rebuild keeps the links.
+    stale: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -82,10 +85,17 @@ class _OnDisk:
 
 class FolderSync:
     def __init__(
-        self, files: FileIndex, sessions: SessionStore, root: Path, *, embed: bool
+        self,
+        files: FileIndex,
+        sessions: SessionStore,
+        ledger: ImportLedger,
+        root: Path,
+        *,
+        embed: bool,
     ) -> None:
         self._store = files
         self._sessions = sessions
+        self._ledger = ledger
         self.root = root
         self._embed = embed
 
@@ -286,11 +296,21 @@ class FolderSync:
                     report.memories += 1
         # Relations after every memory of the batch exists: a file may point at one read later.
         for start in range(0, len(applied), _BATCH):
-            warnings = self._store.put_relations(applied[start : start + _BATCH])
+            warnings = self._store.put_relations(applied[start : start + _BATCH], embed=self._embed)
             path_of = {r.memory.id: s.path for r, s in items}
             for memory_id, messages in warnings.items():
                 path = path_of[memory_id]
                 report.problems.extend(FileProblem(path, None, f"{path}: {m}") for m in messages)
+            report.stale.extend(self._without_links(applied[start : start + _BATCH]))
+
+    def _without_links(self, records: list[MemoryRecord]) -> list[str]:
+        """Ids of these memories whose files do not carry every import link of the index."""
+        known = self._ledger.import_origins([r.memory.id for r in records])
+        return [
+            r.memory.id
+            for r in records
+            if r.memory.id in known and not set(known[r.memory.id]) <= set(r.imports)
+        ]
 
     def _duplicate(
         self,

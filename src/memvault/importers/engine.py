@@ -28,6 +28,7 @@ from memvault.importers.records import (
     SourceFailure,
     SourceRecord,
     draft_of,
+    duplicates_of,
     record_hash,
 )
 
@@ -56,6 +57,7 @@ class ImportReport:
     already_done: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     sample: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # ids on several lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class ImportReport:
             "failures": [{"id": f.source_id, "reason": f.reason} for f in self.failures[:100]],
             "vectors_carried": self.vectors_carried,
             "edges": self.edges,
+            "duplicates": self.duplicates[:100],
             "resumed": self.resumed,
             **({"already_done": self.already_done} if self.resumed else {}),
             "dry_run": self.dry_run,
@@ -98,6 +101,7 @@ class Importer:
         progress: ImportProgress | None = None,
     ) -> ImportReport:
         report = ImportReport(source.name, total=source.count(), dry_run=dry_run)
+        report.duplicates = duplicates_of(source)
         previous = self._port.run(source.name)
         resume = None
         if previous is not None and previous.state != "done" and not force and not dry_run:

@@ -18,6 +18,7 @@ from memvault.content.markdown.memory_file import render_memory
 from memvault.content.markdown.paths import atomic_write
 from memvault.content.markdown.session_file import render_session
 from memvault.core.errors import InvalidInputError
+from memvault.core.import_records import ImportOrigin
 from memvault.core.records import Edge, Memory, MemoryRecord, ValidationEvent, Verdict
 from memvault.core.session_records import (
     Conversation,
@@ -149,6 +150,10 @@ def _memory_line(record: MemoryRecord) -> dict[str, Any]:
         {k: v for k, v in event.to_dict().items() if k != "memory_id"}
         for event in record.validations
     ]
+    if record.imports:  # only then: an export of a vault that imported nothing is unchanged
+        data["imports"] = [
+            {"source": o.source, "id": o.source_id, "hash": o.record_hash} for o in record.imports
+        ]
     return data
 
 
@@ -193,7 +198,11 @@ def _record(data: dict[str, Any]) -> MemoryRecord:
         )
         for v in data.get("validations") or ()
     )
-    return MemoryRecord(memory, relations, validations)
+    imports = tuple(
+        ImportOrigin(str(o["source"]), str(o["id"]), str(o["hash"]))
+        for o in data.get("imports") or ()
+    )
+    return MemoryRecord(memory, relations, validations, imports)
 
 
 def _session_line(record: SessionRecord) -> dict[str, Any]:

@@ -122,3 +122,13 @@ def draft_of(record: SourceRecord, namespace: str | None) -> MemoryDraft:
         created_at=record.created_at,
         updated_at=record.updated_at or record.created_at,
     )
+
+
+def duplicates_of(source: Source) -> list[dict[str, Any]]:
+    """Ids a file source holds on several lines: the last line is the record, the earlier ones
+    are skipped (``docs/importing.md``)."""
+    found: dict[str, tuple[int, ...]] = getattr(source, "duplicates", {})
+    return [
+        {"id": source_id, "lines": list(lines), "kept": lines[-1]}
+        for source_id, lines in found.items()
+    ]

@@ -22,7 +22,7 @@ import numpy as np
 
 from memvault.core.records import DEFAULT_KIND, Memory
 from memvault.core.vector_records import VectorStorage
-from memvault.importers.records import Source, SourceRecord, draft_of
+from memvault.importers.records import Source, SourceRecord, draft_of, duplicates_of
 
 if TYPE_CHECKING:
     from memvault.service.vault import Vault
@@ -48,6 +48,7 @@ class VerifyReport:
     not_found: list[str] = field(default_factory=list)
     parity: float | None = None  # mean overlap@10 with the source's own search
     parity_queries: int = 0
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # ids on several lines
     source_kinds: Counter[str] = field(default_factory=Counter)  # records by (mapped) kind
     vault_kinds: Counter[str] = field(default_factory=Counter)  # their memories by kind
 
@@ -75,6 +76,7 @@ class VerifyReport:
                 for kind in sorted(set(self.source_kinds) | set(self.vault_kinds))
             },
             "source_failures": self.source_failures,
+            "duplicates": self.duplicates[:100],
             "missing": self.missing[:100],
             "differing": self.differing[:100],
             "vectors_carried": self.vectors_carried,
@@ -103,7 +105,7 @@ def verify(
     batch_size: int = 1000,
 ) -> VerifyReport:
     port = vault.import_port()
-    report = VerifyReport(source.name)
+    report = VerifyReport(source.name, duplicates=duplicates_of(source))
     total = max(1, source.count())
     every = max(1, math.ceil(total / max(1, sample)))
     sampled: list[tuple[SourceRecord, str]] = []

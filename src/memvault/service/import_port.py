@@ -54,7 +54,15 @@ class ImportPort:
         return self._store.import_links(source, source_ids)
 
     def save_links(self, links: Sequence[ImportLink]) -> None:
-        self._store.put_import_links(links)
+        """Write the links, and in a vault the files of their memories (``imported_from``), so
+        a rebuild from the folder brings them back: under the same pending marks as any memory
+        write, so a crash in between is finished by the next process."""
+        if self._folder is None or not links:
+            self._store.put_import_links(links)
+            return
+        targets: dict[str, str | None] = {link.memory_id: None for link in links}
+        with self._folder.memory_files.changing(targets):
+            self._store.put_import_links(links)
 
     def link_count(self, source: str) -> int:
         return self._store.import_link_count(source)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from memvault.core.errors import ModelMismatchError
-from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
 from memvault.core.records import Edge, MemoryRecord, ValidationEvent, Verdict
 from memvault.core.vector_records import VectorStorage
 from memvault.storage.roles import Store
@@ -172,3 +172,30 @@ def test_restore_reports_records_it_cannot_take_and_keeps_the_rest(store: Store)
     assert store.memories_by_id(["old-1", "new-1"]).keys() == {"old-1"}
     assert store.get_memory(taken) is not None
     assert store.job_counts().queued == 1  # embed: the restored memory is queued
+
+
+# --- links carried by memory files ------------------------------------------------------------
+def test_a_memory_record_carries_its_links_and_restoring_it_brings_them_back(store: Store) -> None:
+    (memory_id,) = insert(store, "the kestrel hunts")
+    store.put_import_links([ImportLink(SOURCE, "doc-1", memory_id, "h1", "carried")])
+    record = store.memory_records([memory_id])[memory_id]
+    assert record.imports == (ImportOrigin(SOURCE, "doc-1", "h1"),)
+
+    # Read back (a rebuilt index, a restore): new links are marked embedded here.
+    other = memory("the badger digs")
+    origin = ImportOrigin(SOURCE, "doc-2", "h2")
+    assert store.restore_memories([MemoryRecord(other, imports=(origin,))], embed=True) == {}
+    assert store.import_links(SOURCE, ["doc-2"])["doc-2"] == ImportLink(
+        SOURCE, "doc-2", other.id, "h2", "embedded"
+    )
+    # Put again with a newer hash: updated, and a link that stays keeps how its vector came.
+    store.put_relations(
+        [MemoryRecord(record.memory, imports=(ImportOrigin(SOURCE, "doc-1", "h1b"),))],
+        embed=True,
+    )
+    assert store.import_links(SOURCE, ["doc-1"])["doc-1"] == ImportLink(
+        SOURCE, "doc-1", memory_id, "h1b", "carried"
+    )
+    # A record without links (a file from before files carried them) removes none.
+    store.put_relations([MemoryRecord(record.memory)], embed=True)
+    assert store.import_link_count(SOURCE) == 2

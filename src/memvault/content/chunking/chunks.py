@@ -18,9 +18,11 @@ class Chunk:
     """One piece of a file.
 
     ``text`` is lines ``line_start..line_end`` (1-based, inclusive) joined with ``"\\n"``, with
-    no trailing newline and any ``"\\r"`` of CRLF files removed. The only exception is a single
-    line longer than ``ChunkLimits.max_chars`` (minified code, a PDF page without line breaks):
-    it is cut into consecutive slices that all carry that line's number.
+    no trailing newline and any ``"\\r"`` of CRLF files removed. Two exceptions: prose too long
+    for one chunk is cut between sentences (``prose.py``), so its piece may start inside its
+    first line and end inside its last; and a single code line longer than
+    ``ChunkLimits.max_chars`` (minified code) is cut into consecutive slices that all carry
+    that line's number.
     """
 
     text: str

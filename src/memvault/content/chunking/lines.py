@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 from memvault.content.chunking.chunks import Chunk, ChunkLimits
+from memvault.content.chunking.prose import cut_prose
 
 
 def split_lines(text: str) -> list[str]:
@@ -172,13 +173,16 @@ def grouped(
     *,
     first_line: int = 1,
     page: int | None = None,
+    prose: bool = False,
 ) -> list[Chunk]:
     """Paragraphs of ``lines[start:end]``, neighbours merged while they fit in one chunk.
 
     Merging keeps short paragraphs (a one-line note, a lone import) from becoming chunks too
     small to rank well; merged paragraphs keep the blank lines between them so the text still
-    matches the file line for line.
+    matches the file line for line. A paragraph too big for one chunk is cut between sentences
+    when it is ``prose`` (text, PDF pages), else by line (code).
     """
+    cutter = cut_prose if prose else cut
     span = _Span(lines, start, end, first_line)
     chunks: list[Chunk] = []
     group: tuple[int, int] | None = None
@@ -192,7 +196,7 @@ def grouped(
         if span.size(s, e) <= limits.max_chars:
             group = (s, e)
         else:
-            chunks.extend(cut(span.lines, s, e, limits, first_line=span.first_line, page=page))
+            chunks.extend(cutter(span.lines, s, e, limits, first_line=span.first_line, page=page))
     if group is not None:
         chunks.append(span.chunk(*group, None, page))
     return chunks

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from memvault.content.chunking.chunks import Chunk, ChunkLimits
-from memvault.content.chunking.lines import cut, split_lines
+from memvault.content.chunking.lines import split_lines
+from memvault.content.chunking.prose import cut_prose
 
 # CommonMark: up to three spaces of indent, then 1-6 '#', then a space or the end of the line.
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
@@ -32,7 +33,8 @@ class _Section:
 def chunk_markdown(
     text: str, limits: ChunkLimits = ChunkLimits(), first_line: int = 1
 ) -> list[Chunk]:
-    """One chunk per heading section, longer sections cut with overlap.
+    """One chunk per heading section; longer sections cut between sentences with overlap, the
+    heading kept with the text after it (``prose.cut_prose``).
 
     ``first_line`` is the file line where ``text`` starts, so a note whose YAML front matter was
     stripped off still reports line numbers of the file.
@@ -41,13 +43,14 @@ def chunk_markdown(
     chunks: list[Chunk] = []
     for section in _sections(lines):
         chunks.extend(
-            cut(
+            cut_prose(
                 lines,
                 section.start,
                 section.end,
                 limits,
                 first_line=first_line,
                 heading=section.heading,
+                lead=_ATX.match(lines[section.start]) is not None,
             )
         )
     return chunks

@@ -32,7 +32,7 @@ def chunk_pdf(data: bytes, limits: ChunkLimits = ChunkLimits()) -> list[Chunk]:
         except Exception as exc:  # pypdf raises many kinds of error on damaged content
             raise InvalidInputError(f"cannot read PDF page {number}: {_reason(exc)}") from exc
         lines = split_lines(text)
-        chunks.extend(grouped(lines, 0, len(lines), limits, page=number))
+        chunks.extend(grouped(lines, 0, len(lines), limits, page=number, prose=True))
     return chunks
 
 

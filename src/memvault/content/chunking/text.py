@@ -14,4 +14,4 @@ from memvault.content.chunking.lines import grouped, split_lines
 def chunk_text(text: str, limits: ChunkLimits = ChunkLimits()) -> list[Chunk]:
     """Paragraphs, small neighbours merged, oversized ones cut by line with overlap."""
     lines = split_lines(text)
-    return grouped(lines, 0, len(lines), limits)
+    return grouped(lines, 0, len(lines), limits, prose=True)

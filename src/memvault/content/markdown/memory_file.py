@@ -1,8 +1,10 @@
 """The Markdown form of a memory: ``vault/memories/<namespace>/<id>.md``.
 
 A memory file holds everything needed to rebuild the memory exactly: the front matter carries
-id, kind, times, scores, metadata, the memory's outgoing relations and its validation history;
-the body is the text. Fields at their defaults are left out so a person reading the file sees
+id, kind, times, scores, metadata, the memory's outgoing relations, its validation history and
+the source records it was imported from (``imported_from``: source, id and the record's hash, so
+a rebuild brings the import links back and a re-import updates instead of duplicating); the body
+is the text. Fields at their defaults are left out so a person reading the file sees
 what matters. Reading goes through the same input rules as ``remember``, so a hand edit that
 breaks a rule is reported (file and line) instead of stored. Access counts are not written:
 they change on every read and are the index's business.
@@ -19,6 +21,7 @@ from memvault.content.markdown.frontmatter import FrontMatterError, parse, rende
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT
+from memvault.core.import_records import ImportOrigin
 from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
@@ -69,6 +72,10 @@ def render_memory(record: MemoryRecord) -> str:
         front["relations"] = [_edge_entry(edge) for edge in record.relations]
     if record.validations:
         front["validations"] = [_validation_entry(event) for event in record.validations]
+    if record.imports:
+        front["imported_from"] = [
+            {"source": o.source, "id": o.source_id, "hash": o.record_hash} for o in record.imports
+        ]
     return render(front, m.content + "\n")
 
 
@@ -111,11 +118,14 @@ def parse_memory(text: str, path: str, *, modified: str | None = None) -> Memory
             _validation(memory_id, entry)
             for entry in _list(front.get("validations"), "validations")
         )
+        imports = tuple(
+            _origin(entry) for entry in _list(front.get("imported_from"), "imported_from")
+        )
     except FrontMatterError:
         raise
     except InvalidInputError as exc:
         raise fail(str(exc)) from exc
-    return MemoryRecord(memory, relations, validations)
+    return MemoryRecord(memory, relations, validations, imports)
 
 
 # --- entries -------------------------------------------------------------------------------------
@@ -171,6 +181,15 @@ def _validation(memory_id: str, entry: Any) -> ValidationEvent:
         confidence_after=inputs.unit_interval(entry.get("confidence_after", 0.5), "confidence"),
         created_at=_time(entry.get("created_at"), "validation created_at"),
     )
+
+
+_ORIGIN_KEYS = ("source", "id", "hash")
+
+
+def _origin(entry: Any) -> ImportOrigin:
+    if not isinstance(entry, dict) or any(entry.get(k) in (None, "") for k in _ORIGIN_KEYS):
+        raise InvalidInputError("each imported_from entry needs a source, an id and a hash")
+    return ImportOrigin(str(entry["source"]), str(entry["id"]), str(entry["hash"]))
 
 
 # --- small readers ---------------------------------------------------------------------------

@@ -11,6 +11,11 @@ JSONL, one record per line (blank lines ignored)::
 list or a comma-separated string; keys not listed here are kept in ``metadata``. A line that is
 not valid JSON, or has no id or content, is reported with its line number and skipped.
 
+An id is one record: when it is on several lines, the last line wins (a file appended to as
+records change reads as its latest state) and the earlier lines are skipped, reported by id
+and line numbers (``duplicates``) by import and by verify, which compares the kept line. The
+same holds for an entity name in an MCP memory graph.
+
 The MCP memory server (``@modelcontextprotocol/server-memory``) keeps a knowledge graph as JSONL:
 ``{"type": "entity", "name", "entityType", "observations": [...]}`` and
 ``{"type": "relation", "from", "to", "relationType"}``. Each entity becomes one memory (its name,
@@ -56,10 +61,38 @@ class _LineFile:
             raise InvalidInputError(f"no such file: {path}")
         self.name = f"{scheme}://{self.path}"
         self.vector_note: str | None = None
+        self._duplicates: dict[str, tuple[int, ...]] | None = None
 
     def count(self) -> int:
         with self.path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
+            lines = sum(1 for line in handle if line.strip())
+        return lines - self._skipped_lines()
+
+    @property
+    def duplicates(self) -> dict[str, tuple[int, ...]]:
+        """Ids on more than one line → their line numbers (the last one is the record)."""
+        if self._duplicates is None:
+            seen: dict[str, list[int]] = {}
+            for number, text in self.lines(None):
+                key = self._key(text)
+                if key is not None:
+                    seen.setdefault(key, []).append(number)
+            self._duplicates = {k: tuple(v) for k, v in seen.items() if len(v) > 1}
+        return self._duplicates
+
+    def _key(self, text: str) -> str | None:
+        """The record id a line holds, if it holds one (subclasses know their format)."""
+        return None
+
+    def _superseded(self, number: int, text: str) -> bool:
+        """A line whose id comes again later in the file: skipped, the later line wins."""
+        if not self.duplicates:
+            return False
+        key = self._key(text)
+        return key is not None and self.duplicates.get(key, (number,))[-1] != number
+
+    def _skipped_lines(self) -> int:
+        return sum(len(lines) - 1 for lines in self.duplicates.values())
 
     def lines(self, resume: str | None) -> Iterator[tuple[int, str]]:
         start = int(resume or 0)
@@ -88,6 +121,8 @@ class JsonlSource(_LineFile):
         failures: list[SourceFailure] = []
         number = int(resume or 0)
         for number, text in self.lines(resume):
+            if self._superseded(number, text):
+                continue
             try:
                 records.append(_record(json.loads(text)))
             except (ValueError, TypeError, InvalidInputError) as exc:
@@ -98,6 +133,15 @@ class JsonlSource(_LineFile):
                 records, failures = [], []
         if records or failures:
             yield SourceBatch(tuple(records), tuple(failures), checkpoint=str(number))
+
+    def _key(self, text: str) -> str | None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or data.get("id") is None or str(data["id"]) == "":
+            return None
+        return str(data["id"])
 
 
 def _record(data: Any) -> SourceRecord:
@@ -140,6 +184,8 @@ class McpMemorySource(_LineFile):
         edges: list[SourceEdge] = []
         number = int(resume or 0)
         for number, text in self.lines(resume):
+            if self._superseded(number, text):
+                continue
             try:
                 item = json.loads(text)
                 if item.get("type") == "relation":
@@ -162,7 +208,17 @@ class McpMemorySource(_LineFile):
 
     def count(self) -> int:
         with self.path.open("rb") as handle:
-            return sum(1 for line in handle if b'"entity"' in line)
+            entities = sum(1 for line in handle if b'"entity"' in line)
+        return entities - self._skipped_lines()
+
+    def _key(self, text: str) -> str | None:
+        try:
+            item = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(item, dict) or item.get("type") != "entity" or "name" not in item:
+            return None
+        return str(item["name"]).strip() or None
 
 
 def _entity(item: dict[str, Any]) -> SourceRecord:

@@ -7,7 +7,9 @@ from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Create a Markdown note (or replace its body); [[links]] connect notes.",
+        description=(
+            "Create a Markdown note (or replace its body) in a namespace; [[links]] connect notes."
+        ),
         annotations=OVERWRITE,
         structured_output=False,
     )
@@ -16,7 +18,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         content: str,
         title: str | None = None,
         tags: list[str] | None = None,
+        namespace: str | None = None,
     ) -> str:
         with tool_errors():
-            note = ctx.vault.notes.write(path, content, title=title, tags=tags)
+            note = ctx.vault.notes.write(path, content, title=title, tags=tags, namespace=namespace)
         return reply({"path": note.path, "id": note.id})

@@ -69,8 +69,11 @@ class FileIndex(Protocol):
         (the others are: one bad file does not undo the rest)."""
         ...
 
-    def put_relations(self, records: Sequence[MemoryRecord]) -> dict[str, list[str]]:
-        """Outgoing edges, validations and supersession as memory files say; warnings by id."""
+    def put_relations(
+        self, records: Sequence[MemoryRecord], *, embed: bool = False
+    ) -> dict[str, list[str]]:
+        """Outgoing edges, validations and supersession as memory files say, and the import
+        links they carry back (``embed``: links new here are embedded here); warnings by id."""
         ...
 
     def memories_without_file(self, limit: int) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
 from memvault.core.records import (
     MemoryRecord,
 )
@@ -25,6 +25,11 @@ class ImportLedger(Protocol):
     def put_import_links(self, links: Sequence[ImportLink]) -> None: ...
 
     def import_link_count(self, source: str) -> int: ...
+
+    def import_origins(self, memory_ids: Sequence[str]) -> dict[str, tuple[ImportOrigin, ...]]:
+        """The links of these memories, as their files carry them (memories without any are
+        left out)."""
+        ...
 
     def import_run(self, source: str) -> ImportRun | None: ...
 

@@ -137,11 +137,13 @@ class SqliteFiles(SqliteEngine):
 
         return self._write(job)
 
-    def put_relations(self, records: Sequence[MemoryRecord]) -> dict[str, list[str]]:
+    def put_relations(
+        self, records: Sequence[MemoryRecord], *, embed: bool = False
+    ) -> dict[str, list[str]]:
         def job(conn: apsw.Connection) -> dict[str, list[str]]:
             warnings: dict[str, list[str]] = {}
             for record in records:
-                found = sync_rows.put_relations(conn, record)
+                found = sync_rows.put_relations(conn, record, embed=embed)
                 if found:
                     warnings[record.memory.id] = found
             return warnings

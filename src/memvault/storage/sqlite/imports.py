@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import apsw
 
 from memvault.core.errors import MemvaultError
-from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
 from memvault.core.records import MemoryRecord
 from memvault.core.times import now_iso
 from memvault.core.vector_records import VectorStorage
-from memvault.storage.sqlite import jobs, memory_rows, sync_rows, vectors
+from memvault.storage.sqlite import import_rows, jobs, memory_rows, sync_rows, vectors
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.engine import SqliteEngine
 
@@ -49,6 +49,9 @@ class SqliteImports(SqliteEngine):
                 ],
             )
         )
+
+    def import_origins(self, memory_ids: Sequence[str]) -> dict[str, tuple[ImportOrigin, ...]]:
+        return self._read(lambda conn: import_rows.origins_of_many(conn, memory_ids))
 
     def import_link_count(self, source: str) -> int:
         row: Row | None = self._read(
@@ -136,7 +139,7 @@ class SqliteImports(SqliteEngine):
                     errors[record.memory.id] = str(exc)
             for record in records:
                 if record.memory.id not in errors:
-                    sync_rows.put_relations(conn, record)
+                    sync_rows.put_relations(conn, record, embed=embed)
             return errors
 
         return self._write(job)

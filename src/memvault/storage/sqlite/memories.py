@@ -16,7 +16,7 @@ from memvault.core.records import (
     MemoryRecord,
     Relation,
 )
-from memvault.storage.sqlite import graph, jobs, memory_rows, vectors
+from memvault.storage.sqlite import graph, import_rows, jobs, memory_rows, vectors
 from memvault.storage.sqlite.engine import SqliteEngine
 
 
@@ -59,6 +59,7 @@ class SqliteMemories(SqliteEngine):
                         memory,
                         tuple(graph.outgoing_edges(conn, memory_id)),
                         tuple(graph.validations(conn, memory_id)),
+                        import_rows.origins_of(conn, memory_id),
                     )
             return found
 

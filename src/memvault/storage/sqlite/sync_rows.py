@@ -15,7 +15,7 @@ import apsw
 
 from memvault.core.errors import ConflictError
 from memvault.core.records import Memory, MemoryRecord
-from memvault.storage.sqlite import graph, jobs, memory_rows, vectors
+from memvault.storage.sqlite import graph, import_rows, jobs, memory_rows, vectors
 
 
 def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
@@ -73,8 +73,9 @@ def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
     return False
 
 
-def put_relations(conn: apsw.Connection, record: MemoryRecord) -> list[str]:
-    """Replace the memory's outgoing edges and validations with the file's; returns warnings."""
+def put_relations(conn: apsw.Connection, record: MemoryRecord, *, embed: bool = False) -> list[str]:
+    """Replace the memory's outgoing edges and validations with the file's, and bring back its
+    import links; returns warnings. ``embed``: the vault embeds (a link new here says so)."""
     memory = record.memory
     if memory_rows.pk_of(conn, memory.id) is None:
         return []
@@ -96,6 +97,7 @@ def put_relations(conn: apsw.Connection, record: MemoryRecord) -> list[str]:
     conn.execute("DELETE FROM validation_events WHERE memory_id = ?", (memory.id,))
     for event in record.validations:
         graph.put_validation(conn, event)
+    import_rows.put_origins(conn, memory.id, record.imports, embed=embed)
     return warnings
 
 
