@@ -6,7 +6,6 @@ non-zero exit: 2 for a malformed command line, 3 when a record does not exist, 1
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -33,7 +32,6 @@ from memvault.cli.state import CliState
 from memvault.core.errors import InvalidInputError, MemvaultError, NotFoundError
 from memvault.core.home import database_path, resolve_home
 
-log = logging.getLogger("memvault.cli")
 app = typer.Typer(
     name="memvault",
     help="Persistent memory for AI agents, in one SQLite file.",
@@ -122,7 +120,7 @@ app.command("export")(imports.export_command)
 def _fail(message: str, code: int) -> int:
     line = " ".join(str(message).split())
     sys.stderr.write(f"memvault: error: {line}\n")
-    log.warning("command failed: %s", line)
+    logs.failed(line)
     logs.close_log()
     return code
 

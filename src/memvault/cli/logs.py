@@ -35,6 +35,7 @@ BACKUPS = 5
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
 _ROOT = logging.getLogger("memvault")
 _handler: logging.Handler | None = None
+_echo: logging.Handler | None = None
 _SPAN = re.compile(r"(\d+)\s*([smhd])")
 
 
@@ -67,7 +68,10 @@ def open_log(home_or_db: Path, level: str) -> None:
     call's: the test suite runs many commands in one process)."""
     global _handler
     close_log()
+    _ROOT.propagate = False  # the file (and a server's stderr) only: never a second error line
     if level == "off":
+        _handler = logging.NullHandler()
+        _ROOT.addHandler(_handler)
         return
     path = log_path(home_or_db)
     _ROOT.setLevel(LEVELS[level])
@@ -79,12 +83,37 @@ def open_log(home_or_db: Path, level: str) -> None:
     _handler = handler
 
 
-def close_log() -> None:
-    global _handler
+def failed(line: str) -> None:
+    """A command's failure, for the log (only once a log is open: a malformed command line
+    fails before the options that name the home are read)."""
     if _handler is not None:
-        _ROOT.removeHandler(_handler)
-        _handler.close()
-        _handler = None
+        logging.getLogger("memvault.cli").warning("command failed: %s", line)
+
+
+def close_log() -> None:
+    global _handler, _echo
+    for handler in (_handler, _echo):
+        if handler is not None:
+            _ROOT.removeHandler(handler)
+            handler.close()
+    _handler = _echo = None
+
+
+def echo_warnings() -> None:
+    """A server's warnings go to its stderr as well as to the file (stdout is the protocol's);
+    a failed command's own line is printed by ``main`` already, so it is left out here."""
+    global _echo
+    if _echo is None:
+        _echo = _Stderr(logging.WARNING)
+        _echo.addFilter(lambda record: record.name != "memvault.cli")
+        _ROOT.addHandler(_echo)
+
+
+class _Stderr(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"memvault: {record.levelname} {record.getMessage()}\n")
 
 
 class _LazyFile(logging.Handler):

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from memvault.cli.logs import echo_warnings
 from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
@@ -60,6 +61,7 @@ def serve(
     """Serve memvault to MCP clients (Claude Code, Claude Desktop, Cursor, …)."""
     # stdout belongs to the protocol on stdio: everything else goes to stderr.
     logging.basicConfig(level=logging.WARNING, format="memvault: %(levelname)s %(message)s")
+    echo_warnings()  # memvault's own records: the log file, and warnings here too
     roots = _index_roots(index_root, over_http=http is not None)
     access = None
     address: tuple[str, int] | None = None
