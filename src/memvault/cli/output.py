@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from memvault.core.records import Location, Memory, SearchHit
@@ -42,27 +43,35 @@ def memory_table(memories: list[Memory], title: str | None = None) -> Table:
 
 
 def hits_table(hits: list[SearchHit], title: str | None = None, explain: bool = False) -> Table:
+    """Hits as rows that stay readable at 80 columns: the id sits under the content it names."""
     table = Table(title=title)
     table.add_column("#", justify="right")
-    table.add_column("score", justify="right")
+    table.add_column("rel", justify="right")
     if explain:
+        table.add_column("score", justify="right")
         table.add_column("signals")
     table.add_column("kind")
     located = any(hit.memory.location for hit in hits)
     if located:
         table.add_column("where", overflow="fold")
-    table.add_column("content")
-    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("content / id", ratio=1, overflow="fold")
     for rank, hit in enumerate(hits, start=1):
-        row = [str(rank), f"{hit.score:.3f}"]
+        row = [str(rank), relevance(hit)]
         if explain:
+            row.append(f"{hit.score:.3f}")
             row.append(" ".join(f"{n}#{s.rank}:{s.score:.2f}" for n, s in hit.signals.items()))
         row.append(hit.memory.kind)
         if located:
             row.append(where(hit.memory.location))
-        row += [short(hit.memory.content, 80), hit.memory.id]
+        row.append(f"{escape(short(hit.memory.content, 160))}\n[dim]{hit.memory.id}[/dim]")
         table.add_row(*row)
     return table
+
+
+def relevance(hit: SearchHit) -> str:
+    if hit.relevance is None:
+        return "weak"
+    return f"{hit.relevance:.2f}" + (" weak" if hit.weak else "")
 
 
 def where(location: Location | None) -> str:

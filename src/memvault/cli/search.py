@@ -26,6 +26,12 @@ def search(
         SearchMode, typer.Option(help="hybrid (keyword + vector, fused), keyword or vector.")
     ] = SearchMode.HYBRID,
     explain: Annotated[bool, typer.Option(help="Show each signal's rank and score.")] = False,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score", min=0, max=1, help="Leave out hits under this relevance (0-1)."
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Search memories, best first."""
@@ -42,17 +48,23 @@ def search(
             until=until,
             include_superseded=include_superseded,
             mode=mode,
+            min_score=min_score,
         )
     )
+    relevant = any(hit.relevance is not None and not hit.weak for hit in hits)
     if json_out:
         print_json(
             {
                 "query": query,
                 "mode": mode.value,
                 "hits": [h.to_dict(explain=explain) for h in hits],
+                "nothing_relevant": not relevant,
             }
         )
-    elif hits:
+        return
+    if hits:
         console.print(hits_table(hits, explain=explain))
-    else:
-        console.print("no matches")
+    if not hits:
+        console.print("no matches: nothing relevant")
+    elif not relevant:
+        console.print("nothing relevant: every hit is weak (relevance under 0.5)")
