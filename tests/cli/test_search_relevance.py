@@ -31,7 +31,8 @@ def test_search_says_nothing_relevant_and_honours_min_score(
     found = json.loads(out)
     assert found["nothing_relevant"] is True
     assert all(hit["weak"] for hit in found["hits"]) and found["hits"]
-    code, out, _ = run(home, capsys, "search", "Friday football scores", "--min-score", "0.5", "--json")
+    off = ("search", "Friday football scores")
+    code, out, _ = run(home, capsys, *off, "--min-score", "0.5", "--json")
     assert json.loads(out)["hits"] == []
     code, out, _ = run(home, capsys, "search", "staging deploy Friday", "--min-score", "0.5")
     assert code == 0 and "staging deploy" in out and "Postgres" not in out

@@ -2,21 +2,20 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
+from memvault.server.context import OVERWRITE, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
         description="Create a Markdown note (or replace its body); [[links]] connect notes.",
         annotations=OVERWRITE,
-        structured_output=False,
     )
     def note_write(
         path: str,
         content: str,
         title: str | None = None,
         tags: list[str] | None = None,
-    ) -> str:
+    ) -> Reply:
         with tool_errors():
             note = ctx.vault.notes.write(path, content, title=title, tags=tags)
         return reply({"path": note.path, "id": note.id})

@@ -13,15 +13,16 @@ from pydantic import Field
 from memvault.core.inputs import MAX_SEARCH_K
 from memvault.core.records import SearchHit
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, brief, reply, tool_errors
 from memvault.service.fusion import DEFAULT_FUSION
+
+MinScore = Annotated[float | None, Field(ge=0, le=1, description="0-1; <0.5 is weak")]
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Search memories, notes and indexed files; hits carry file:lines.",
+        description="Search memories; kinds also note, document, code (with where: file:lines).",
         annotations=READ,
-        structured_output=False,
     )
     def search(
         query: str,
@@ -30,13 +31,16 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
         namespace: str | None = None,
         kinds: list[str] | None = None,
-        tags: Annotated[list[str] | None, Field(description="all must match")] = None,
-        since: Annotated[str | None, Field(description="ISO date")] = None,
+        tags: list[str] | None = None,
+        since: str | None = None,
         until: str | None = None,
-        explain: Annotated[bool, Field(description="per-signal ranks")] = False,
-        min_score: Annotated[float | None, Field(ge=0, le=1, description="min relevance")] = None,
+        explain: bool = False,
+        min_score: Annotated[
+            float | None, Field(ge=0, le=1, description="0-1; <0.5 is weak")
+        ] = None,
         include_superseded: bool = False,
-    ) -> str:
+        budget: CallBudget = None,
+    ) -> Reply:
         request = {
             "q": query,
             "m": mode,
@@ -66,7 +70,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             )
         items = [hit_item(hit, explain) for hit in hits[offset : offset + limit]]
         return reply(
-            ctx.budget.page(
+            ctx.sized(budget).page(
                 items,
                 text_field="content",
                 envelope=lambda shown: envelope(shown, hits),
