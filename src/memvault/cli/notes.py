@@ -159,7 +159,7 @@ def list_notes(
         .notes.list(folder=folder, tag=tag, recent=recent, limit=limit, offset=offset)
     )
     if json_out:
-        print_json([n.to_dict() for n in notes])
+        print_json({"notes": [n.to_dict() for n in notes], "count": len(notes)})
         return
     table = Table()
     for column in ("path", "title", "tags", "updated"):

@@ -58,6 +58,7 @@ def search(
                 "query": query,
                 "mode": mode.value,
                 "hits": [h.to_dict(explain=explain) for h in hits],
+                "count": len(hits),
                 "nothing_relevant": not relevant,
             }
         )

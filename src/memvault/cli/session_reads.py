@@ -132,7 +132,7 @@ def search(
     own = None if session is None else sessions.get(session).id  # unknown: exit 3
     hits = sessions.search(query, project=project, session_id=own, k=k)
     if json_out:
-        print_json({"query": query, "hits": [_hit(h) for h in hits]})
+        print_json({"query": query, "hits": [_hit(h) for h in hits], "count": len(hits)})
     elif hits:
         console.print(_hits_table(hits))
     else:
