@@ -42,7 +42,14 @@ def test_lists_are_wrapped_alike_with_mcp_field_names(
         data = ok(home, capsys, *args)
         assert isinstance(data[field], list) and data[field], args
         assert data["count"] == len(data[field]), args
-    # The same names as the MCP tools: forget answers {"forgotten": id}, like MCP's forget.
+    # The same names as the MCP tools: a chunk's hit says where it is, forget answers
+    # {"forgotten": id}.
+    source = home.parent / "src"
+    source.mkdir()
+    (source / "deploy.md").write_text("# Deploys\n\nThe deploy needs two approvals.\n")
+    ok(home, capsys, "index", str(source))
+    (chunk,) = [h for h in ok(home, capsys, "search", "two approvals")["hits"] if "where" in h]
+    assert chunk["where"] == f"{source / 'deploy.md'}:1-3"
     assert ok(home, capsys, "forget", other["id"]) == {"forgotten": other["id"]}
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from memvault.cli.memories import JsonFlag, TagOption
-from memvault.cli.output import console, hits_table, print_json
+from memvault.cli.output import console, hits_table, print_json, where
 from memvault.cli.state import state
-from memvault.core.records import SearchMode
+from memvault.core.records import SearchHit, SearchMode
 
 
 def search(
@@ -57,7 +57,7 @@ def search(
             {
                 "query": query,
                 "mode": mode.value,
-                "hits": [h.to_dict(explain=explain) for h in hits],
+                "hits": [hit_json(h, explain) for h in hits],
                 "count": len(hits),
                 "nothing_relevant": not relevant,
             }
@@ -69,3 +69,11 @@ def search(
         console.print("no matches: nothing relevant")
     elif not relevant:
         console.print("nothing relevant: every hit is weak (relevance under 0.5)")
+
+
+def hit_json(hit: SearchHit, explain: bool) -> dict[str, Any]:
+    """The whole record, plus ``where`` (``path:lines``) as the MCP search names it."""
+    data = hit.to_dict(explain=explain)
+    if hit.memory.location is not None:
+        data["where"] = where(hit.memory.location)
+    return data
