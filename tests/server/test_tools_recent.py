@@ -63,3 +63,16 @@ def test_search_budget_per_call_cuts_the_page_and_keeps_a_cursor(vault: Vault) -
         assert "budget" in await fails(client, "search", query="x", budget=10)
 
     run(build_server(vault), scenario)
+
+
+def test_session_search_hits_carry_relevance_too(vault: Vault) -> None:
+    async def scenario(client: Client) -> None:
+        started = await call(client, "session_start", project="shop")
+        messages = [{"role": "user", "content": "the checkout page is slow on mobile"}]
+        await call(client, "session_log", session_id=started["session"], messages=messages)
+        (hit,) = (await call(client, "session_search", query="checkout slow mobile"))["hits"]
+        assert hit["relevance"] >= 0.5 and "weak" not in hit
+        (weak,) = (await call(client, "session_search", query="checkout football scores"))["hits"]
+        assert weak["relevance"] < 0.5 and weak["weak"] is True
+
+    run(build_server(vault), scenario)

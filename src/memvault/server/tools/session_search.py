@@ -58,8 +58,10 @@ def message_item(hit: SearchHit) -> dict[str, Any]:
         "session_id": memory.session_id,
         "content": memory.content,
         "created_at": memory.created_at[:19],
-        "score": round(hit.score, 4),
+        "relevance": round(hit.relevance or 0.0, 3),
     }
+    if hit.weak or hit.relevance is None:
+        item["weak"] = True
     if memory.namespace != "default":
         item["project"] = memory.namespace
     return item
