@@ -66,3 +66,16 @@ def test_errors_are_json_on_stderr_under_json(
     assert code == 2 and json.loads(err)["kind"] == "usage"
     code, _, err = run(home, capsys, "search", "x", "-k", "0")
     assert code == 2 and err.startswith("memvault: error:")  # people get a line of text
+
+
+def test_tables_are_readable_at_80_columns(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "The staging deploy runs every Friday after the integration tests pass"
+    made = ok(home, capsys, "remember", text, "--tag", "ops", "--namespace", "team")
+    for args in (("list",), ("search", "staging deploy Friday"), ("search", "deploy", "--explain")):
+        code, out, _ = run(home, capsys, *args)
+        assert code == 0
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= 80, args
+        assert made["id"] in out, args  # whole, on one line: it can be copied
+        if "--explain" not in args:
+            assert "The staging deploy runs every Friday" in out, args  # not one word a line

@@ -165,7 +165,8 @@ def list_notes(
     for column in ("path", "title", "tags", "updated"):
         table.add_column(column)
     for note in notes:
-        table.add_row(note.state.path, note.title or "", ", ".join(note.tags), note.updated_at)
+        updated = note.updated_at[:16].replace("T", " ")  # to the minute: fits 80 columns
+        table.add_row(note.state.path, note.title or "", ", ".join(note.tags), updated)
     console.print(table)
 
 
