@@ -77,6 +77,11 @@ def run_collection(
             return [probe(vault, text, rel, on) for text, rel, on in queries]
 
 
+def bare(turn: datasets.Document) -> datasets.Document:
+    """A turn as a chat log without names would hold it: the text after ``Speaker: ``."""
+    return datasets.Document(turn.id, turn.content.split(": ", 1)[-1])
+
+
 def flagged(probes: list[Probe], threshold: float, coverage: float) -> int:
     return sum(1 for p in probes if p.best_cosine < threshold and p.best_share < coverage)
 
@@ -90,8 +95,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", default="/work/shared/datasets")
     parser.add_argument("--cache", default=str(Path.home() / ".cache/memvault/embeddings"))
-    root = Path(parser.parse_args().datasets)
-    embedder = CachedEmbedder(make_embedder("bundled"), parser.parse_args().cache)
+    parser.add_argument(
+        "--bare-turns", action="store_true", help="LoCoMo turns without their 'Speaker: ' prefix"
+    )
+    args = parser.parse_args()
+    root = Path(args.datasets)
+    embedder = CachedEmbedder(make_embedder("bundled"), args.cache)
     rng = random.Random(13)
     locomo = datasets.load(root / "locomo" / "locomo-dev5.json")
     scifact = datasets.load(root / "scifact", split="train")
@@ -102,7 +111,8 @@ def main() -> None:
     for conv in locomo.collections:
         queries = [(q.text, q.relevant, True) for q in conv.queries]
         queries += [(q.text, frozenset(), False) for q in rng.sample(claims, 40)]
-        results.setdefault("locomo", []).extend(run_collection(embedder, conv.documents, queries))
+        turns = [bare(d) for d in conv.documents] if args.bare_turns else conv.documents
+        results.setdefault("locomo", []).extend(run_collection(embedder, turns, queries))
     wanted = {d for q in claims for d in q.relevant}
     others = [d for d in sci.documents if d.id not in wanted]
     docs = [d for d in sci.documents if d.id in wanted] + rng.sample(others, 800)

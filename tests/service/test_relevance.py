@@ -103,7 +103,7 @@ def test_min_score_must_be_between_0_and_1(vault: Vault) -> None:
 
 
 def test_the_scales_put_their_thresholds_at_one_half() -> None:
-    assert vector_relevance(0.35) == pytest.approx(0.5)
+    assert vector_relevance(0.30) == pytest.approx(0.5)
     assert vector_relevance(1.0) == pytest.approx(1.0)
     assert vector_relevance(0.0) == vector_relevance(-0.3) == 0.0
     assert vector_relevance(0.2) < 0.5 < vector_relevance(0.4)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from memvault.core.records import WEAK_BELOW
 
 # Cosine of the bundled model (MiniLM) at and above which a hit is about the query.
-VECTOR_THRESHOLD = 0.35
+VECTOR_THRESHOLD = 0.30
 # Share of the query's words a hit must contain to count as keyword evidence on its own: all
 # of them beside a vector signal, half when keywords are the only evidence there is.
 KEYWORD_COVERAGE = 1.0
