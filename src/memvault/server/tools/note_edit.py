@@ -21,7 +21,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         section_content: str | None = None,
         find: str | None = None,
         replace: str | None = None,
-        expected: Annotated[int, Field(ge=1)] = 1,
+        expected: Annotated[int, Field(ge=1, description="matches find must have")] = 1,
     ) -> Reply:
         with tool_errors():
             note = ctx.vault.notes.edit(
