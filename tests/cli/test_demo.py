@@ -18,6 +18,7 @@ def test_the_demo_finds_code_by_file_and_lines_and_rebuilds_from_the_vault(
     run_demo(tmp_path / "demo", console=console)
     text = console.export_text()
     assert "memvault/content/markdown/paths.py:" in text and "def atomic_write" in text
+    assert "nothing relevant to 'recipe for banana bread'" in text
     assert "memvault/content/chunking/walker.py:" in text
     assert "resolves to Backups.md" in text
     assert "different order': True; check: ok" in text

@@ -188,8 +188,8 @@ def test_note_move_delete_list_and_links(cli: Cli) -> None:
     cli.json("note", "write", "misc/other", "--tag", "misc", "--content", "Other.")
 
     listed = cli.json("note", "list", "--tag", "roadmap")
-    assert [n["path"] for n in listed] == ["ideas/plan.md", "ideas/risks.md"]
-    assert listed[0]["id"] == plan["id"]
+    assert [n["path"] for n in listed["notes"]] == ["ideas/plan.md", "ideas/risks.md"]
+    assert listed["notes"][0]["id"] == plan["id"] and listed["count"] == 2
 
     links = cli.json("note", "links", "ideas/plan")
     line = 1 + (cli.home / "vault" / "ideas" / "plan.md").read_text().splitlines().index(
@@ -215,7 +215,8 @@ def test_note_move_delete_list_and_links(cli: Cli) -> None:
     # Delete: the file and its search hits are gone, the link waits for a note again.
     assert cli.json("note", "delete", "ideas/risks") == {"deleted": "ideas/risks.md"}
     assert not (cli.home / "vault" / "ideas" / "risks.md").exists()
-    assert [n["path"] for n in cli.json("note", "list", "--tag", "roadmap")] == ["ideas/plan.md"]
+    roadmap = cli.json("note", "list", "--tag", "roadmap")["notes"]
+    assert [n["path"] for n in roadmap] == ["ideas/plan.md"]
     assert cli.json("search", "Risky", "--mode", "keyword")["hits"] == []
     links = cli.json("note", "links", "ideas/plan")["links"]
     assert [x["resolved_path"] for x in links] == ["archive/budget-2024.md", None]
@@ -292,7 +293,7 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(cli: Cli, tmp_path: Pa
     assert "../x" in error
     assert files_under(tmp_path) == outside
     assert not (tmp_path / "home" / "x.md").exists() and not (tmp_path / "x.md").exists()
-    assert cli.json("note", "list") == []
+    assert cli.json("note", "list")["notes"] == []
 
     for bad in ("/tmp/abs-note", "memories/x", "a/../../x"):
         assert bad in cli.fails(1, "note", "write", bad, "--content", "y")

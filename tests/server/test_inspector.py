@@ -37,9 +37,13 @@ def inspector(target: list[str], *args: str, home: Path) -> subprocess.Completed
 
 
 def stdio_target(home: Path) -> list[str]:
+    # The Inspector starts the server with a bare environment: pass on which memvault to run.
+    path = os.pathsep.join(str(Path(p).resolve()) for p in sys.path if p and Path(p).is_dir())
     return [
         "-e",
         "MEMVAULT_EMBEDDER=hash",
+        "-e",
+        f"PYTHONPATH={path}",
         sys.executable,
         "-m",
         "memvault.cli.app",
@@ -61,7 +65,7 @@ def check_a_session(target: list[str], home: Path) -> None:
     listed = inspector(target, "--method", "tools/list", "--strict", "--format", "json", home=home)
     assert listed.returncode == 0, listed.stderr
     tools = json.loads(listed.stdout)["result"]["tools"]
-    assert len(tools) == 22 and all(tool["annotations"] for tool in tools)
+    assert len(tools) == 23 and all(tool["annotations"] for tool in tools)
     call = ["--method", "tools/call", "--tool-name"]
     stored = tool_result(
         inspector(

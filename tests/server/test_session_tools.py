@@ -15,7 +15,7 @@ from memvault.server.app import build_server
 from memvault.server.budget import Budget
 from memvault.server.tools.session_start import ENVELOPE
 from memvault.service.vault import Vault
-from tests.server.tool_client import call, fails, raw, run
+from tests.server.tool_client import call, fails, hint, raw, run
 
 
 def nothing_logged(vault: Vault, session_id: str) -> None:
@@ -273,7 +273,7 @@ def test_session_tools_that_write_are_not_idempotent(vault: Vault) -> None:
 
     hints = run(build_server(vault), scenario)
     for name in ("session_start", "session_log", "session_end"):
-        assert hints[name].read_only_hint is False, name
-        assert hints[name].idempotent_hint is False, name  # a second call makes or ends more
-        assert hints[name].destructive_hint is False, name
-    assert hints["session_search"].read_only_hint is True
+        assert hint(hints[name], "read_only_hint") is False, name
+        assert hint(hints[name], "idempotent_hint") is False, name  # a second call makes more
+        assert hint(hints[name], "destructive_hint") is False, name
+    assert hint(hints["session_search"], "read_only_hint") is True

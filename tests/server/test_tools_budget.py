@@ -15,7 +15,7 @@ from memvault.embedding.tokens import compact, count_tokens
 from memvault.server.app import build_server
 from memvault.server.budget import TRUNCATED, Budget
 from memvault.service.vault import Vault
-from tests.server.tool_client import call, raw, run
+from tests.server.tool_client import call, fails, raw, run
 
 # --- the per-response budget -----------------------------------------------------------------
 
@@ -83,15 +83,31 @@ def test_search_pages_fit_the_budget_with_no_gaps_or_duplicates(vault: Vault) ->
     run(build_server(vault, Budget(SMALL)), scenario)
 
 
-def test_get_of_a_long_memory_fits_the_budget(vault: Vault) -> None:
-    memory = vault.remember(long_text(1, words=2000))
+def test_get_of_a_long_memory_pages_its_content_within_the_budget(vault: Vault) -> None:
+    whole = long_text(1, words=2000)
+    memory = vault.remember(whole)
 
     async def scenario(client: Client) -> None:
-        text = await raw(client, "get", id=memory.id)
-        assert count_tokens(text) <= SMALL
-        data = json.loads(text)
-        assert data["content"].endswith(TRUNCATED)
-        assert long_text(1, words=2000).startswith(data["content"].removesuffix(TRUNCATED))
+        pieces, cursor = [], None
+        while True:
+            text = await raw(client, "get", id=memory.id, **({"cursor": cursor} if cursor else {}))
+            assert count_tokens(text) <= SMALL
+            data = json.loads(text)
+            assert data["id"] == memory.id and data["kind"] == "fact"
+            pieces.append(data["content"])
+            cursor = data.get("next_cursor")
+            if cursor is None:
+                break
+        assert len(pieces) > 3 and "".join(pieces) == whole
+        # A larger budget for one call brings more of it at once.
+        bigger = await call(client, "get", id=memory.id, budget=SMALL * 4)
+        assert len(bigger["content"]) > 3 * len(pieces[0])
+        # A cursor of an older version is refused: the offsets would lie.
+        first = await call(client, "get", id=memory.id)
+        vault.update(memory.id, content=whole + " and more")
+        assert "changed since" in await fails(
+            client, "get", id=memory.id, cursor=first["next_cursor"]
+        )
 
     run(build_server(vault, Budget(SMALL)), scenario)
 

@@ -28,7 +28,7 @@ def test_memory_tools_work_end_to_end(vault: Vault) -> None:
         hits = (await call(client, "search", query="green tea"))["hits"]
         assert hits[0]["id"] == tea["id"]
         assert hits[0]["content"] == "Alice prefers green tea"
-        assert isinstance(hits[0]["score"], float)
+        assert isinstance(hits[0]["relevance"], float)
         assert hits[0]["tags"] == ["ali"]
         assert "next_cursor" not in (await call(client, "search", query="green tea"))
 

@@ -146,3 +146,11 @@ def test_relevant_hits_stay_within_the_project_and_default(stocked: Vault) -> No
     pack = stocked.context(project="memvault", query="tokenizer splits", budget=8_000)
     assert all("other team" not in text for text in section(pack, "relevant"))
     assert any("other team" in i.text for i in stocked.context(query="tokenizer splits").items)
+
+
+def test_relevant_hits_are_only_those_about_the_query(stocked: Vault) -> None:
+    # A query the vault holds nothing about fills no part of the pack with weak hits.
+    pack = stocked.context(project="memvault", query="banana bread football scores")
+    assert section(pack, "relevant") == []
+    assert pack.to_dict()["left_out"]["relevant"] == "nothing else matched the query"
+    assert stocked.search("banana bread football scores")  # while search still ranks some

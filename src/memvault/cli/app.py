@@ -6,6 +6,8 @@ non-zero exit: 2 for a malformed command line, 3 when a record does not exist, 1
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -117,12 +119,23 @@ app.command("verify")(imports.verify_command)
 app.command("export")(imports.export_command)
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, kind: str, as_json: bool) -> int:
+    """One line on stderr: text for people, or, under ``--json``, an object for scripts."""
     line = " ".join(str(message).split())
-    sys.stderr.write(f"memvault: error: {line}\n")
+    if as_json:
+        error = {"error": line, "kind": kind, "exit_code": code}
+        sys.stderr.write(json.dumps(error, ensure_ascii=False) + "\n")
+    else:
+        sys.stderr.write(f"memvault: error: {line}\n")
     logs.failed(line)
     logs.close_log()
     return code
+
+
+def _kind(exc: BaseException) -> str:
+    """``NotFoundError`` → ``not_found``: a name a script can match on."""
+    name = type(exc).__name__.removesuffix("Error") or "error"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,23 +146,25 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):
             reconfigure(errors="backslashreplace")
+    args = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in args
     try:
         result = command.main(args=argv, prog_name="memvault", standalone_mode=False)
     except typer.exceptions.TyperException as exc:  # typer's own click: usage and parameter errors
         format_message = getattr(exc, "format_message", None)
         message = format_message() if callable(format_message) else str(exc)
-        return _fail(message, int(getattr(exc, "exit_code", 2)))
+        return _fail(message, int(getattr(exc, "exit_code", 2)), "usage", as_json)
     except typer.Abort:
-        return _fail("aborted", 130)
+        return _fail("aborted", 130, "aborted", as_json)
     except NotFoundError as exc:
-        return _fail(str(exc), 3)
+        return _fail(str(exc), 3, _kind(exc), as_json)
     except MemvaultError as exc:
-        return _fail(str(exc), 1)
+        return _fail(str(exc), 1, _kind(exc), as_json)
     except OSError as exc:  # a path the user gave: missing, a folder, unwritable, disk full
         where = f": {exc.filename}" if exc.filename else ""
-        return _fail(f"{exc.strerror or exc}{where}", 1)
+        return _fail(f"{exc.strerror or exc}{where}", 1, _kind(exc), as_json)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail("interrupted", 130, "interrupted", as_json)
     except BrokenPipeError:
         return 0
     logs.close_log()

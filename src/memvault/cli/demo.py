@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 import memvault
+from memvault.cli.output import relevance
 from memvault.content.markdown.session_file import session_path
 from memvault.core.records import MemoryDraft
 from memvault.core.session_records import MessageDraft
@@ -90,6 +91,7 @@ DEMO_QUERIES = [
     ('corrupted" NEAR( AND *', "hostile FTS syntax is just words", "keyword"),
     ("which database sorted names in a different order", "meaning, few shared words", "hybrid"),
     ("vector store broke when two processes wrote at once", "meaning: the Chroma crash", "hybrid"),
+    ("recipe for banana bread", "nothing about it here: every hit weak", "hybrid"),
 ]
 
 
@@ -121,16 +123,18 @@ def run_demo(home: Path | None = None, console: Console | None = None) -> None:
         for query, why, mode in DEMO_QUERIES:
             hits = vault.search(query, k=3 if mode == "keyword" else 2, mode=mode)
             table = Table(title=f"{mode} search {query!r} — {why}", title_justify="left")
-            table.add_column("score", justify="right")
+            table.add_column("relevance", justify="right")
             table.add_column("signals (rank)")
             table.add_column("kind")
             table.add_column("content")
             for hit in hits:
                 signals = " ".join(f"{name}#{s.rank}" for name, s in hit.signals.items())
-                table.add_row(f"{hit.score:.2f}", signals, hit.memory.kind, hit.memory.content)
+                table.add_row(relevance(hit), signals, hit.memory.kind, hit.memory.content)
             if not hits:
                 table.add_row("", "", "(no matches)")
             out.print(table)
+            if not any(hit.relevance is not None and not hit.weak for hit in hits):
+                out.print(f"nothing relevant to {query!r}: the vault holds nothing about it")
 
         stats = vault.stats()
         out.print(
@@ -243,7 +247,7 @@ def _index_project(vault: Vault, out: Console) -> None:
         vault.wait_for_jobs(progress=advance)
     for query in PROJECT_QUERIES:
         table = Table(title=f"hybrid search {query!r}", title_justify="left")
-        table.add_column("score", justify="right")
+        table.add_column("relevance", justify="right")
         table.add_column("file:lines")
         table.add_column("section / definition")
         hits = vault.search(query, k=4, namespace="project")
@@ -254,7 +258,7 @@ def _index_project(vault: Vault, out: Console) -> None:
             assert where is not None
             path = where.path.split("/src/")[-1] if "/src/" in where.path else where.path
             table.add_row(
-                f"{hit.score:.2f}",
+                relevance(hit),
                 f"{path}:{where.line_start}-{where.line_end}",
                 where.heading or "",
             )

@@ -38,7 +38,8 @@ def neighbours(
     """Memories linked to ID within DEPTH edges."""
     found = state(ctx).vault().neighbours(memory_id, depth=depth, relation=relation)
     if json_out:
-        print_json({"id": memory_id, "neighbours": [n.to_dict() for n in found]})
+        neighbours = [n.to_dict() for n in found]
+        print_json({"id": memory_id, "neighbours": neighbours, "count": len(neighbours)})
         return
     for n in found:
         console.print(

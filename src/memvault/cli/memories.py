@@ -144,7 +144,7 @@ def forget(
     """Delete a memory, its tags, edges and validation history."""
     state(ctx).vault().forget(memory_id)
     if json_out:
-        print_json({"id": memory_id, "forgotten": True})
+        print_json({"forgotten": memory_id})
     else:
         console.print(f"forgot {memory_id}")
 

@@ -160,13 +160,14 @@ def list_notes(
         .notes.list(folder=folder, tag=tag, recent=recent, limit=limit, offset=offset)
     )
     if json_out:
-        print_json([n.to_dict() for n in notes])
+        print_json({"notes": [n.to_dict() for n in notes], "count": len(notes)})
         return
     table = Table()
     for column in ("path", "title", "tags", "updated"):
         table.add_column(column)
     for note in notes:
-        table.add_row(note.state.path, note.title or "", ", ".join(note.tags), note.updated_at)
+        updated = note.updated_at[:16].replace("T", " ")  # to the minute: fits 80 columns
+        table.add_row(note.state.path, note.title or "", ", ".join(note.tags), updated)
     console.print(table)
 
 

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from memvault.core.records import Location, Memory, SearchHit
@@ -28,41 +29,51 @@ def short(text: str, width: int = 100) -> str:
 
 
 def memory_table(memories: list[Memory], title: str | None = None) -> Table:
+    """Memories as rows readable at 80 columns: the id sits under the content it names."""
     table = Table(title=title, show_lines=False)
-    table.add_column("id", style="dim", no_wrap=True)
     table.add_column("kind")
     table.add_column("namespace")
     table.add_column("tags")
-    table.add_column("content")
+    table.add_column("content / id", ratio=1, overflow="fold", min_width=36)
     for memory in memories:
         table.add_row(
-            memory.id, memory.kind, memory.namespace, ", ".join(memory.tags), short(memory.content)
+            memory.kind,
+            memory.namespace,
+            ", ".join(memory.tags),
+            f"{escape(short(memory.content, 160))}\n[dim]{memory.id}[/dim]",
         )
     return table
 
 
 def hits_table(hits: list[SearchHit], title: str | None = None, explain: bool = False) -> Table:
+    """Hits as rows that stay readable at 80 columns: the id sits under the content it names."""
     table = Table(title=title)
     table.add_column("#", justify="right")
-    table.add_column("score", justify="right")
+    table.add_column("rel", justify="right")
     if explain:
-        table.add_column("signals")
+        table.add_column("score / signals")
     table.add_column("kind")
     located = any(hit.memory.location for hit in hits)
     if located:
         table.add_column("where", overflow="fold")
-    table.add_column("content")
-    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("content / id", ratio=1, overflow="fold", min_width=36)
     for rank, hit in enumerate(hits, start=1):
-        row = [str(rank), f"{hit.score:.3f}"]
+        row = [str(rank), relevance(hit)]
         if explain:
-            row.append(" ".join(f"{n}#{s.rank}:{s.score:.2f}" for n, s in hit.signals.items()))
+            signals = (f"{n}#{s.rank}:{s.score:.2f}" for n, s in hit.signals.items())
+            row.append("\n".join((f"fused {hit.score:.3f}", *signals)))
         row.append(hit.memory.kind)
         if located:
             row.append(where(hit.memory.location))
-        row += [short(hit.memory.content, 80), hit.memory.id]
+        row.append(f"{escape(short(hit.memory.content, 160))}\n[dim]{hit.memory.id}[/dim]")
         table.add_row(*row)
     return table
+
+
+def relevance(hit: SearchHit) -> str:
+    if hit.relevance is None:
+        return "weak"
+    return f"{hit.relevance:.2f}" + (" weak" if hit.weak else "")
 
 
 def where(location: Location | None) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from memvault.cli.memories import JsonFlag, TagOption
-from memvault.cli.output import console, hits_table, print_json
+from memvault.cli.output import console, hits_table, print_json, where
 from memvault.cli.state import state
-from memvault.core.records import SearchMode
+from memvault.core.records import SearchHit, SearchMode
 
 
 def search(
@@ -26,6 +26,12 @@ def search(
         SearchMode, typer.Option(help="hybrid (keyword + vector, fused), keyword or vector.")
     ] = SearchMode.HYBRID,
     explain: Annotated[bool, typer.Option(help="Show each signal's rank and score.")] = False,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score", min=0, max=1, help="Leave out hits under this relevance (0-1)."
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Search memories, best first."""
@@ -42,17 +48,32 @@ def search(
             until=until,
             include_superseded=include_superseded,
             mode=mode,
+            min_score=min_score,
         )
     )
+    relevant = any(hit.relevance is not None and not hit.weak for hit in hits)
     if json_out:
         print_json(
             {
                 "query": query,
                 "mode": mode.value,
-                "hits": [h.to_dict(explain=explain) for h in hits],
+                "hits": [hit_json(h, explain) for h in hits],
+                "count": len(hits),
+                "nothing_relevant": not relevant,
             }
         )
-    elif hits:
+        return
+    if hits:
         console.print(hits_table(hits, explain=explain))
-    else:
-        console.print("no matches")
+    if not hits:
+        console.print("no matches: nothing relevant")
+    elif not relevant:
+        console.print("nothing relevant: every hit is weak (relevance under 0.5)")
+
+
+def hit_json(hit: SearchHit, explain: bool) -> dict[str, Any]:
+    """The whole record, plus ``where`` (``path:lines``) as the MCP search names it."""
+    data = hit.to_dict(explain=explain)
+    if hit.memory.location is not None:
+        data["where"] = where(hit.memory.location)
+    return data

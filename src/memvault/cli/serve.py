@@ -15,7 +15,7 @@ from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
 from memvault.indexing.roots import IndexRoots
-from memvault.server.budget import MIN_BUDGET
+from memvault.server.budget import MAX_BUDGET, MIN_BUDGET
 from memvault.service.vault import Vault
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
@@ -44,7 +44,7 @@ def serve(
         typer.Option(help="A browser Origin to accept, e.g. https://app.example (repeatable)."),
     ] = None,
     budget: Annotated[
-        int, typer.Option(help="Token budget of one tool response.", min=MIN_BUDGET, max=100_000)
+        int, typer.Option(help="Token budget of one tool response.", min=MIN_BUDGET, max=MAX_BUDGET)
     ] = 2_000,
     watch: Annotated[
         bool, typer.Option(help="Index outside edits of the Markdown folder while serving.")

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from memvault.cli.memories import JsonFlag
-from memvault.cli.output import console, print_json, short
+from memvault.cli.output import console, print_json, relevance, short
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import SearchHit
@@ -132,7 +132,7 @@ def search(
     own = None if session is None else sessions.get(session).id  # unknown: exit 3
     hits = sessions.search(query, project=project, session_id=own, k=k)
     if json_out:
-        print_json({"query": query, "hits": [_hit(h) for h in hits]})
+        print_json({"query": query, "hits": [_hit(h) for h in hits], "count": len(hits)})
     elif hits:
         console.print(_hits_table(hits))
     else:
@@ -148,20 +148,20 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
         "content": m.content,
         "created_at": m.created_at,
         "score": hit.score,
+        "relevance": None if hit.relevance is None else round(hit.relevance, 3),
+        "weak": hit.relevance is None or hit.weak,
     }
 
 
 def _hits_table(hits: list[SearchHit]) -> Table:
     table = Table()
     table.add_column("#", justify="right")
-    table.add_column("score", justify="right")
+    table.add_column("rel", justify="right")
     table.add_column("content", min_width=30)
     table.add_column("session", style="dim", no_wrap=True)
     for rank, hit in enumerate(hits, start=1):
         m = hit.memory
-        table.add_row(
-            str(rank), f"{hit.score:.3f}", escape(short(m.content, 80)), m.session_id or ""
-        )
+        table.add_row(str(rank), relevance(hit), escape(short(m.content, 80)), m.session_id or "")
     return table
 
 

@@ -189,6 +189,9 @@ class MemoryFilter:
     min_confidence: float | None = None
 
 
+WEAK_BELOW = 0.5  # a hit's relevance under this is weak evidence that it is about the query
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     """One retrieval signal's view of a hit (keyword today; vector joins it later)."""
@@ -199,13 +202,25 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """A search result. ``score`` orders one search's hits and means nothing across searches;
+    ``relevance`` (0-1, comparable across queries; below 0.5 is ``weak``) says whether the hit
+    is about the query at all (see ``memvault.service.relevance``)."""
+
     memory: Memory
     score: float
     signals: dict[str, Signal] = field(default_factory=dict)
+    relevance: float | None = None
+
+    @property
+    def weak(self) -> bool:
+        return self.relevance is not None and self.relevance < WEAK_BELOW
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         data = self.memory.to_dict()
         data["score"] = self.score
+        if self.relevance is not None:
+            data["relevance"] = round(self.relevance, 3)
+            data["weak"] = self.weak
         if explain:
             data["signals"] = {name: asdict(sig) for name, sig in self.signals.items()}
         return data

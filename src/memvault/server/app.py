@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 
 from memvault.server.budget import Budget
 from memvault.server.context import ToolContext
+from memvault.server.outputs import output_schema
 from memvault.server.tools import ALL
 from memvault.service.vault import Vault
 
@@ -28,6 +29,7 @@ def build_server(vault: Vault, budget: Budget | None = None) -> MCPServer:
         tool.register(server, context)
     for registered in server._tool_manager.list_tools():  # the SDK has no public hook for this
         slim_schema(registered.parameters)
+        registered.fn_metadata.output_schema = output_schema(registered.name)
     return server
 
 
@@ -47,6 +49,9 @@ def slim_schema(schema: dict[str, Any]) -> None:
             del schema["default"]
     if schema.get("additionalProperties") is True:
         del schema["additionalProperties"]
+    # Bounds are checked by the server, whose error names them: not worth a token per session.
+    for bound in ("minimum", "maximum"):
+        schema.pop(bound, None)
     for child in schema.get("properties", {}).values():
         slim_schema(child)
     if isinstance(schema.get("items"), dict):

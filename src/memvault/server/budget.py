@@ -21,6 +21,7 @@ from memvault.embedding.tokens import compact, count_tokens, cut, offsets, prefi
 
 DEFAULT_BUDGET = 2_000  # tokens per response
 MIN_BUDGET = 200
+MAX_BUDGET = 100_000  # what `memvault serve --budget` allows too
 TRUNCATED = " …[truncated]"
 _MAX_CHARS_PER_TOKEN = 32  # far above real text (about 4): bounds the text encoded to cut
 

@@ -5,36 +5,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import Field
 
 from memvault.core.errors import MemvaultError
 from memvault.core.records import Memory
 from memvault.embedding.tokens import compact
-from memvault.server.budget import Budget
+from memvault.server.budget import MAX_BUDGET, MIN_BUDGET, Budget
 from memvault.service.vault import Vault
 
-# The four kinds of tool, by MCP annotation: clients use them to decide what needs a confirmation.
-READ = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
-ADD = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
-CHANGE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
-)
-OVERWRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
-)
+# The five kinds of tool, by MCP annotation: clients use them to decide what needs a confirmation.
+# Only hints that differ from the spec's defaults are sent (readOnly false, destructive true,
+# idempotent false, openWorld true; destructive and idempotent mean nothing for a read-only
+# tool): the same four answers at half the tokens in every tools/list.
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+ADD = ToolAnnotations(destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+CHANGE = ToolAnnotations(destructive_hint=False, open_world_hint=False)
+OVERWRITE = ToolAnnotations(idempotent_hint=True, open_world_hint=False)
+EDIT = ToolAnnotations(open_world_hint=False)  # destroys text it replaces; twice, edits twice
+# What a tool answers: the same object as compact JSON text (for clients without structured
+# output) and as structuredContent, checked against the tool's outputSchema by the client.
+Reply = Annotated[CallToolResult, dict[str, Any]]
+
+
+# A response budget an agent asks for in one call (``budget``): tokens it will pay at most.
+CallBudget = Annotated[int | None, Field(ge=MIN_BUDGET, le=MAX_BUDGET, description="tokens")]
 
 
 @dataclass(frozen=True, slots=True)
 class ToolContext:
     vault: Vault
     budget: Budget
+
+    def sized(self, tokens: int | None) -> Budget:
+        """The budget of one call: what the agent asked for, else the server's."""
+        return self.budget if tokens is None else Budget(tokens)
 
 
 @contextmanager
@@ -49,8 +57,10 @@ def tool_errors() -> Iterator[None]:
         raise ToolError(f"{exc.strerror or exc}{where}") from exc
 
 
-def reply(data: Any) -> str:
-    return compact(data)
+def reply(data: dict[str, Any]) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=compact(data))], structured_content=data
+    )
 
 
 def brief(memory: Memory) -> dict[str, Any]:

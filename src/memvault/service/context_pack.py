@@ -23,7 +23,14 @@ from typing import Any
 
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
-from memvault.core.records import DEFAULT_NAMESPACE, Memory, MemoryFilter, MessageScope, SearchMode
+from memvault.core.records import (
+    DEFAULT_NAMESPACE,
+    WEAK_BELOW,
+    Memory,
+    MemoryFilter,
+    MessageScope,
+    SearchMode,
+)
 from memvault.core.session_records import Handoff, Session, SessionStatus
 from memvault.embedding.tokens import compact, count_many, count_tokens, cut
 from memvault.service.search import Searcher
@@ -228,7 +235,10 @@ class ContextPacker:
         self, query: str, project: str | None, own: str | None, include_running: bool
     ) -> list[PackItem]:
         where = MemoryFilter(messages=MessageScope.INCLUDE)
-        hits = self._searcher.search(query, where, k=_PER_SECTION * 2, mode=SearchMode.HYBRID)
+        # Weak hits are not about the query: a pack spends its budget on what is.
+        hits = self._searcher.search(
+            query, where, k=_PER_SECTION * 2, mode=SearchMode.HYBRID, min_relevance=WEAK_BELOW
+        )
         # The project's own memories, notes and messages, and what is nobody's (``default``).
         scope = None if project is None else {project, DEFAULT_NAMESPACE}
         sessions: dict[str, Session | None] = {}

@@ -8,10 +8,13 @@ confident nonsense.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from memvault.core.records import MemoryFilter, SearchHit, SearchMode, Signal
-from memvault.core.terms import parse_query
+from memvault.core.terms import QueryTerm, parse_query
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import DEFAULT_FUSION, NO_BOOSTS, Boosts, FusionSettings, fuse_rankings
+from memvault.service.relevance import relevances
 from memvault.storage.roles import MemoryStore, Ranked, SearchIndex
 
 
@@ -36,18 +39,38 @@ class Searcher:
         k: int,
         mode: SearchMode,
         boosts: Boosts = NO_BOOSTS,
+        min_relevance: float | None = None,
     ) -> list[SearchHit]:
+        """Hits best first, each with its ``relevance``; those under ``min_relevance`` left out."""
+        terms = parse_query(query)
         if mode is SearchMode.KEYWORD:
-            ranked = self._index.keyword_search(parse_query(query), where, limit=k)
-            return self._hits(ranked, "keyword")
-        if mode is SearchMode.VECTOR:
+            rankings = {"keyword": self._index.keyword_search(terms, where, limit=k)}
+            hits = self._hits(rankings["keyword"], "keyword")
+        elif mode is SearchMode.VECTOR:
             if not query.strip():
                 return []
             vector = self._embeddings.embed_query(query)
-            return self._hits(self._index.vector_search(vector, where, limit=k), "vector")
+            rankings = {"vector": self._index.vector_search(vector, where, limit=k)}
+            hits = self._hits(rankings["vector"], "vector")
+        else:
+            rankings, hits = self._hybrid(query, terms, where, k=k, boosts=boosts)
+        hits = self._rated(hits, terms, rankings, deep=max(k, self.fusion.depth))
+        if min_relevance is not None:
+            hits = [hit for hit in hits if (hit.relevance or 0.0) >= min_relevance]
+        return hits
+
+    def _hybrid(
+        self,
+        query: str,
+        terms: tuple[QueryTerm, ...],
+        where: MemoryFilter,
+        *,
+        k: int,
+        boosts: Boosts,
+    ) -> tuple[dict[str, list[Ranked]], list[SearchHit]]:
         # Fusion works on (id, score) lists; records are built only for the hits returned.
         depth = max(k, self.fusion.depth)
-        rankings = {"keyword": self._index.keyword_search(parse_query(query), where, limit=depth)}
+        rankings = {"keyword": self._index.keyword_search(terms, where, limit=depth)}
         if query.strip() and self._embeddings.has_vectors():
             vector = self._embeddings.embed_query(query)
             rankings["vector"] = self._index.vector_search(vector, where, limit=depth)
@@ -57,11 +80,35 @@ class Searcher:
         fused = fuse_rankings(rankings, self.fusion, limit=k, boosts=boosts, memories=memories)
         if memories is None:
             memories = self._memories.memories_by_id([f.memory_id for f in fused])
-        return [
+        hits = [
             SearchHit(memory=memories[f.memory_id], score=f.score, signals=f.signals)
             for f in fused
             if f.memory_id in memories  # forgotten between the two reads
         ]
+        return rankings, hits
+
+    def _rated(
+        self,
+        hits: list[SearchHit],
+        terms: tuple[QueryTerm, ...],
+        rankings: dict[str, list[Ranked]],
+        *,
+        deep: int,
+    ) -> list[SearchHit]:
+        """``hits`` with their relevance, from the vector ranking's cosines and the share of
+        the query's words each hit contains."""
+        if not hits:
+            return hits
+        ids = [hit.memory.id for hit in hits]
+        vector = rankings.get("vector")
+        cosines = dict(vector) if vector is not None else None
+        # A hit missing from a full vector list is at most as close as its last entry.
+        ceiling = vector[-1][1] if vector and len(vector) >= deep else None
+        matched = self._index.matched_terms(terms, ids) if terms else None
+        rated = relevances(
+            ids, cosines=cosines, cosine_ceiling=ceiling, matched=matched, terms=len(terms)
+        )
+        return [replace(hit, relevance=rated[hit.memory.id]) for hit in hits]
 
     def _hits(self, ranked: list[Ranked], signal: str) -> list[SearchHit]:
         """Records for one signal's ranking, best first, each with its own rank and score."""

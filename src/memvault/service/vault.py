@@ -321,16 +321,28 @@ class Vault(VectorJobs, VaultBackups):
         include_superseded: bool = False,
         mode: SearchMode | str = SearchMode.HYBRID,
         boosts: Boosts = NO_BOOSTS,
+        min_score: float | None = None,
     ) -> builtins.list[SearchHit]:
         """Best matches first. Any string is a valid query; one with no words finds nothing.
 
         ``mode`` is hybrid (keyword and vector, fused: the default), keyword or vector. Each hit's
-        ``signals`` holds every signal's own rank and score.
+        ``signals`` holds every signal's own rank and score, and its ``relevance`` (0-1, the same
+        scale for every query; under 0.5 the hit is ``weak``) says whether it is about the query
+        at all: ``min_score`` leaves out hits below it.
         """
         inputs.positive(k, "k", inputs.MAX_SEARCH_K)
+        if min_score is not None:
+            inputs.unit_interval(min_score, "min_score")
         where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
         text = inputs.utf8_text(query, "query")
-        return self._searcher.search(text, where, k=k, mode=inputs.search_mode(mode), boosts=boosts)
+        return self._searcher.search(
+            text,
+            where,
+            k=k,
+            mode=inputs.search_mode(mode),
+            boosts=boosts,
+            min_relevance=min_score,
+        )
 
     # --- the context pack -----------------------------------------------------------------
     def context(

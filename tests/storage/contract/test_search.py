@@ -243,3 +243,24 @@ def test_vector_filters(store: Store) -> None:
     assert found(created_before=T1, include_superseded=True) == [a]
     store.delete_memory(a)
     assert found() == [b, new]
+
+
+# --- matched terms (the keyword evidence of a hit's relevance) --------------------------------
+
+
+def test_matched_terms_counts_the_query_words_each_memory_holds(store: Store) -> None:
+    both, one, none = insert(
+        store,
+        "The deploy scripts run nightly",
+        "We deployed on Friday",
+        "Tea or coffee",
+    )
+    terms = parse_query("deploying scripts")
+    # FTS5's own stemming: "deploying" matches "deploy" and "deployed", "scripts" only "scripts".
+    assert store.matched_terms(terms, [both, one, none, "no-such-id"]) == {
+        both: 2,
+        one: 1,
+        none: 0,
+    }
+    assert store.matched_terms((), [both]) == {}
+    assert store.matched_terms(terms, []) == {}

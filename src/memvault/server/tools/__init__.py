@@ -12,6 +12,7 @@ from memvault.server.tools import (
     note_move,
     note_read,
     note_write,
+    recent,
     relate,
     remember,
     search,
@@ -28,6 +29,7 @@ from memvault.server.tools import (
 ALL = (
     remember,
     search,
+    recent,
     get,
     update,
     forget,

@@ -2,16 +2,15 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
+from memvault.server.context import OVERWRITE, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Delete a memory with its edges and validation history.",
+        description="Delete a memory and its edges.",
         annotations=OVERWRITE,
-        structured_output=False,
     )
-    def forget(id: str) -> str:
+    def forget(id: str) -> Reply:
         with tool_errors():
             ctx.vault.forget(id)
         return reply({"forgotten": id})

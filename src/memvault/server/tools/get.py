@@ -1,18 +1,37 @@
-"""get: one memory, whole (its content cut to the response budget if it is huge)."""
+"""get: one memory, whole; a content longer than the budget comes in pieces, by cursor."""
+
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.core.errors import InvalidInputError
+from memvault.server.budget import make_cursor, read_cursor
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Fetch one memory by id, with all its fields.",
+        description="One memory, all fields; long content pages by cursor.",
         annotations=READ,
-        structured_output=False,
     )
-    def get(id: str) -> str:
+    def get(id: str, cursor: str | None = None, budget: CallBudget = None) -> Reply:
         with tool_errors():
             data = ctx.vault.get(id).to_dict()
-        del data["content_hash"]
-        return reply(ctx.budget.squeeze(data["content"], lambda text: {**data, "content": text}))
+            # The cursor is tied to this version of the content: after an update, offsets lie.
+            request = {"i": id, "v": data.pop("content_hash")[:16]}
+            try:
+                offset = read_cursor(cursor, request)
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    f"{exc}; if the memory changed since, get it again without a cursor"
+                ) from exc
+        rest = data["content"][offset:]
+
+        def respond(content: str) -> dict[str, Any]:
+            # A piece ends where the next one starts, so the pieces concatenate to the content.
+            if content == rest:
+                return {**data, "content": content}
+            cursor = make_cursor(offset + len(content), request)
+            return {**data, "content": content, "next_cursor": cursor}
+
+        return reply(ctx.sized(budget).squeeze(rest, respond, marked=False))

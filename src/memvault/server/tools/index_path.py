@@ -2,16 +2,15 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import ADD, ToolContext, reply, tool_errors
+from memvault.server.context import ADD, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
         description="Index a folder of docs and code (.gitignore respected); re-runs read changes.",
         annotations=ADD,
-        structured_output=False,
     )
-    def index_path(path: str, namespace: str = "default", move: bool = False) -> str:
+    def index_path(path: str, namespace: str = "default", move: bool = False) -> Reply:
         with tool_errors():
             report = ctx.vault.index_path(path, namespace=namespace, move=move)
         data = report.to_dict()

@@ -2,16 +2,15 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.server.context import READ, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Embedding queue counts, failures and recent index runs.",
+        description="Embedding queue, failures, index runs.",
         annotations=READ,
-        structured_output=False,
     )
-    def jobs() -> str:
+    def jobs() -> Reply:
         with tool_errors():
             counts = ctx.vault.jobs()
             failures = ctx.vault.job_failures(5)

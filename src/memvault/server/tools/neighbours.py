@@ -6,14 +6,13 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, brief, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Memories linked to one within depth edges, nearest first.",
+        description="Memories linked to one, nearest first.",
         annotations=READ,
-        structured_output=False,
     )
     def neighbours(
         id: str,
@@ -21,7 +20,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         relation: str | None = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 20,
         cursor: str | None = None,
-    ) -> str:
+        budget: CallBudget = None,
+    ) -> Reply:
         request = {"id": id, "d": depth, "r": relation}
         with tool_errors():
             offset = read_cursor(cursor, request)
@@ -40,7 +40,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             return {"neighbours": shown}
 
         return reply(
-            ctx.budget.page(
+            ctx.sized(budget).page(
                 items,
                 text_field="content",
                 envelope=envelope,

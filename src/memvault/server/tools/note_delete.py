@@ -2,12 +2,12 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
+from memvault.server.context import OVERWRITE, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
-    @server.tool(description="Delete a note.", annotations=OVERWRITE, structured_output=False)
-    def note_delete(path: str) -> str:
+    @server.tool(description="Delete a note.", annotations=OVERWRITE)
+    def note_delete(path: str) -> Reply:
         with tool_errors():
             ctx.vault.notes.delete(path)
         return reply({"deleted": path})

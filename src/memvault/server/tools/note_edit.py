@@ -5,25 +5,24 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from memvault.server.context import CHANGE, ToolContext, reply, tool_errors
+from memvault.server.context import EDIT, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Edit a note: append, prepend, replace a section, or find/replace (guarded).",
-        annotations=CHANGE,
-        structured_output=False,
+        description="Edit a note: append, prepend, replace a section, find/replace.",
+        annotations=EDIT,
     )
     def note_edit(
         path: str,
         append: str | None = None,
         prepend: str | None = None,
-        section: Annotated[str | None, Field(description="heading to replace under")] = None,
+        section: str | None = None,
         section_content: str | None = None,
         find: str | None = None,
         replace: str | None = None,
-        expected: Annotated[int, Field(ge=1, description="occurrences find must have")] = 1,
-    ) -> str:
+        expected: Annotated[int, Field(ge=1, description="matches find must have")] = 1,
+    ) -> Reply:
         with tool_errors():
             note = ctx.vault.notes.edit(
                 path,

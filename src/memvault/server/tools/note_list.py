@@ -6,14 +6,13 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="List notes by folder, tag, or most recently changed.",
+        description="List notes by folder, tag or recency.",
         annotations=READ,
-        structured_output=False,
     )
     def note_list(
         folder: str | None = None,
@@ -21,7 +20,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         recent: bool = False,
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
         cursor: str | None = None,
-    ) -> str:
+        budget: CallBudget = None,
+    ) -> Reply:
         request = {"f": folder, "t": tag, "r": recent}
         with tool_errors():
             offset = read_cursor(cursor, request)
@@ -42,7 +42,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             return {"notes": shown}
 
         return reply(
-            ctx.budget.page(
+            ctx.sized(budget).page(
                 items,
                 text_field="title",
                 envelope=envelope,

@@ -7,16 +7,15 @@ from mcp.server.mcpserver import MCPServer
 from memvault.core.errors import InvalidInputError
 from memvault.core.ids import content_hash
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Read a note: body, title, tags, links and backlinks.",
+        description="A note: body, tags, links, backlinks.",
         annotations=READ,
-        structured_output=False,
     )
-    def note_read(path: str, cursor: str | None = None) -> str:
+    def note_read(path: str, cursor: str | None = None, budget: CallBudget = None) -> Reply:
         with tool_errors():
             note = ctx.vault.notes.read(path)
             # The cursor is tied to this version of the body: after an edit, offsets would lie.
@@ -44,4 +43,4 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 return {**data, "body": body}
             return {**data, "body": body, "next_cursor": make_cursor(offset + len(body), request)}
 
-        return reply(ctx.budget.squeeze(rest, respond, marked=False))
+        return reply(ctx.sized(budget).squeeze(rest, respond, marked=False))

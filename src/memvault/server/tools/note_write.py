@@ -2,7 +2,7 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import OVERWRITE, ToolContext, reply, tool_errors
+from memvault.server.context import OVERWRITE, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
@@ -11,7 +11,6 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             "Create a Markdown note (or replace its body) in a namespace; [[links]] connect notes."
         ),
         annotations=OVERWRITE,
-        structured_output=False,
     )
     def note_write(
         path: str,
@@ -19,7 +18,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         title: str | None = None,
         tags: list[str] | None = None,
         namespace: str | None = None,
-    ) -> str:
+    ) -> Reply:
         with tool_errors():
             note = ctx.vault.notes.write(path, content, title=title, tags=tags, namespace=namespace)
         return reply({"path": note.path, "id": note.id})

@@ -5,14 +5,13 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from memvault.server.context import ADD, ToolContext, reply, tool_errors
+from memvault.server.context import ADD, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Store a memory; the same text in a namespace returns the existing id.",
+        description="Store a memory (same text: same id).",
         annotations=ADD,
-        structured_output=False,
     )
     def remember(
         content: str,
@@ -23,8 +22,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         confidence: Annotated[float, Field(ge=0, le=1)] = 0.5,
         source: str | None = None,
         metadata: dict[str, Any] | None = None,
-        supersedes: Annotated[str | None, Field(description="id this one replaces")] = None,
-    ) -> str:
+        supersedes: str | None = None,
+    ) -> Reply:
         with tool_errors():
             outcome = ctx.vault.remember(
                 content,

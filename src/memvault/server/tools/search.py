@@ -13,15 +13,16 @@ from pydantic import Field
 from memvault.core.inputs import MAX_SEARCH_K
 from memvault.core.records import SearchHit
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, brief, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, brief, reply, tool_errors
 from memvault.service.fusion import DEFAULT_FUSION
+
+MinScore = Annotated[float | None, Field(ge=0, le=1, description="0-1; <0.5 is weak")]
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Search memories, notes and indexed files; hits carry file:lines.",
+        description="Search memories; kinds also note, document, code (with where: file:lines).",
         annotations=READ,
-        structured_output=False,
     )
     def search(
         query: str,
@@ -30,11 +31,16 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
         namespace: str | None = None,
         kinds: list[str] | None = None,
-        tags: Annotated[list[str] | None, Field(description="all must match")] = None,
-        since: Annotated[str | None, Field(description="ISO date")] = None,
+        tags: list[str] | None = None,
+        since: str | None = None,
         until: str | None = None,
-        explain: Annotated[bool, Field(description="per-signal ranks")] = False,
-    ) -> str:
+        explain: bool = False,
+        min_score: Annotated[
+            float | None, Field(ge=0, le=1, description="0-1; <0.5 is weak")
+        ] = None,
+        include_superseded: bool = False,
+        budget: CallBudget = None,
+    ) -> Reply:
         request = {
             "q": query,
             "m": mode,
@@ -43,6 +49,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             "t": tags,
             "s": since,
             "u": until,
+            "r": min_score,
+            "x": include_superseded,
         }
         deepest = DEFAULT_FUSION.depth if mode == "hybrid" else MAX_SEARCH_K
         with tool_errors():
@@ -57,22 +65,36 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 tags=tags or [],
                 since=since,
                 until=until,
+                include_superseded=include_superseded,
+                min_score=min_score,
             )
         items = [hit_item(hit, explain) for hit in hits[offset : offset + limit]]
         return reply(
-            ctx.budget.page(
+            ctx.sized(budget).page(
                 items,
                 text_field="content",
-                envelope=lambda shown: {"hits": shown},
+                envelope=lambda shown: envelope(shown, hits),
                 more=len(hits) > offset + limit and offset + limit < deepest,
                 next_cursor=lambda n: make_cursor(offset + n, request),
             )
         )
 
 
+def envelope(shown: list[dict[str, Any]], hits: list[SearchHit]) -> dict[str, Any]:
+    """The hits, and ``nothing_relevant`` when none of them is about the query."""
+    response: dict[str, Any] = {"hits": shown}
+    if not any(hit.relevance is not None and not hit.weak for hit in hits):
+        response["nothing_relevant"] = True
+    return response
+
+
 def hit_item(hit: SearchHit, explain: bool) -> dict[str, Any]:
-    """A hit as a list item; ``explain`` adds each signal's [rank, score]."""
-    item = {**brief(hit.memory), "score": round(hit.score, 4)}
+    """A hit as a list item: its relevance (0-1, comparable across queries) and whether it is
+    weak; ``explain`` adds each signal's [rank, score] and the fused score."""
+    item: dict[str, Any] = {**brief(hit.memory), "relevance": round(hit.relevance or 0.0, 3)}
+    if hit.weak or hit.relevance is None:
+        item["weak"] = True
     if explain:
+        item["score"] = round(hit.score, 4)
         item["signals"] = {n: [s.rank, round(s.score, 4)] for n, s in hit.signals.items()}
     return item

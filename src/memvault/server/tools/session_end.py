@@ -5,15 +5,14 @@ The handoff is what the next session of the project receives first in its contex
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import CHANGE, ToolContext, reply, tool_errors
+from memvault.server.context import CHANGE, Reply, ToolContext, reply, tool_errors
 from memvault.service.sessions import HandoffDraft
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="End a session with a handoff for the next one.",
+        description="End a session with a handoff.",
         annotations=CHANGE,
-        structured_output=False,
     )
     def session_end(
         session_id: str,
@@ -22,7 +21,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         next_steps: list[str] | None = None,
         open_questions: list[str] | None = None,
         touched: list[str] | None = None,
-    ) -> str:
+    ) -> Reply:
         draft = HandoffDraft(
             done=done,
             stopped_at=stopped_at,

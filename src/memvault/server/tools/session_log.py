@@ -13,7 +13,7 @@ from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
 from memvault.core.session_records import MessageDraft
 from memvault.server.budget import Budget
-from memvault.server.context import CHANGE, ToolContext, reply, tool_errors
+from memvault.server.context import CHANGE, Reply, ToolContext, reply, tool_errors
 from memvault.service.sessions import CostDraft
 
 MESSAGE_FIELDS = ("role", "content", "tokens")
@@ -22,9 +22,8 @@ COST_FIELDS = ("model", "input_tokens", "output_tokens", "usd")
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Log messages and costs to an open session.",
+        description="Log messages and costs to a session.",
         annotations=CHANGE,
-        structured_output=False,
     )
     def session_log(
         session_id: str,
@@ -35,7 +34,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             list[dict[str, Any]] | None,
             Field(description="[{model,input_tokens,output_tokens,usd}]"),
         ] = None,
-    ) -> str:
+    ) -> Reply:
         with tool_errors():
             drafts = [message_draft(m, i) for i, m in enumerate(messages or ())]
             spent = [cost_draft(c, i) for i, c in enumerate(costs or ())]

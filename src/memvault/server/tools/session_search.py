@@ -10,15 +10,14 @@ from pydantic import Field
 
 from memvault.core.records import SearchHit
 from memvault.server.budget import make_cursor, read_cursor
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.server.context import READ, CallBudget, Reply, ToolContext, reply, tool_errors
 from memvault.service.fusion import DEFAULT_FUSION
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Search past session messages.",
+        description="Search session messages.",
         annotations=READ,
-        structured_output=False,
     )
     def session_search(
         query: str,
@@ -26,7 +25,8 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         session_id: str | None = None,
         limit: Annotated[int, Field(ge=1, le=50)] = 10,
         cursor: str | None = None,
-    ) -> str:
+        budget: CallBudget = None,
+    ) -> Reply:
         request = {"q": query, "p": project, "s": session_id}
         deepest = DEFAULT_FUSION.depth
         with tool_errors():
@@ -41,7 +41,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             )
         items = [message_item(hit) for hit in hits[offset : offset + limit]]
         return reply(
-            ctx.budget.page(
+            ctx.sized(budget).page(
                 items,
                 text_field="content",
                 envelope=lambda shown: {"hits": shown},
@@ -58,8 +58,10 @@ def message_item(hit: SearchHit) -> dict[str, Any]:
         "session_id": memory.session_id,
         "content": memory.content,
         "created_at": memory.created_at[:19],
-        "score": round(hit.score, 4),
+        "relevance": round(hit.relevance or 0.0, 3),
     }
+    if hit.weak or hit.relevance is None:
+        item["weak"] = True
     if memory.namespace != "default":
         item["project"] = memory.namespace
     return item

@@ -13,7 +13,7 @@ from mcp.server.mcpserver import MCPServer
 
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
-from memvault.server.context import CHANGE, ToolContext, reply, tool_errors
+from memvault.server.context import CHANGE, Reply, ToolContext, reply, tool_errors
 from memvault.service.context_pack import MAX_BUDGET, MIN_BUDGET, ContextPack
 
 ENVELOPE = 48  # tokens of {"session": id, "context": …} around the pack (an id takes 30-40)
@@ -21,9 +21,8 @@ ENVELOPE = 48  # tokens of {"session": id, "context": …} around the pack (an i
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Start a session; returns its id and the project's context pack.",
+        description="Start a session; returns its context pack.",
         annotations=CHANGE,
-        structured_output=False,
     )
     def session_start(
         project: str | None = None,
@@ -32,7 +31,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         title: str | None = None,
         query: str | None = None,
         budget: int | None = None,
-    ) -> str:
+    ) -> Reply:
         room = pack_room(ctx.budget.tokens)
         with tool_errors():
             target = room if budget is None else checked_budget(budget, room)

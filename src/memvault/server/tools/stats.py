@@ -2,16 +2,15 @@
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import READ, ToolContext, reply, tool_errors
+from memvault.server.context import READ, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Counts of memories, edges, notes; database size; health check.",
+        description="Counts, sizes, health check.",
         annotations=READ,
-        structured_output=False,
     )
-    def stats() -> str:
+    def stats() -> Reply:
         with tool_errors():
             data = ctx.vault.stats().to_dict()
             check = ctx.vault.check()

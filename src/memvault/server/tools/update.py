@@ -5,14 +5,13 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from memvault.server.context import OVERWRITE, ToolContext, brief, reply, tool_errors
+from memvault.server.context import OVERWRITE, Reply, ToolContext, brief, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Change a memory's fields in place; omitted fields stay.",
+        description="Change a memory's given fields.",
         annotations=OVERWRITE,
-        structured_output=False,
     )
     def update(
         id: str,
@@ -23,7 +22,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         confidence: Annotated[float | None, Field(ge=0, le=1)] = None,
         source: str | None = None,
         metadata: dict[str, Any] | None = None,
-    ) -> str:
+    ) -> Reply:
         with tool_errors():
             memory = ctx.vault.update(
                 id,

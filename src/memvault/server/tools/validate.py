@@ -4,21 +4,20 @@ from typing import Literal
 
 from mcp.server.mcpserver import MCPServer
 
-from memvault.server.context import CHANGE, ToolContext, reply, tool_errors
+from memvault.server.context import CHANGE, Reply, ToolContext, reply, tool_errors
 
 
 def register(server: MCPServer, ctx: ToolContext) -> None:
     @server.tool(
-        description="Confirm, use or refute a memory; its confidence moves.",
+        description="Confirm, use or refute a memory (moves confidence).",
         annotations=CHANGE,
-        structured_output=False,
     )
     def validate(
         id: str,
         verdict: Literal["confirm", "use", "refute"],
         actor: str | None = None,
         note: str | None = None,
-    ) -> str:
+    ) -> Reply:
         with tool_errors():
             event = ctx.vault.validate(id, verdict, actor=actor, note=note)
         return reply(

@@ -78,6 +78,11 @@ class SearchIndex(Protocol):
         """BM25-ranked (id, score) pairs, best first, for any of ``terms``; ties by id."""
         ...
 
+    def matched_terms(self, terms: Sequence[QueryTerm], ids: Sequence[str]) -> dict[str, int]:
+        """For each of ``ids`` that exists, how many of ``terms`` it matches (as keyword search
+        matches them: any alternative of a term counts)."""
+        ...
+
     def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[Ranked]:
         """(id, cosine similarity) of the memories nearest a unit ``query`` vector, best first,
         filters applied; never fewer than exist because a filter is selective."""

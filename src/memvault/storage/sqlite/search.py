@@ -72,6 +72,35 @@ class SqliteSearch(SqliteEngine):
 
         return self._read(job)
 
+    def matched_terms(self, terms: Sequence[QueryTerm], ids: Sequence[str]) -> dict[str, int]:
+        """How many of ``terms`` each of ``ids`` matches, with FTS5's own tokenizer and stemming
+        (one MATCH per term, restricted to the rows asked about)."""
+        if not terms or not ids:
+            return {}
+
+        def job(conn: apsw.Connection) -> dict[str, int]:
+            marks = ",".join("?" * len(ids))
+            id_of = {
+                int(row[0]): str(row[1])
+                for row in conn.execute(
+                    f"SELECT pk, id FROM memories WHERE id IN ({marks})", tuple(ids)
+                )
+            }
+            counts = dict.fromkeys(id_of.values(), 0)
+            if not id_of:
+                return counts
+            rows = ",".join("?" * len(id_of))
+            for term in terms:
+                for row in conn.execute(
+                    "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?"
+                    f" AND rowid IN ({rows})",
+                    (keyword.compile_match([term]), *id_of),
+                ):
+                    counts[id_of[int(row[0])]] += 1
+            return counts
+
+        return self._read(job)
+
     def vector_search(self, query: Matrix, where: MemoryFilter, *, limit: int) -> list[Ranked]:
         condition, params = filter_sql(where)
 
