@@ -29,7 +29,11 @@ def server_env(**extra: str) -> dict[str, str]:
 
 
 def serve_command(home: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "serve", *args]
+    """``memvault serve`` listing every tool (the tests call them all); the default set is
+    tested on its own (test_inspector, test_tools_list)."""
+    tools = [] if "--tools" in args else ["--tools", "all"]
+    command = [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "serve"]
+    return [*command, *tools, *args]
 
 
 def stdio_params(home: Path) -> StdioServerParameters:

@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
+from memvault.server.toolsets import DEFAULT, tools_for
 from tests.server.mcp_helpers import ROOT, TOKEN, http_server
 
 INSPECTOR = ROOT / "node_modules" / ".bin" / "mcp-inspector"
@@ -61,11 +63,12 @@ def tool_result(done: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(result["content"][0]["text"])
 
 
-def check_a_session(target: list[str], home: Path) -> None:
+def check_a_session(target: list[str], home: Path, tools: tuple[ModuleType, ...]) -> None:
     listed = inspector(target, "--method", "tools/list", "--strict", "--format", "json", home=home)
     assert listed.returncode == 0, listed.stderr
-    tools = json.loads(listed.stdout)["result"]["tools"]
-    assert len(tools) == 23 and all(tool["annotations"] for tool in tools)
+    listed_tools = json.loads(listed.stdout)["result"]["tools"]
+    assert [tool["name"] for tool in listed_tools] == [t.__name__.rsplit(".")[-1] for t in tools]
+    assert all(tool["annotations"] and tool["outputSchema"] for tool in listed_tools)
     call = ["--method", "tools/call", "--tool-name"]
     stored = tool_result(
         inspector(
@@ -112,13 +115,13 @@ def check_a_session(target: list[str], home: Path) -> None:
 
 
 def test_inspector_over_stdio(home: Path, tmp_path: Path) -> None:
-    check_a_session(stdio_target(home), tmp_path)
+    check_a_session(stdio_target(home), tmp_path, tools_for(DEFAULT))  # the default set
 
 
 def test_inspector_over_http_with_a_token(home: Path, tmp_path: Path) -> None:
     with http_server(home, "--no-watch") as base:
         url = f"{base}/mcp"
         auth = ["--header", f"Authorization: Bearer {TOKEN}"]
-        check_a_session([url, "--transport", "http", *auth], tmp_path)
+        check_a_session([url, "--transport", "http", *auth], tmp_path, tools_for("all"))
         refused = inspector([url, "--transport", "http"], "--method", "tools/list", home=tmp_path)
         assert refused.returncode != 0  # 401: the Inspector reports it needs authorisation

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from mcp import Client
 
+from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
 from memvault.server.app import build_server
+from memvault.server.toolsets import DEFAULT, tools_for
 from memvault.service.vault import Vault
 from tests.server.tool_client import SPEC_DEFAULTS, hint, run
 
@@ -54,18 +57,20 @@ READ_ONLY = {
 # each), paid for by hints sent only where they differ from the spec's defaults, bounds left to
 # the server's errors and terser descriptions. The protocol's own keys, a name, a one-line
 # description, the empty input and output objects and two hints cost about 110 tokens a tool
-# before any argument (23 tools: about 2,500), so 2,500 in all needs fewer tools.
-TOOLS_LIST_BUDGET = 5_000  # 4,785 now
+# before any argument (23 tools: about 2,500), so 2,500 needs fewer tools: `memvault serve`
+# lists the core set by default (server/toolsets.py), the rest on request (--tools all).
+DEFAULT_TOOLS_BUDGET = 2_500  # what an agent pays per session with the default set
+TOOLS_LIST_BUDGET = 5_000  # every tool (--tools all): 4,825 now
 SESSION_TOOLS_BUDGET = 950  # what the four session tools add to it (851 when they came)
 
 # --- tools/list ------------------------------------------------------------------------------
 
 
-def list_tools(vault: Vault) -> list[Any]:
+def list_tools(vault: Vault, spec: str = "all") -> list[Any]:
     async def scenario(client: Client) -> list[Any]:
         return list((await client.list_tools()).tools)
 
-    return run(build_server(vault), scenario)
+    return run(build_server(vault, tools=tools_for(spec)), scenario)
 
 
 def test_tools_list_has_exactly_the_tools(vault: Vault) -> None:
@@ -118,6 +123,29 @@ def test_tools_list_payload_is_cheap(vault: Vault) -> None:
     )
     assert tokens < TOOLS_LIST_BUDGET
     assert tokens - without < SESSION_TOOLS_BUDGET
+
+
+def test_the_default_tool_set_costs_under_2500_tokens(vault: Vault) -> None:
+    tools = [t.model_dump(by_alias=True, exclude_none=True) for t in list_tools(vault, DEFAULT)]
+    tokens = count_tokens(compact(tools))
+    print(
+        f"tools/list of `memvault serve` (--tools {DEFAULT}): {len(tools)} tools, {tokens} tokens"
+    )
+    assert tokens < DEFAULT_TOOLS_BUDGET
+    names = {t["name"] for t in tools}
+    assert {"remember", "search", "get", "session_start", "session_end", "note_write"} <= names
+
+
+def test_tool_sets_are_named_groups_and_tools() -> None:
+    def names(spec: str) -> list[str]:
+        return [tool.__name__.rsplit(".", 1)[-1] for tool in tools_for(spec)]
+
+    assert set(names("all")) == TOOLS
+    assert set(names("graph")) == {"validate", "relate", "neighbours", "supersede"}
+    assert set(names("core,index_path")) == set(names("core")) | {"index_path"}
+    assert names("notes,core")[:2] == ["remember", "search"]  # tools/list's order, not the spec's
+    with pytest.raises(InvalidInputError, match="no tool or tool group 'nope'"):
+        tools_for("core,nope")
 
 
 def schema_keys(schema: Any, path: str = "") -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
 from memvault.indexing.roots import IndexRoots
 from memvault.server.budget import MAX_BUDGET, MIN_BUDGET
+from memvault.server.toolsets import DEFAULT, tools_for
 from memvault.service.vault import Vault
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
@@ -49,6 +50,13 @@ def serve(
     watch: Annotated[
         bool, typer.Option(help="Index outside edits of the Markdown folder while serving.")
     ] = True,
+    tools: Annotated[
+        str,
+        typer.Option(
+            help="Tools to list: core (default: what an agent uses every session), all, or "
+            "groups and names, e.g. core,graph,notes,files,sessions,admin.",
+        ),
+    ] = DEFAULT,
     index_root: Annotated[
         list[Path] | None,
         typer.Option(
@@ -62,6 +70,7 @@ def serve(
     # stdout belongs to the protocol on stdio: everything else goes to stderr.
     logging.basicConfig(level=logging.WARNING, format="memvault: %(levelname)s %(message)s")
     echo_warnings()  # memvault's own records: the log file, and warnings here too
+    listed = tools_for(tools)
     roots = _index_roots(index_root, over_http=http is not None)
     access = None
     address: tuple[str, int] | None = None
@@ -89,7 +98,7 @@ def serve(
     vault.limit_indexing(roots)
     apply_retention(vault)
     vault.embed_in_background()  # also jobs left queued by earlier processes
-    server = build_server(vault, Budget(budget))
+    server = build_server(vault, Budget(budget), listed)
     backups = vault.backup_timer()  # a period's backup missed while the machine was off runs now
     backups.start()
     watcher = None
@@ -101,14 +110,15 @@ def serve(
         if address is None:
             from memvault.server.stdio import run_stdio
 
-            _announce(f"serving MCP over stdio; {roots.describe()}")
+            _announce(f"serving MCP over stdio; {len(listed)} tools ({tools}); {roots.describe()}")
             run_stdio(server)
         else:
             from memvault.server.http import MCP_PATH, run_http
 
             assert access is not None and sock is not None
             host, port = address
-            _announce(f"serving MCP at http://{host}:{port}{MCP_PATH}; {roots.describe()}")
+            where = f"http://{host}:{port}{MCP_PATH}"
+            _announce(f"serving MCP at {where}; {len(listed)} tools ({tools}); {roots.describe()}")
             run_http(server, sock, access)
     finally:
         backups.stop()

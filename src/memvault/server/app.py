@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -18,14 +20,18 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(vault: Vault, budget: Budget | None = None) -> MCPServer:
+def build_server(
+    vault: Vault, budget: Budget | None = None, tools: Sequence[ModuleType] = ALL
+) -> MCPServer:
+    """A server of ``tools`` (all by default; ``memvault serve`` lists the core set, see
+    :mod:`memvault.server.toolsets`) on ``vault``."""
     from memvault import __version__
 
     server = MCPServer(
         "memvault", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
     context = ToolContext(vault, budget or Budget())
-    for tool in ALL:
+    for tool in tools:
         tool.register(server, context)
     for registered in server._tool_manager.list_tools():  # the SDK has no public hook for this
         slim_schema(registered.parameters)
