@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
+from memvault.cli.progress import progress_bar
 from memvault.cli.state import state
 from memvault.core.backup_records import BackupPeriod, BackupReport, BackupSchedule
 from memvault.core.errors import ConflictError, InvalidInputError
@@ -85,7 +81,7 @@ def backup(
             )
         vault.schedule_backups(plan)
         return _said(plan.to_dict() if plan else {"schedule": "off"}, json_out, _plan_line(plan))
-    with _pages(quiet=json_out) as progress:
+    with progress_bar("backup", quiet=json_out, unit="pages") as progress:
         report = vault.backup(
             _needs(path, "a backup"), compress=compress, retention=rule, progress=progress
         )
@@ -171,25 +167,3 @@ def restore(
             console.print(f"the files that were there are in {report.set_aside}")
     if not report.check_ok:
         raise ConflictError(f"the restored vault fails check: {'; '.join(report.problems)}")
-
-
-@contextmanager
-def _pages(*, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar over the database copy (in pages), on stderr, for people only."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    with Progress(
-        TextColumn("backup"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("pages"),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance

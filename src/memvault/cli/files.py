@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from memvault.cli.jobs import wait_with_progress
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
+from memvault.cli.progress import progress_bar
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import DEFAULT_NAMESPACE
@@ -67,24 +66,8 @@ def index(
     cli = state(ctx)
     vault = cli.vault(create=True)
     cli.wrote = True
-    if json_out or not sys.stderr.isatty():
-        report = vault.index_path(path, namespace=namespace, move=move)
-    else:
-        with Progress(
-            TextColumn("indexing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("[dim]{task.description}"),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=None)
-
-            def advance(done: int, total: int, current: str) -> None:
-                bar.update(task, completed=done, total=total, description=current[-50:])
-
-            report = vault.index_path(path, namespace=namespace, progress=advance, move=move)
+    with progress_bar("indexing", quiet=json_out) as advance:
+        report = vault.index_path(path, namespace=namespace, progress=advance, move=move)
     if wait:
         wait_with_progress(vault, quiet=json_out)
     if json_out:

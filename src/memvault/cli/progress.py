@@ -1,0 +1,43 @@
+"""One progress bar for long commands (index, backup): on stderr, for people only.
+
+stdout is for results (and JSON), and a bar in a pipe or a log is noise, so with ``--json`` or
+when stderr is not a terminal there is no bar and the command gets no callback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+class Advance(Protocol):
+    def __call__(self, done: int, total: int, current: str = "") -> None: ...
+
+
+@contextmanager
+def progress_bar(label: str, *, quiet: bool, unit: str = "") -> Iterator[Advance | None]:
+    """A bar named ``label`` counting ``unit``s; yields its ``advance(done, total, current)``."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeRemainingColumn(),
+        TextColumn("[dim]{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def advance(done: int, total: int, current: str = "") -> None:
+            bar.update(task, completed=done, total=total, description=current[-50:])
+
+        yield advance
