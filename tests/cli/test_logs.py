@@ -109,3 +109,13 @@ def test_follow_prints_new_lines(tmp_path: Path) -> None:
     finally:
         follower.kill()
         follower.wait()
+
+
+def test_undecodable_bytes_are_logged_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    run(capsys, "--home", str(home), "remember", "x")
+    assert run(capsys, "--home", str(home), "index", "\udcff")[0] == 1
+    raw = (home / "logs" / "memvault.log").read_bytes()
+    assert raw.decode("utf-8").count("\\udcff") == 1  # valid UTF-8, the byte shown escaped

@@ -39,6 +39,12 @@ _echo: logging.Handler | None = None
 _SPAN = re.compile(r"(\d+)\s*([smhd])")
 
 
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (undecodable bytes of a path or an argument) escaped: a
+    log line must stay valid UTF-8 for every reader of the file."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
@@ -47,7 +53,7 @@ class JsonLines(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "pid": record.process,
-            "message": record.getMessage(),
+            "message": printable(record.getMessage()),
         }
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
@@ -87,7 +93,7 @@ def failed(line: str) -> None:
     """A command's failure, for the log (only once a log is open: a malformed command line
     fails before the options that name the home are read)."""
     if _handler is not None:
-        logging.getLogger("memvault.cli").warning("command failed: %s", line)
+        logging.getLogger("memvault.cli").warning("command failed: %s", printable(line))
 
 
 def close_log() -> None:
