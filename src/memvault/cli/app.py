@@ -21,6 +21,7 @@ from memvault.cli import (
     graph,
     imports,
     jobs,
+    maintenance,
     memories,
     search,
     serve,
@@ -84,6 +85,8 @@ app.command()(graph.supersede)
 app.command()(graph.validate)
 app.command()(admin.stats)
 app.command()(admin.check)
+app.command()(maintenance.repair)
+app.command()(maintenance.compact)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.command()(admin.demo)

@@ -39,6 +39,7 @@ from memvault.core.records import (
     ValidationEvent,
     Verdict,
 )
+from memvault.core.repair_records import CompactReport, RepairReport
 from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
@@ -53,6 +54,7 @@ from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
 from memvault.service.import_port import ImportPort
 from memvault.service.preferences import Preferences
+from memvault.service.repair import Repairer, check_vault
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
 from memvault.service.vector_jobs import VectorJobs
@@ -507,8 +509,13 @@ class Vault(VectorJobs):
         )
 
     def check(self) -> CheckReport:
-        """Database integrity and index consistency, and whether the vault's files agree."""
-        report = self._store.check()
-        if self._folder is None:
-            return report
-        return CheckReport((*report.checks, self._folder.check()))
+        """Every named check (see :mod:`.repair`): the file, its indexes, the folder."""
+        return check_vault(self._store, self._embeddings, self._folder)
+
+    def repair(self, *, dry_run: bool = False) -> RepairReport:
+        """Rebuild what is derived and say what was done (see :mod:`.repair`)."""
+        return Repairer(self._store, self._embeddings, self._folder).repair(dry_run=dry_run)
+
+    def compact(self, *, wait_seconds: float = 60.0) -> CompactReport:
+        """Checkpoint and VACUUM while other processes may hold the vault; sizes before/after."""
+        return self._store.compact(wait_seconds=wait_seconds)
