@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,43 @@ def test_repair_of_a_healthy_vault_does_nothing_and_says_so(
 ) -> None:
     code, out, _ = run(capsys, "--home", str(filled), "repair")
     assert code == 0 and "nothing to repair" in out
+
+
+def test_broken_and_stray_vectors_are_dropped_and_their_memories_embedded_again(
+    filled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, db = filled, filled / "memvault.db"
+    conn = open_connection(db, reader=False)
+    pk = int(conn.execute("SELECT min(pk) FROM memories").fetchone()[0])
+    nan = struct.pack("<384f", *([float("nan")] * 384))
+    conn.execute("DELETE FROM memory_vectors WHERE rowid = ?", (pk,))
+    conn.execute("INSERT INTO memory_vectors(rowid, embedding) VALUES (?, ?)", (pk, nan))
+    conn.execute("INSERT INTO memory_vectors(rowid, embedding) VALUES (999, ?)", (nan,))
+    conn.close()
+    code, report, _ = run(capsys, "--home", str(home), "check", "--json")
+    counts = checks_of(report)["vectors"]["counts"]
+    assert code == 1 and counts["non_finite"] == 2 and counts["stray"] == 1
+    code, done, _ = run(capsys, "--home", str(home), "repair", "--json")
+    assert code == 0 and done["after"]["ok"] is True
+    assert run(capsys, "--home", str(home), "jobs", "--wait")[0] == 0
+    code, report, _ = run(capsys, "--home", str(home), "check", "--json")
+    counts = checks_of(report)["vectors"]["counts"]
+    assert code == 0 and counts["non_finite"] == 0 and counts["stray"] == 0
+    code, hits, _ = run(
+        capsys, "--home", str(home), "search", "Fact 0", "--mode", "vector", "--json"
+    )
+    assert code == 0 and hits["hits"]
+
+
+def test_a_memory_file_gone_from_disk_is_written_again_not_forgotten(
+    filled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = contents(filled)
+    victim = sorted((filled / "vault" / "memories").rglob("*.md"))[1]
+    intact = victim.read_bytes()
+    victim.unlink()
+    code, report, _ = run(capsys, "--home", str(filled), "check", "--json")
+    assert code == 1 and checks_of(report)["vault"]["counts"]["indexed_files_gone_from_disk"] == 1
+    assert run(capsys, "--home", str(filled), "repair", "--json")[0] == 0
+    assert victim.read_bytes() == intact
+    assert contents(filled) == before

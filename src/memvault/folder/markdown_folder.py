@@ -98,7 +98,9 @@ class MarkdownFolder:
             known = self._store.file_states(FOLDER_ROOT)
             on_disk = self._sync.scan()
             without_file = self._store.memories_without_file(5)
-            damaged = self.damaged_memory_files()
+            damaged = damaged_memory_files(
+                self._store, self.root, known, {p: (d.size, d.mtime_ns) for p, d in on_disk.items()}
+            )
         findings = {
             "memory files damaged (cut short or unreadable)": sorted(damaged),
             "writes left unfinished": [p.path for p in pending],

@@ -48,6 +48,14 @@ def _model_check(store: Store, embeddings: Embeddings) -> CheckResult:
     return CheckResult("vector_model", ok, detail, {"dimensions": config.dimensions})
 
 
+# The folder check's findings a sync puts right (see MarkdownFolder.check).
+_SYNCED = (
+    "files_not_indexed",
+    "files_changed_since_the_last_sync",
+    "memories_without_a_file",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Step:
     action: RepairAction  # as planned (done False)
@@ -201,7 +209,7 @@ class Repairer:
                     "vault",
                     "sync the index with the folder (changed, new and removed notes; memories "
                     "without a file written)",
-                    sum(v for k, v in counts.items() if k != "files"),
+                    sum(counts.get(k, 0) for k in _SYNCED),
                     False,
                 ),
                 lambda: _sync(folder),

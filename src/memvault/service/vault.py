@@ -25,7 +25,6 @@ from memvault.core.inputs import memory_filter, new_memory
 from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
-    CheckReport,
     Edge,
     InsertOutcome,
     Memory,
@@ -39,7 +38,6 @@ from memvault.core.records import (
     ValidationEvent,
     Verdict,
 )
-from memvault.core.repair_records import CompactReport, RepairReport
 from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
@@ -54,16 +52,16 @@ from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts
 from memvault.service.import_port import ImportPort
 from memvault.service.preferences import Preferences
-from memvault.service.repair import Repairer, check_vault
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
+from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault(VectorJobs):
+class Vault(VectorJobs, VaultOperations):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
@@ -507,15 +505,3 @@ class Vault(VectorJobs):
             retention=retention,
             progress=progress,
         )
-
-    def check(self) -> CheckReport:
-        """Every named check (see :mod:`.repair`): the file, its indexes, the folder."""
-        return check_vault(self._store, self._embeddings, self._folder)
-
-    def repair(self, *, dry_run: bool = False) -> RepairReport:
-        """Rebuild what is derived and say what was done (see :mod:`.repair`)."""
-        return Repairer(self._store, self._embeddings, self._folder).repair(dry_run=dry_run)
-
-    def compact(self, *, wait_seconds: float = 60.0) -> CompactReport:
-        """Checkpoint and VACUUM while other processes may hold the vault; sizes before/after."""
-        return self._store.compact(wait_seconds=wait_seconds)
