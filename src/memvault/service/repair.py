@@ -62,6 +62,48 @@ class _Step:
     run: Callable[[], int] | None  # None: named only, not something repair does
 
 
+class _Plan:
+    """The steps planned so far, and the check's findings they are planned from."""
+
+    def __init__(self, checks: dict[str, CheckResult]) -> None:
+        self.checks = checks
+        self.steps: list[_Step] = []
+
+    def failed(self, name: str) -> bool:
+        return name in self.checks and not self.checks[name].ok
+
+    def count(self, name: str, key: str) -> int:
+        return self.checks[name].counts.get(key, 0) if name in self.checks else 0
+
+    def add(self, check: str, action: str, count: int, run: Callable[[], int] | None) -> None:
+        self.steps.append(_Step(RepairAction(check, action, count, False), run))
+
+
+def _named_only(plan: _Plan) -> None:
+    """What is not derived: named with what to do, never changed."""
+    if plan.failed("sqlite_integrity") and not plan.failed("fts_integrity"):
+        plan.add(
+            "sqlite_integrity",
+            "not repaired: the file itself is damaged; restore a backup (memvault restore)",
+            plan.count("sqlite_integrity", "problems"),
+            None,
+        )
+    if plan.failed("foreign_keys"):
+        plan.add(
+            "foreign_keys",
+            "not repaired: rows point at missing records, which are not "
+            "derived; restore a backup if they matter",
+            plan.count("foreign_keys", "orphans"),
+            None,
+        )
+    if plan.failed("schema_version"):
+        plan.add(
+            "schema_version", "not repaired: the file is of a newer memvault; upgrade it", 0, None
+        )
+    if plan.failed("vector_model"):
+        plan.add("vector_model", "not repaired: run memvault reembed", 0, None)
+
+
 class Repairer:
     def __init__(self, store: Store, embeddings: Embeddings, folder: MarkdownFolder | None) -> None:
         self._store = store
@@ -83,92 +125,59 @@ class Repairer:
         return RepairReport(False, tuple(done), before, after)
 
     def _plan(self, checks: dict[str, CheckResult]) -> list[_Step]:
-        steps: list[_Step] = []
-
-        def add(check: str, action: str, count: int, run: Callable[[], int] | None) -> None:
-            steps.append(_Step(RepairAction(check, action, count, False), run))
-
-        def failed(name: str) -> bool:
-            return name in checks and not checks[name].ok
-
-        def count(name: str, key: str) -> int:
-            return checks[name].counts.get(key, 0) if name in checks else 0
-
+        plan = _Plan(checks)
+        _named_only(plan)
         store, embed = self._store, self._embeddings.enabled
-        if failed("sqlite_integrity") and not failed("fts_integrity"):
-            add(
-                "sqlite_integrity",
-                "not repaired: the file itself is damaged; restore a backup (memvault restore)",
-                count("sqlite_integrity", "problems"),
-                None,
-            )
-        if failed("foreign_keys"):
-            add(
-                "foreign_keys",
-                "not repaired: rows point at missing records, which are not "
-                "derived; restore a backup if they matter",
-                count("foreign_keys", "orphans"),
-                None,
-            )
-        if failed("schema_version"):
-            add(
-                "schema_version",
-                "not repaired: the file is of a newer memvault; upgrade it",
-                0,
-                None,
-            )
-        if failed("vector_model"):
-            add("vector_model", "not repaired: run memvault reembed", 0, None)
-        if failed("jobs"):
-            add(
+        if plan.failed("jobs"):
+            plan.add(
                 "jobs",
                 "release jobs whose worker is gone",
-                count("jobs", "stuck"),
+                plan.count("jobs", "stuck"),
                 store.release_stuck_jobs,
             )
-        if failed("keyword_index") or failed("fts_integrity"):
-            missing = count("keyword_index", "missing") + count("keyword_index", "stray")
-            add(
+        if plan.failed("keyword_index") or plan.failed("fts_integrity"):
+            found = plan.count("keyword_index", "missing") + plan.count("keyword_index", "stray")
+            plan.add(
                 "keyword_index",
                 "rebuild the keyword index from every memory's text",
-                missing or count("fts_integrity", "problems"),
+                found or plan.count("fts_integrity", "problems"),
                 store.rebuild_keyword_index,
             )
-        bad = sum(count("vectors", k) for k in ("stray", "non_finite", "wrong_width"))
+        bad = sum(plan.count("vectors", k) for k in ("stray", "non_finite", "wrong_width"))
         if bad:
-            add(
+            plan.add(
                 "vectors",
                 "delete vectors of no memory, non-finite or of the wrong width"
                 + (" and queue their memories" if embed else ""),
                 bad,
                 lambda: store.drop_bad_vectors(requeue=embed),
             )
-        if failed("vault") and self._folder is not None:
-            steps.extend(self._folder_steps(checks["vault"]))
-        if count("vectors", "lost"):
-            add(
+        if plan.failed("vault") and self._folder is not None:
+            plan.steps.extend(self._folder_steps(checks["vault"]))
+        if lost := plan.count("vectors", "lost"):
+            plan.add(
                 "vectors",
-                "queue embed jobs for memories that lost their vector"
+                "queue embed jobs for memories whose vector was lost"
                 if embed
                 else "not repaired: vectors are off (embedder none)",
-                count("vectors", "lost"),
+                lost,
                 store.queue_lost_vectors if embed else None,
             )
-        if embed and count("vectors", "without_job"):
-            add(
+        if embed and (unqueued := plan.count("vectors", "without_job")):
+            plan.add(
                 "vectors",
-                "queue embed jobs for memories that never had one",
-                count("vectors", "without_job"),
+                "queue embed jobs for memories with no vector and no job",
+                unqueued,
                 store.enqueue_missing_embeddings,
             )
-        if failed("vector_snapshot") or bad or count("vectors", "lost"):
-            add(
+        if plan.failed("vector_snapshot"):
+            plan.add(
                 "vector_snapshot",
                 "rebuild the vector index and write its snapshot",
-                count("vector_snapshot", "vectors"),
+                plan.count("vector_snapshot", "vectors"),
                 store.rebuild_vector_snapshot,
             )
-        return steps
+        return plan.steps
 
     def _folder_steps(self, vault: CheckResult) -> list[_Step]:
         folder = self._folder
