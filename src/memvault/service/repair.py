@@ -128,7 +128,7 @@ class Repairer:
         plan = _Plan(checks)
         _named_only(plan)
         store, embed = self._store, self._embeddings.enabled
-        if plan.failed("jobs"):
+        if plan.count("jobs", "stuck"):
             plan.add(
                 "jobs",
                 "release jobs whose worker is gone",
