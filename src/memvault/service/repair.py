@@ -170,7 +170,7 @@ class Repairer:
                 unqueued,
                 store.enqueue_missing_embeddings,
             )
-        if plan.failed("vector_snapshot"):
+        if plan.count("vector_snapshot", "rebuild"):
             plan.add(
                 "vector_snapshot",
                 "rebuild the vector index and write its snapshot",

@@ -183,28 +183,38 @@ def wrong_width_count(conn: apsw.Connection, config: VectorConfig) -> int:
 
 
 def vector_snapshot(conn: apsw.Connection, path: Path) -> CheckResult:
-    """The cached index beside the file: needed once a vault holds many vectors (a process
-    without it reads every vector to start), and never to be one that no longer fits."""
+    """The cached index beside the file: wanted once a vault holds many vectors (a process
+    without it reads every vector to start), and of no use when it no longer fits.
+
+    Named, but never a failure: it is a cache, never the truth, and the next process to search
+    rebuilds and writes it. (A restore, which does not copy it, must still check ok.)
+    ``counts["rebuild"]`` tells ``repair`` to write it now.
+    """
     config = vectors.read_config(conn)
     count = vectors.count(conn) if config is not None else 0
     exists = path.exists()
-    counts = {"vectors": count, "present": int(exists)}
+
+    def result(detail: str, rebuild: bool) -> CheckResult:
+        counts = {"vectors": count, "present": int(exists), "rebuild": int(rebuild)}
+        return CheckResult("vector_snapshot", True, detail, counts)
+
     if config is None or (count < SNAPSHOT_MIN and not exists):
-        return CheckResult("vector_snapshot", True, "not needed", counts)
+        return result("not needed", False)
     found = index_snapshot.load(path)
     if found is None:
         if exists:
-            return CheckResult("vector_snapshot", False, f"{path.name} is torn", counts)
-        return CheckResult(
-            "vector_snapshot",
-            False,
-            f"missing: a new process reads all {count} vectors to start (repair writes it)",
-            counts,
+            return result(
+                f"{path.name} is torn; the next search or memvault repair rewrites it", True
+            )
+        return result(
+            f"missing: a new process reads all {count} vectors to start; the next search or "
+            "memvault repair writes it",
+            True,
         )
     problem = snapshot_problem(conn, config, *found)
     if problem is not None:
-        return CheckResult("vector_snapshot", False, f"{path.name} is unusable: {problem}", counts)
-    return CheckResult("vector_snapshot", True, f"{path.name} fits", counts)
+        return result(f"{path.name} is unusable ({problem}); repair rewrites it", True)
+    return result(f"{path.name} fits", False)
 
 
 def stuck_jobs(conn: apsw.Connection) -> CheckResult:
