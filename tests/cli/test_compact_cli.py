@@ -128,3 +128,24 @@ def test_compact_beside_a_long_reader_says_the_wal_waits_for_it(
     report = json.loads(capsys.readouterr().out)
     assert report["note"] == "" and report["wal_bytes_after"] == 0
     assert main(["--db", str(db), "check"]) == 0
+
+
+def test_compact_keeps_every_vector_and_keyword_row_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "v.db"
+    with memvault.open(db, background=False) as vault:
+        outcomes = vault.remember_many(
+            [MemoryDraft(f"item {n} " + "pad " * 200) for n in range(600)]
+        )
+        vault.wait_for_jobs()
+        for outcome in outcomes[:400]:
+            vault.forget(outcome.id)
+        by_meaning = [h.memory.id for h in vault.search("item 500", k=5, mode="vector")]
+        by_words = [h.memory.id for h in vault.search("item 500", k=5, mode="keyword")]
+    assert main(["--db", str(db), "compact", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["freed_bytes"] > 0
+    with memvault.open(db, background=False) as vault:
+        assert [h.memory.id for h in vault.search("item 500", k=5, mode="vector")] == by_meaning
+        assert [h.memory.id for h in vault.search("item 500", k=5, mode="keyword")] == by_words
+        assert vault.check().ok
