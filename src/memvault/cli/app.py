@@ -24,6 +24,7 @@ from memvault.cli import (
     imports,
     jobs,
     logs,
+    maintenance,
     memories,
     search,
     serve,
@@ -98,6 +99,8 @@ app.command()(graph.supersede)
 app.command()(graph.validate)
 app.command()(admin.stats)
 app.command()(admin.check)
+app.command()(maintenance.repair)
+app.command()(maintenance.compact)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.command()(logs.logs)

@@ -297,9 +297,12 @@ class StoreStats:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """One named check; ``counts`` are its numbers (what it found), which ``repair`` plans by."""
+
     name: str
     ok: bool
     detail: str
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from memvault.content.markdown.session_file import is_session_path
-from memvault.core.file_records import FOLDER_ROOT
+from memvault.core.file_records import FOLDER_ROOT, FileKind
 from memvault.core.records import CheckResult
 from memvault.folder.lock import FolderLock
+from memvault.folder.memory_damage import damaged_memory_files, set_aside
 from memvault.folder.memory_writer import MemoryFileWriter
 from memvault.folder.notes import Notes
 from memvault.folder.session_writer import SessionFileWriter
@@ -97,25 +98,61 @@ class MarkdownFolder:
             known = self._store.file_states(FOLDER_ROOT)
             on_disk = self._sync.scan()
             without_file = self._store.memories_without_file(5)
+            damaged = damaged_memory_files(
+                self._store, self.root, known, {p: (d.size, d.mtime_ns) for p, d in on_disk.items()}
+            )
         findings = {
+            "memory files damaged (cut short or unreadable)": sorted(damaged),
             "writes left unfinished": [p.path for p in pending],
             "indexed files gone from disk": [p for p in known if p not in on_disk],
             "files not indexed": [p for p in on_disk if p not in known],
             "files changed since the last sync": [
                 p
                 for p, disk in on_disk.items()
-                if p in known and (known[p].size, known[p].mtime_ns) != (disk.size, disk.mtime_ns)
+                if p in known
+                and p not in damaged
+                and (known[p].size, known[p].mtime_ns) != (disk.size, disk.mtime_ns)
             ],
             "memories without a file": without_file,
         }
         wrong = {name: paths for name, paths in findings.items() if paths}
+        counts = {"files": len(on_disk), **{_key(n): len(p) for n, p in findings.items()}}
         if not wrong:
-            return CheckResult("vault", True, f"{len(on_disk)} files agree with the index")
+            return CheckResult("vault", True, f"{len(on_disk)} files agree with the index", counts)
         detail = "; ".join(
             f"{len(paths)} {name} ({', '.join(paths[:3])}{', …' if len(paths) > 3 else ''})"
             for name, paths in wrong.items()
         )
-        return CheckResult("vault", False, f"{detail}; run memvault reindex")
+        return CheckResult("vault", False, f"{detail}; run memvault repair", counts)
+
+    def damaged_memory_files(self) -> dict[str, str]:
+        """Memory files cut short or unreadable (see :mod:`.memory_damage`): path → why."""
+        with self.lock.held():
+            on_disk = {p: (d.size, d.mtime_ns) for p, d in self._sync.scan().items()}
+            known = self._store.file_states(FOLDER_ROOT)
+            return damaged_memory_files(self._store, self.root, known, on_disk)
+
+    def memory_files_gone(self) -> list[str]:
+        """Memory files the index recorded that are no longer on disk."""
+        with self.lock.held():
+            known = self._store.file_states(FOLDER_ROOT)
+            return sorted(
+                path
+                for path, state in known.items()
+                if state.kind is FileKind.MEMORY and not (self.root / path).is_file()
+            )
+
+    def restore_memory_files(self, paths: list[str]) -> Path | None:
+        """Render these memory files again from the index (damaged or gone), the damaged ones
+        first set aside; returns where the damaged copies went."""
+        if not paths:
+            return None
+        with self.lock.held():
+            known = self._store.file_states(FOLDER_ROOT, paths)
+            present = [p for p in paths if p in known and (self.root / p).is_file()]
+            aside = set_aside(self.root, present) if present else None
+            self.memory_files.render([known[p].record_id for p in paths if p in known])
+        return aside
 
     def reindex(self, *, full: bool = True) -> ReindexReport:
         with self.lock.held():
@@ -139,3 +176,8 @@ class MarkdownFolder:
             edges=self._store.stats().edges,
             links=counts["links"],
         )
+
+
+def _key(finding: str) -> str:
+    """A finding's name as a count key: ``writes left unfinished`` → ``writes_left_unfinished``."""
+    return finding.split(" (", maxsplit=1)[0].replace(" ", "_")

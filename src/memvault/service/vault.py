@@ -24,7 +24,6 @@ from memvault.core.inputs import memory_filter, new_memory
 from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
-    CheckReport,
     Edge,
     InsertOutcome,
     Memory,
@@ -53,13 +52,14 @@ from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
 from memvault.service.vault_backups import VaultBackups
+from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault(VectorJobs, VaultBackups):
+class Vault(VectorJobs, VaultBackups, VaultOperations):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
@@ -497,10 +497,3 @@ class Vault(VectorJobs, VaultBackups):
     # --- operations -----------------------------------------------------------------------
     def stats(self) -> StoreStats:
         return self._store.stats()
-
-    def check(self) -> CheckReport:
-        """Database integrity and index consistency, and whether the vault's files agree."""
-        report = self._store.check()
-        if self._folder is None:
-            return report
-        return CheckReport((*report.checks, self._folder.check()))

@@ -27,8 +27,12 @@ def test_check_is_ok_on_a_healthy_vault(vault: Vault) -> None:
         "vault",
         "sqlite_integrity",
         "foreign_keys",
+        "fts_integrity",
         "keyword_index",
         "vectors",
+        "vector_snapshot",
+        "vector_model",
+        "jobs",
         "schema_version",
     }
 

@@ -10,6 +10,7 @@ from memvault.core.records import (
     CheckReport,
     StoreStats,
 )
+from memvault.core.repair_records import CompactReport
 
 if TYPE_CHECKING:
     pass
@@ -59,6 +60,33 @@ class Operations(Protocol):
         while writers carry on. ``pinned`` runs once the snapshot is fixed and before the copy
         (the caller copies what must match it); ``progress(done, total)`` reports the copy.
         Returns the counts of the snapshot copied."""
+        ...
+
+    # --- repair: rebuild what is derived, from what is the truth -----------------------------
+    def rebuild_keyword_index(self) -> int:
+        """Index every memory's text again from scratch; returns the rows written."""
+        ...
+
+    def drop_bad_vectors(self, *, requeue: bool) -> int:
+        """Delete vectors of no memory, non-finite or of the wrong width (``requeue``: their
+        memories get an embed job); returns how many were deleted."""
+        ...
+
+    def queue_lost_vectors(self) -> int:
+        """Queue an embed job for every memory that was embedded once and has no vector now."""
+        ...
+
+    def release_stuck_jobs(self) -> int:
+        """Queue again the jobs whose lease ran out or whose local holder is gone."""
+        ...
+
+    def rebuild_vector_snapshot(self) -> int:
+        """Rebuild the vector index and its cached snapshot; returns the vectors in it."""
+        ...
+
+    def compact(self, *, wait_seconds: float = 60.0) -> CompactReport:
+        """Give freed space back to the disk while other processes may hold the store; waits up
+        to ``wait_seconds`` for a writer, then refuses (``StorageBusyError``), changing nothing."""
         ...
 
     def close(self) -> None: ...

@@ -55,7 +55,8 @@ class SqliteEngine:
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
-        self._index = VectorIndex(snapshot=self._path.with_name(self._path.name + ".vindex"))
+        self._index_snapshot_path = self._path.with_name(self._path.name + ".vindex")
+        self._index = VectorIndex(snapshot=self._index_snapshot_path)
 
     @property
     def location(self) -> str:

@@ -60,7 +60,13 @@ def current_version(conn: apsw.Connection) -> int:
 
 
 def migrate(conn: apsw.Connection, path: Path) -> int:
-    """Bring the database to the latest version; returns the version it is at afterwards."""
+    """Bring the database to the latest version; returns the version it is at afterwards.
+
+    A file at the latest version is only read: taking the write lock at every open made any
+    command wait behind another process's long write before it could even start.
+    """
+    if with_lock_retry(lambda: current_version(conn), path) == LATEST_VERSION:
+        return LATEST_VERSION
     with_lock_retry(lambda: conn.execute("BEGIN IMMEDIATE"), path)
     try:
         version = current_version(conn)

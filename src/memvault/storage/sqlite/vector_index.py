@@ -90,17 +90,11 @@ class VectorIndex:
         if found is None:
             return False
         header, arrays = found
+        if snapshot_problem(conn, config, header, arrays) is not None:
+            return False
         seq = int(header.get("seq", -1))
-        expected = self._snapshot_header(conn, config)
-        if {k: header.get(k) for k in expected} != expected:
-            return False  # another vault, model, storage or generation
-        newest = vectors.last_seq(conn)
-        if seq > newest or (newest > seq and vectors.oldest_seq(conn) > seq + 1):
-            return False  # from a later state of the file, or the log was pruned past it
         pks, live, codes, stored = (arrays[k] for k in ("pks", "live", "codes", "stored"))
         size = len(pks)
-        if not (len(live) == codes.shape[-1] == len(stored) == size):
-            return False
         self._config, self._seq, self._size = config, seq, size
         self._pks, self._live, self._codes, self._stored = pks, live, codes, stored
         self._row_of = {pk: row for row, pk in enumerate(pks.tolist()) if live[row]}
@@ -109,12 +103,14 @@ class VectorIndex:
 
     @staticmethod
     def _snapshot_header(conn: apsw.Connection, config: VectorConfig) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "vault": vectors.identity(conn),
-            "generation": vectors.generation(conn),
-            "config": config.to_dict(),
-        }
+        return snapshot_header(conn, config)
+
+    def rebuild(self, conn: apsw.Connection) -> None:
+        """Reload from ``memory_vectors`` and write the snapshot afresh (``memvault repair``)."""
+        config = vectors.read_config(conn)
+        with self._lock:
+            self._key = (vectors.generation(conn), config)
+            self._rebuild(conn, config)
 
     def _load(self, conn: apsw.Connection, config: VectorConfig | None) -> None:
         self._config = config
@@ -236,6 +232,39 @@ class VectorIndex:
             signs = bits.astype(np.float32) * 2.0 - 1.0
             result = np.einsum("ij,j->i", signs, query) / np.sqrt(np.float32(config.dimensions))
         return result.astype(np.float32, copy=False)
+
+
+def snapshot_header(conn: apsw.Connection, config: VectorConfig) -> dict[str, Any]:
+    """What a snapshot must name to belong to this file's vectors as they are now."""
+    return {
+        "version": 1,
+        "vault": vectors.identity(conn),
+        "generation": vectors.generation(conn),
+        "config": config.to_dict(),
+    }
+
+
+def snapshot_problem(
+    conn: apsw.Connection,
+    config: VectorConfig,
+    header: dict[str, Any],
+    arrays: dict[str, npt.NDArray[Any]],
+) -> str | None:
+    """Why a loaded snapshot cannot serve this file (None: it can)."""
+    expected = snapshot_header(conn, config)
+    if {k: header.get(k) for k in expected} != expected:
+        return "it is of another vault, model, storage or generation"
+    seq = int(header.get("seq", -1))
+    newest = vectors.last_seq(conn)
+    if seq > newest or (newest > seq and vectors.oldest_seq(conn) > seq + 1):
+        return "it is from a later state of the file, or the vector log was pruned past it"
+    try:
+        pks, live, codes, stored = (arrays[k] for k in ("pks", "live", "codes", "stored"))
+    except KeyError:
+        return "it lacks an array"
+    if not (len(live) == codes.shape[-1] == len(stored) == len(pks)):
+        return "its arrays disagree in length"
+    return None
 
 
 def _blob_dtype(config: VectorConfig) -> npt.DTypeLike:
