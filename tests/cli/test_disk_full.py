@@ -3,11 +3,12 @@
 Each test mounts its own tmpfs (a few MiB) and runs ``memvault`` as a subprocess on a home
 inside it: no fault is injected, the kernel itself answers ENOSPC and EROFS. Mounting needs
 root (as the test suite runs here); a read-only file system is made by remounting the tmpfs
-``ro``, because chmod does not stop root from writing. Every mount is undone in a ``finally``,
-also when a test fails. What a user relies on: a write that cannot be stored is one line of
-error and exit 1 (no traceback), every memory the CLI acknowledged is still there, and once
-there is space (or the mount is writable) again the same vault takes writes, finds them and
-passes ``check``.
+``ro``, because chmod does not stop root from writing; a full Markdown folder beside a database
+with room is a bind mount of the full tmpfs at ``HOME/vault``. Every mount is undone in a
+``finally``, also when a test fails. What a user relies on: a write that cannot be stored is
+one line of error and exit 1 (no traceback), every memory the CLI acknowledged is still there,
+and once there is space (or the mount is writable) again the same vault takes writes, finds
+them and passes ``check``.
 """
 
 from __future__ import annotations
@@ -194,3 +195,34 @@ def test_an_upgrade_on_a_full_disk_changes_nothing_until_there_is_room(small_dis
     assert copy.read_bytes()[:16] == b"SQLite format 3\0"
     check = vault.run("check")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_full_markdown_folder_keeps_the_memory_and_writes_its_file_later(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    """The Markdown folder on a file system of its own that is full, the database on one with
+    room: the memory is committed, the command says so with the file's path, and the file is
+    written by the first command that runs once there is space."""
+    home = tmp_path / "home"
+    vault = Home(home)
+    first = vault.json("remember", "written while the folder had room")["id"]
+    folder = home / "vault"
+    shutil.copytree(folder, small_disk / "copy")
+    shutil.rmtree(folder)
+    folder.mkdir()
+    sh("mount", "--bind", str(small_disk / "copy"), str(folder))
+    try:
+        filler = fill(small_disk, leave=0)
+        line = one_error(vault.run("remember", "kept in the database meanwhile"), "disk full")
+        assert "/memories/default/" in line and "saved in the database" in line
+        (kept,) = vault.found("meanwhile")
+        assert vault.ids() == {first, kept}  # reads work on the full folder
+        pending = vault.run("check")
+        assert pending.returncode == 1 and "left unfinished" in pending.stdout, pending.stdout
+        filler.unlink()
+        assert vault.ids() == {first, kept}  # this open wrote the missing file
+        assert (folder / "memories" / "default" / f"{kept}.md").exists()
+        check = vault.run("check")
+        assert check.returncode == 0, check.stdout + check.stderr
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, check=False)
