@@ -27,19 +27,23 @@ from tests.storage.sqlite.conftest import reader, rows
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 # The embedder each fixture's vectors were made with (a version-1 file has none).
-EMBEDDERS = {1: "none", 2: "hash:16", 3: "hash:16", 4: "hash:384", 5: "hash:16"}
+EMBEDDERS = {1: "none", 2: "hash:16", 3: "hash:16", 4: "hash:384", 5: "hash:16", 6: "hash:16"}
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
 def test_every_released_version_has_a_fixture() -> None:
+    """Every version before the newest has its file (the newest may have one already: it
+    becomes a released version when the next migration lands)."""
     made = sorted(int(p.stem.removeprefix("schema_v")) for p in FIXTURES.glob("schema_v*.db"))
-    assert made == list(range(1, LATEST_VERSION)), "a released schema version has no fixture"
+    assert made[: LATEST_VERSION - 1] == list(range(1, LATEST_VERSION)), "a version has no file"
+    assert made[-1] <= LATEST_VERSION
     assert sorted(EMBEDDERS) == made
     for version in made:
         assert (FIXTURES / f"make_schema_v{version}.py").exists(), version
 
 
 VERSIONS = sorted(EMBEDDERS)
+OLDER = [v for v in VERSIONS if v < LATEST_VERSION]  # the ones an upgrade migrates
 
 
 def read_only(path: Path) -> apsw.Connection:
@@ -177,7 +181,7 @@ def test_an_upgraded_vault_takes_writes_and_finds_them(version: int, tmp_path: P
         assert report.ok, report.to_dict()
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", OLDER)
 def test_an_upgrade_first_copies_the_old_file_beside_it(
     version: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
