@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from memvault.content.markdown.session_file import is_session_path
+from memvault.core.errors import StorageError
 from memvault.core.file_records import FOLDER_ROOT, FileKind
 from memvault.core.records import CheckResult
 from memvault.folder.lock import FolderLock
@@ -72,12 +73,21 @@ class MarkdownFolder:
             marks = self._store.pending_writes()
             if not marks:
                 return 0
-            log.warning("finishing %d vault writes left by a stopped process", len(marks))
-            renders = [m for m in marks if m.action == "render"]
-            self.memory_files.render_marks(
-                [m for m in renders if not is_session_path(m.path)], owner=None
+            log.warning(
+                "finishing %d vault writes left unfinished (a stopped process or a full disk)",
+                len(marks),
             )
-            self.session_files.render([m for m in renders if is_session_path(m.path)], owner=None)
+            renders = [m for m in marks if m.action == "render"]
+            try:
+                self.memory_files.render_marks(
+                    [m for m in renders if not is_session_path(m.path)], owner=None
+                )
+                self.session_files.render(
+                    [m for m in renders if is_session_path(m.path)], owner=None
+                )
+            except StorageError as exc:  # disk still full: the marks stay, reads still work
+                log.warning("%s", exc)
+                return 0
             notes = [m.path for m in marks if m.action == "index"]
             if notes:
                 self._sync.sync(notes)

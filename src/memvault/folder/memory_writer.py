@@ -20,6 +20,7 @@ from memvault.content.markdown.paths import atomic_write
 from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, FileState, PendingWrite
 from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE
+from memvault.folder.disk_errors import SAVED, explained
 from memvault.folder.lock import FolderLock
 from memvault.storage.roles import FileIndex, MemoryStore
 
@@ -96,7 +97,8 @@ class MemoryFileWriter:
                 removed.append(mark.path)
                 continue
             data = render_memory(record).encode("utf-8")
-            atomic_write(target, data)
+            with explained(target, SAVED):
+                atomic_write(target, data)
             stat = target.stat()
             state = FileState(
                 FOLDER_ROOT,

@@ -24,6 +24,7 @@ from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, LinkVi
 from memvault.core.ids import new_id
 from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.core.times import now_iso
+from memvault.folder.disk_errors import explained
 from memvault.folder.lock import FolderLock
 from memvault.folder.sync import FolderSync, SyncReport
 from memvault.storage.roles import FileIndex
@@ -232,7 +233,8 @@ class Notes:
     def _commit(self, rel: str, text: str) -> SyncReport:
         with self._lock.held():
             self._files.mark_pending(self._marks(rel))
-            atomic_write(self.root / rel, text.encode("utf-8"))
+            with explained(self.root / rel, "the note was not changed"):
+                atomic_write(self.root / rel, text.encode("utf-8"))
             report = self._sync.sync([rel])
             self._files.finish_pending([rel], owner=self._lock.owner)
         self._written()

@@ -17,6 +17,7 @@ from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, FileSt
 from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.core.session_records import Session
+from memvault.folder.disk_errors import SAVED, explained
 from memvault.folder.lock import FolderLock
 from memvault.storage.roles import FileIndex, SessionStore
 
@@ -75,7 +76,8 @@ class SessionFileWriter:
                 removed.append(mark.path)
                 continue
             data = render_session(record).encode("utf-8")
-            atomic_write(target, data)
+            with explained(target, SAVED):
+                atomic_write(target, data)
             stat = target.stat()
             session = record.session
             state = FileState(

@@ -11,7 +11,9 @@ Why these settings (measured on this kind of machine, see MEASUREMENTS.md):
 
 from __future__ import annotations
 
+import errno
 import importlib.util
+import os
 import random
 import time
 from collections.abc import Callable
@@ -38,6 +40,19 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
         raise StorageError(f"cannot open database {path}: {exc}") from exc
     except UnicodeEncodeError as exc:  # SQLite takes UTF-8 file names only
         raise StorageError(f"cannot open database {str(path)!r}: its name is not UTF-8") from exc
+    try:
+        _configure(conn, path, reader=reader)
+    except apsw.Error as exc:  # the first statement reads the file: full disk, read-only, damage
+        error = translate(exc, path, conn)
+        conn.close()
+        raise error from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _configure(conn: apsw.Connection, path: Path, *, reader: bool) -> None:
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     load_vector_extension(conn)
     if not reader:
@@ -49,7 +64,6 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: the pager overhead is measurable
     if reader:
         conn.execute("PRAGMA query_only=1")
-    return conn
 
 
 def vector_extension_path() -> str:
@@ -93,14 +107,46 @@ def unstorable(exc: UnicodeEncodeError) -> InvalidInputError:
     return InvalidInputError(f"text is not valid UTF-8: {bad!r} at character {exc.start}")
 
 
-def translate(exc: apsw.Error, path: Path) -> StorageError:
-    """Turn an apsw error into a one-line StorageError a user can act on."""
-    if isinstance(exc, apsw.FullError):
-        return StorageError(f"disk full while writing {path}; nothing from this write was kept")
+def translate(exc: apsw.Error, path: Path, conn: apsw.Connection | None = None) -> StorageError:
+    """Turn an apsw error into a one-line StorageError a user can act on.
+
+    SQLite reports a full disk as ``SQLITE_FULL`` when a page or the WAL cannot grow, but as a
+    plain I/O error when its shared-memory file (``-shm``) cannot be made, and a read-only
+    mount as "unable to open database file"; the connection's last system errno (``conn``),
+    or else the file system the database is on, tells those apart.
+    """
+    failed = _failed_errno(exc, path, conn)
+    if isinstance(exc, apsw.FullError) or failed in (errno.ENOSPC, errno.EDQUOT):
+        return StorageError(
+            f"disk full while writing {path}; nothing from this write was kept"
+            " (free some space and try again)"
+        )
     if isinstance(exc, apsw.CorruptError | apsw.NotADBError):
         return StorageError(f"database {path} is damaged ({exc}); run `memvault check`")
-    if isinstance(exc, apsw.ReadOnlyError | apsw.PermissionsError):
-        return StorageError(f"database {path} is read-only: {exc}")
+    if isinstance(exc, apsw.ReadOnlyError | apsw.PermissionsError) or failed in (
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+    ):
+        return StorageError(f"database {path} is read-only ({exc}); nothing was written")
     if isinstance(exc, apsw.BusyError | apsw.LockedError):
         return StorageBusyError(f"database {path} is busy: {exc}")
     return StorageError(f"database error on {path}: {exc}")
+
+
+def _failed_errno(exc: apsw.Error, path: Path, conn: apsw.Connection | None) -> int:
+    """ENOSPC or EROFS behind an I/O or open error of SQLite, if that is what it was."""
+    if not isinstance(exc, apsw.IOError | apsw.CantOpenError | apsw.ReadOnlyError):
+        return 0
+    failed = conn.system_errno if conn is not None else 0
+    if failed in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return failed
+    try:  # e.g. ENOENT: the -shm could not be made on a read-only mount
+        disk = os.statvfs(path.parent)
+    except OSError:
+        return failed
+    if disk.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if disk.f_bavail == 0:
+        return errno.ENOSPC
+    return failed

@@ -45,7 +45,7 @@ class SqliteEngine:
             migrate(conn, self._path)
         except apsw.Error as exc:
             conn.close()
-            raise translate(exc, self._path) from exc
+            raise translate(exc, self._path, conn) from exc
         except BaseException:
             conn.close()
             raise
@@ -135,7 +135,7 @@ class SqliteEngine:
         try:
             return with_lock_retry(attempt, self._path)
         except apsw.Error as exc:
-            raise translate(exc, self._path) from exc
+            raise translate(exc, self._path, conn) from exc
         except UnicodeEncodeError as exc:
             raise unstorable(exc) from exc
 

@@ -5,12 +5,21 @@ same ``BEGIN IMMEDIATE`` transaction that records it in ``schema_migrations``. T
 open a new or old file at once therefore cannot both migrate it: the second waits for the lock,
 re-reads the version and finds nothing left to do. Opening a file written by a newer memvault is
 refused rather than guessed at.
+
+Before the first migration touches a file that holds data (version 1 or later), the file is
+copied beside itself as ``NAME.vN-<UTC time>.bak`` (``memvault.db.v4-20261202T152501Z.bak``):
+an upgrade is the one write that changes every table's shape, and a bug in it must not cost
+anyone their memories. The copy goes through SQLite's backup API inside the same transaction
+that then migrates, so it is exactly the version the migrations start from; if it cannot be
+written (disk full, read-only folder) nothing is migrated.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +29,7 @@ from memvault.core.errors import SchemaVersionError
 from memvault.core.times import now_iso
 from memvault.storage.sqlite.connection import with_lock_retry
 
+log = logging.getLogger(__name__)
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -81,6 +91,8 @@ def migrate(conn: apsw.Connection, path: Path) -> int:
                 " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
                 " applied_at TEXT NOT NULL) STRICT"
             )
+            if version >= 1:
+                backup_before_upgrade(path, version)
             for migration in available_migrations()[version:]:
                 conn.execute(migration.sql)
                 conn.execute(
@@ -94,3 +106,50 @@ def migrate(conn: apsw.Connection, path: Path) -> int:
             conn.execute("ROLLBACK")
         raise
     return max(version, LATEST_VERSION)
+
+
+def upgrade_backup_path(path: Path, version: int) -> Path:
+    """Where the copy of a version-``version`` file goes before it is upgraded (a free name)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    count = 1
+    while candidate.exists():  # two upgrades within one second (a restored file, say)
+        count += 1
+        candidate = path.with_name(f"{path.name}.v{version}-{stamp}-{count}.bak")
+    return candidate
+
+
+def backup_before_upgrade(path: Path, version: int) -> Path:
+    """Copy the file as last committed to its upgrade backup; the caller holds the write lock.
+
+    The pages are read by a connection of their own: SQLite's backup cannot read through the
+    connection that holds the write lock, while another reader sees exactly the committed file
+    the migrations start from (the lock keeps every other writer out until they are done). A
+    copy that cannot be finished is removed and the upgrade stops with the error, so a file is
+    never migrated without its copy beside it.
+    """
+    target = upgrade_backup_path(path, version)
+    try:
+        source = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            destination = apsw.Connection(str(target))
+            try:
+                with destination.backup("main", source, "main") as step:
+                    step.step(-1)
+                destination.execute("PRAGMA journal_mode=DELETE").fetchall()  # no -wal
+            finally:
+                destination.close()
+        finally:
+            source.close()
+    except BaseException:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        raise
+    log.warning(
+        "upgrading %s from schema version %d to %d; a copy of it as it was is %s",
+        path,
+        version,
+        LATEST_VERSION,
+        target,
+    )
+    return target

@@ -101,7 +101,7 @@ class Writer:
             return
         except apsw.Error as exc:
             for _, future in group:
-                future.set_exception(translate(exc, self._path))
+                future.set_exception(translate(exc, self._path, conn))
             return
 
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
@@ -145,7 +145,7 @@ class Writer:
     def _public(self, exc: BaseException) -> BaseException:
         if isinstance(exc, UnicodeEncodeError):
             return unstorable(exc)
-        return translate(exc, self._path) if isinstance(exc, apsw.Error) else exc
+        return translate(exc, self._path, self._conn) if isinstance(exc, apsw.Error) else exc
 
     def _maybe_checkpoint(self) -> None:
         due = self._commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS
