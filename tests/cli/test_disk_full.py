@@ -55,14 +55,15 @@ class Home:
     """``memvault --home HOME`` as a user runs it (hash embedder, no background hand-off, so
     no detached process holds the file system)."""
 
-    def __init__(self, home: Path, *, option: str = "--home") -> None:
+    def __init__(self, home: Path, *, option: str = "--home", embedder: str = "hash") -> None:
         self.where = [option, str(home)]  # --db FILE: a DB-only vault
+        self.embedder = embedder
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "MEMVAULT_BACKGROUND": "0"}
         env.pop("MEMVAULT_HOME", None)
         return subprocess.run(
-            [EXE, *self.where, "--embedder", "hash", *args],
+            [EXE, *self.where, "--embedder", self.embedder, *args],
             capture_output=True,
             text=True,
             env=env,
@@ -86,7 +87,9 @@ def one_error(done: subprocess.CompletedProcess[str], *wanted: str) -> str:
     """The run failed with exit 1 and one error line, which says one of ``wanted``."""
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr, done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("memvault: error:")]
+    lines = done.stderr.splitlines()
+    errors = [line for line in lines if line.startswith("memvault: error:")]
+    errors += [json.loads(line)["error"] for line in lines if line.startswith("{")]  # --json
     assert len(errors) == 1, done.stderr
     assert any(w in errors[0] for w in wanted), errors[0]
     return errors[0]
@@ -184,7 +187,7 @@ def test_an_upgrade_on_a_full_disk_changes_nothing_until_there_is_room(small_dis
     shutil.copy(FIXTURES / "schema_v2.db", old)
     before = rows_of(old)
     filler = fill(small_disk, leave=64 * 1024)
-    vault = Home(old, option="--db")
+    vault = Home(old, option="--db", embedder="hash:16")  # the fixture's own vectors
     one_error(vault.run("stats"), "disk full")
     assert rows_of(old) == before  # still version 2, every row as it was
     assert sorted(p.name for p in home.iterdir() if p.suffix == ".bak") == []

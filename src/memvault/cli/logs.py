@@ -11,6 +11,7 @@ oldest first, and follows them across rotations.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -122,6 +123,11 @@ class _Stderr(logging.Handler):
         sys.stderr.write(f"memvault: {record.levelname} {record.getMessage()}\n")
 
 
+class _QuietRotatingFile(ConcurrentRotatingFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        """As :meth:`_LazyFile.handleError`: a failed log write prints nothing."""
+
+
 class _LazyFile(logging.Handler):
     """Opens the rotating file at the first record (a command that logs nothing touches no
     file), making its folder then."""
@@ -135,7 +141,7 @@ class _LazyFile(logging.Handler):
         try:
             if self._file is None:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = ConcurrentRotatingFileHandler(
+                self._file = _QuietRotatingFile(
                     str(self._path), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
                 )
                 self._file.setFormatter(self.formatter or JsonLines())
@@ -143,9 +149,14 @@ class _LazyFile(logging.Handler):
         except Exception:  # a log that cannot be written must never fail the command
             self.handleError(record)
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Nothing: a full disk or a read-only home must not add a traceback to the one line
+        the user is shown (the log is what is failing; there is nowhere to say so)."""
+
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(Exception):  # its last flush may meet the same full disk
+                self._file.close()
             self._file = None
         super().close()
 
