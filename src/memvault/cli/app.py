@@ -23,6 +23,7 @@ from memvault.cli import (
     graph,
     imports,
     jobs,
+    judge,
     logs,
     maintenance,
     memories,
@@ -104,6 +105,8 @@ app.command()(maintenance.compact)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.command()(logs.logs)
+app.command()(judge.judge)
+app.add_typer(judge.gold_app)
 app.command()(admin.demo)
 app.command("jobs")(jobs.jobs_command)
 app.command()(jobs.reembed)
