@@ -22,11 +22,9 @@ from memvault.core.errors import ConflictError, InvalidInputError
 from memvault.core.home import DB_FILE_NAME, FOLDER_NAME, database_path, folder_path
 from memvault.service.backup import opened, verify_backup_root
 from memvault.service.opening import open_vault
-from memvault.storage import database_in_use, install_database
+from memvault.storage import database_files, database_in_use, install_database
 
 log = logging.getLogger("memvault.backup")
-
-_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def restore_backup(backup: Path, home: Path, *, force: bool = False) -> RestoreReport:
@@ -92,7 +90,7 @@ def _is_sqlite(path: Path) -> bool:
 
 
 def _home_files(db: Path, folder: Path | None) -> list[Path]:
-    files = [db, *(Path(f"{db}{suffix}") for suffix in _COMPANIONS)]
+    files = database_files(db)
     return [*files, folder] if folder is not None else files
 
 

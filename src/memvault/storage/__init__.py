@@ -59,6 +59,13 @@ def database_in_use(path: Path) -> bool:
     return database_file.in_use(path)
 
 
+def database_files(path: Path) -> list[Path]:
+    """The database file ``path`` and the journal files SQLite keeps beside it."""
+    from memvault.storage.sqlite import database_file
+
+    return [path, *(Path(f"{path}{suffix}") for suffix in database_file.COMPANIONS)]
+
+
 def install_database(copy: Path, path: Path) -> None:
     """Put the database file ``copy`` (beside ``path``) in its place; refused while ``path`` is
     open in another process. The old file's journal companions go with it."""
@@ -70,6 +77,7 @@ def install_database(copy: Path, path: Path) -> None:
 __all__ = [
     "Store",
     "database_file_problems",
+    "database_files",
     "database_in_use",
     "install_database",
     "open_store",
