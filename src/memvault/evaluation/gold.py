@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from memvault.content.markdown.paths import atomic_write
 from memvault.core.errors import InvalidInputError
 from memvault.core.home import database_path, folder_path
 from memvault.core.records import SearchMode
@@ -98,7 +99,7 @@ class GoldSet:
                 {"queries": [*present, *added]}, allow_unicode=True, sort_keys=False
             )
             header = "# Gold queries: one per item. Judge them with `memvault judge`.\n"
-            _replace(self.queries_file, header + body)
+            atomic_write(self.queries_file, header + body, fsync=True)
         return added
 
     # --- judgements ------------------------------------------------------------------------
@@ -189,11 +190,3 @@ def pending(
     candidates: Sequence[Candidate], answers: dict[tuple[str, str], Verdict]
 ) -> list[Candidate]:
     return [c for c in candidates if (c.query, c.memory_id) not in answers]
-
-
-def _replace(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    with tmp.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

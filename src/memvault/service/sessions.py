@@ -329,9 +329,9 @@ class Sessions:
     def prune(self, *, dry_run: bool = False) -> PruneReport:
         """Archive idle sessions and delete old summarised messages, by the vault's rules
         (see :mod:`memvault.service.retention`); a dry run changes nothing."""
-        plan = self._retention.prune(dry_run=True)
         if dry_run or self._folder is None:
-            return plan if dry_run else self._retention.prune()
+            return self._retention.prune(dry_run=dry_run)
+        plan = self._retention.prune(dry_run=True)  # which session files the prune will touch
         planned = [self.get(i) for i in dict.fromkeys([*plan.archived, *plan.deleted])]
         with self._folder.session_files.changing_many(planned) as touched:
             report = self._retention.prune()

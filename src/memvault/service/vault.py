@@ -464,9 +464,7 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
     ) -> IndexReport:
         """Index a file or folder (Markdown, code, PDF, text): only changed files are read.
         Files indexed under another namespace need ``move``; see also :meth:`limit_indexing`."""
-        folder = inputs.local_path(path, "path")
-        if self._index_roots is not None:
-            folder = self._index_roots.admit(folder)
+        folder = inputs.local_path(path, "path")  # the index roots are checked by the Indexer
         if self.folder is not None and folder.resolve().is_relative_to(self.folder.resolve()):
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"

@@ -13,7 +13,6 @@ process is gone. Failures back off exponentially and, after ``max_attempts``, pa
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ import numpy as np
 
 from memvault.core.errors import MemvaultError, ModelMismatchError
 from memvault.core.ids import local_pid as _local_pid
-from memvault.core.ids import owner_id
+from memvault.core.ids import owner_gone, owner_id
 from memvault.core.ids import process_alive as _alive
 from memvault.core.vector_records import JobCounts, VectorStorage
 from memvault.embedding.base import Embedder, EmbeddingError
@@ -120,9 +119,7 @@ class EmbedWorker:
         return [
             owner
             for owner in self._store.running_job_owners()
-            if owner != self.owner
-            and _local_pid(owner) not in (None, os.getpid())
-            and not _alive(_local_pid(owner) or 0)
+            if owner != self.owner and owner_gone(owner)
         ]
 
     # --- draining in the foreground ---------------------------------------------------------

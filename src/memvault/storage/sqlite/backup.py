@@ -18,6 +18,7 @@ import apsw
 from memvault.core.errors import StorageError
 from memvault.core.records import StoreStats
 from memvault.storage.sqlite.connection import translate, with_lock_retry
+from memvault.storage.sqlite.database_file import copy_pages
 from memvault.storage.sqlite.engine import SqliteEngine
 from memvault.storage.sqlite.health import store_stats
 
@@ -41,7 +42,7 @@ class SqliteBackup(SqliteEngine):
                 counted = store_stats(source, self._path)  # also fixes the snapshot
                 if pinned is not None:
                     pinned()
-                _copy(source, target, progress)
+                copy_pages(source, target, progress, step_pages=STEP_PAGES)
                 return counted
             finally:
                 if source.in_transaction:
@@ -49,23 +50,3 @@ class SqliteBackup(SqliteEngine):
         except apsw.Error as exc:
             target.unlink(missing_ok=True)
             raise translate(exc, self._path) from exc
-
-
-def _copy(
-    source: apsw.Connection, target: Path, progress: Callable[[int, int], None] | None
-) -> None:
-    try:
-        destination = apsw.Connection(str(target))
-    except UnicodeEncodeError as exc:  # SQLite takes UTF-8 file names only
-        raise StorageError(
-            f"cannot write a backup to {str(target)!r}: its name is not UTF-8"
-        ) from exc
-    try:
-        with destination.backup("main", source, "main") as step:
-            while not step.done:
-                step.step(STEP_PAGES)
-                if progress is not None:
-                    progress(step.page_count - step.remaining, step.page_count)
-        destination.execute("PRAGMA journal_mode=DELETE").fetchall()  # one self-contained file
-    finally:
-        destination.close()

@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import apsw
@@ -71,3 +72,31 @@ def install(copy: Path, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}{suffix}")
     os.replace(copy, path)
+
+
+def copy_pages(
+    source: apsw.Connection,
+    target: Path,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    step_pages: int = 1024,
+) -> None:
+    """Copy the database of ``source`` into the new file ``target`` with SQLite's backup API
+    (in its read transaction, if it has one open: then every page is of one snapshot), as one
+    self-contained file (journal mode DELETE); ``progress(done, total)`` after each step of
+    ``step_pages`` pages (4 MiB at the default page size)."""
+    try:
+        destination = apsw.Connection(str(target))
+    except UnicodeEncodeError as exc:  # SQLite takes UTF-8 file names only
+        raise StorageError(
+            f"cannot write a backup to {str(target)!r}: its name is not UTF-8"
+        ) from exc
+    try:
+        with destination.backup("main", source, "main") as step:
+            while not step.done:
+                step.step(step_pages)
+                if progress is not None:
+                    progress(step.page_count - step.remaining, step.page_count)
+        destination.execute("PRAGMA journal_mode=DELETE").fetchall()  # one self-contained file
+    finally:
+        destination.close()

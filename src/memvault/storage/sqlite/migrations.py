@@ -28,6 +28,7 @@ import apsw
 from memvault.core.errors import SchemaVersionError
 from memvault.core.times import now_iso
 from memvault.storage.sqlite.connection import with_lock_retry
+from memvault.storage.sqlite.database_file import copy_pages
 
 log = logging.getLogger(__name__)
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -132,13 +133,7 @@ def backup_before_upgrade(path: Path, version: int) -> Path:
     try:
         source = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
         try:
-            destination = apsw.Connection(str(target))
-            try:
-                with destination.backup("main", source, "main") as step:
-                    step.step(-1)
-                destination.execute("PRAGMA journal_mode=DELETE").fetchall()  # no -wal
-            finally:
-                destination.close()
+            copy_pages(source, target)
         finally:
             source.close()
     except BaseException:

@@ -227,7 +227,9 @@ def non_finite(conn: apsw.Connection, config: VectorConfig) -> int:
     if config.storage is not VectorStorage.FLOAT32 or not table_exists(conn):
         return 0
     _, blobs = all_vectors(conn)
-    if not blobs:
+    size = config.dimensions * 4
+    whole = [blob for blob in blobs if len(blob) == size]  # a wrong width is counted apart
+    if not whole:
         return 0
-    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), config.dimensions)
+    matrix = np.frombuffer(b"".join(whole), dtype="<f4").reshape(len(whole), config.dimensions)
     return int((~np.isfinite(matrix).all(axis=1)).sum())
