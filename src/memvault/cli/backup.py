@@ -156,7 +156,7 @@ def restore(
 ) -> None:
     """Verify a backup, then restore it into a home that no process has open."""
     cli = state(ctx)
-    home = to if to is not None else (cli.home if cli.home is not None else cli.db_path)
+    home = to if to is not None else cli.location
     report = restore_backup(backup_path, home, force=force)
     if json_out:
         print_json(report.to_dict())

@@ -25,7 +25,7 @@ PROMPT = "relevant? [y]es [n]o [s]kip [u]ndo [q]uit > "
 
 
 def _gold(cli: CliState) -> GoldSet:
-    return GoldSet(gold_folder(cli.home if cli.home is not None else cli.db_path))
+    return GoldSet(gold_folder(cli.location))
 
 
 @gold_app.command("add")

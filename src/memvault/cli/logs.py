@@ -176,7 +176,7 @@ def logs(
 ) -> None:
     """What this home's server, workers, imports, backups and repairs did (newest last)."""
     cli = state(ctx)
-    path = log_path(cli.home if cli.home is not None else cli.db_path)
+    path = log_path(cli.location)
     if level not in LEVELS or level == "off":
         raise InvalidInputError(f"level must be one of debug, info, warning, error, not {level!r}")
     cutoff = _since(since)

@@ -68,7 +68,7 @@ def log(
     else:
         drafts = [MessageDraft(read_text_argument(text), role=role, tokens=tokens)]
     cli = state(ctx)
-    sessions = cli.vault(create=True).sessions
+    sessions = cli.vault().sessions  # a session must exist: a mistyped home creates nothing
     logged: list[str] = []
     for start in range(0, max(len(drafts), 1), MAX_BATCH):
         batch = drafts[start : start + MAX_BATCH]

@@ -129,8 +129,7 @@ def search(
 ) -> None:
     """Search past messages, best first."""
     sessions = state(ctx).vault().sessions
-    own = None if session is None else sessions.get(session).id  # unknown: exit 3
-    hits = sessions.search(query, project=project, session_id=own, k=k)
+    hits = sessions.search(query, project=project, session_id=session, k=k)  # unknown: exit 3
     if json_out:
         print_json({"query": query, "hits": [_hit(h) for h in hits], "count": len(hits)})
     elif hits:

@@ -31,6 +31,11 @@ class CliState:
     wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
+    @property
+    def location(self) -> Path:
+        """What the global options name: the home folder, or the database file (``--db``)."""
+        return self.home if self.home is not None else self.db_path
+
     def vault(self, *, background: bool = False, create: bool = False) -> Vault:
         """The vault, opened on first use. ``background`` runs an embedding worker thread
         (long-running commands such as serve); a short command hands its jobs off on close.
@@ -38,7 +43,7 @@ class CliState:
         make a vault that is not there; any other command names a mistyped home."""
         if self._vault is None:
             self._vault = memvault.open(
-                self.home if self.home is not None else self.db_path,
+                self.location,
                 embedder=self.embedder,
                 background=background,
                 create=create,

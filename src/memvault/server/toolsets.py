@@ -14,7 +14,6 @@ from __future__ import annotations
 from types import ModuleType
 
 from memvault.core.errors import InvalidInputError
-from memvault.server.tools import ALL
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "core": (
@@ -37,23 +36,26 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "admin": ("stats", "jobs"),
 }
 DEFAULT = "core"
-BY_NAME: dict[str, ModuleType] = {tool.__name__.rsplit(".", 1)[-1]: tool for tool in ALL}
 
 
 def tools_for(spec: str) -> tuple[ModuleType, ...]:
     """The tools ``spec`` names (``all``, groups and tool names, comma-separated), in the
-    order ``tools/list`` shows them."""
+    order ``tools/list`` shows them. The tool modules (and the MCP SDK) load only here:
+    ``memvault serve`` names the default when the CLI starts, and every command pays that."""
+    from memvault.server.tools import ALL
+
+    by_name = {tool.__name__.rsplit(".", 1)[-1]: tool for tool in ALL}
     wanted: set[str] = set()
     for word in (part.strip().lower() for part in spec.split(",")):
         if word == "all":
-            wanted.update(BY_NAME)
+            wanted.update(by_name)
         elif word in GROUPS:
             wanted.update(GROUPS[word])
-        elif word in BY_NAME:
+        elif word in by_name:
             wanted.add(word)
         else:
             known = ", ".join(["all", *GROUPS])
             raise InvalidInputError(
                 f"no tool or tool group {word!r}: use {known}, or a tool's name"
             )
-    return tuple(tool for name, tool in BY_NAME.items() if name in wanted)
+    return tuple(tool for name, tool in by_name.items() if name in wanted)

@@ -35,9 +35,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         since: str | None = None,
         until: str | None = None,
         explain: bool = False,
-        min_score: Annotated[
-            float | None, Field(ge=0, le=1, description="0-1; <0.5 is weak")
-        ] = None,
+        min_score: MinScore = None,
         include_superseded: bool = False,
         budget: CallBudget = None,
     ) -> Reply:

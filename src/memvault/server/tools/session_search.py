@@ -31,8 +31,6 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         deepest = DEFAULT_FUSION.depth
         with tool_errors():
             offset = read_cursor(cursor, request)
-            if session_id is not None:
-                session_id = ctx.vault.sessions.get(session_id).id  # unknown: an error
             hits = ctx.vault.sessions.search(
                 query,
                 project=project,
