@@ -21,6 +21,7 @@ something that is not lower case; common abbreviations, initials, dotted words (
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import deque
 from collections.abc import Sequence
@@ -250,11 +251,4 @@ def _abbreviation(part: str, mark: int) -> bool:
 
 def _line_index(line_starts: list[int], offset: int) -> int:
     """The index of the line holding ``offset`` (``line_starts``: each line's first offset)."""
-    low, high = 0, len(line_starts) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if line_starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    return max(bisect.bisect_right(line_starts, offset) - 1, 0)

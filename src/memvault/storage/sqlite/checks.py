@@ -48,7 +48,8 @@ def _load_fts_structure(conn: apsw.Connection) -> None:
         conn.execute(f"SELECT rowid FROM {FTS_TABLE} LIMIT 1").fetchall()
 
 
-def _count(conn: apsw.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
+def count_of(conn: apsw.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
+    """The one number a `SELECT count(*)` (or a PRAGMA) answers; 0 for no row."""
     row = conn.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
 
@@ -90,12 +91,12 @@ def fts_integrity(conn: apsw.Connection) -> CheckResult:
 def keyword_rows(conn: apsw.Connection) -> CheckResult:
     """Every memory has its keyword row and every row its memory."""
     try:
-        missing = _count(
+        missing = count_of(
             conn,
             "SELECT count(*) FROM memories m WHERE NOT EXISTS"
             f" (SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = m.pk)",
         )
-        stray = _count(
+        stray = count_of(
             conn,
             f"SELECT count(*) FROM {FTS_TABLE} f WHERE NOT EXISTS"
             " (SELECT 1 FROM memories m WHERE m.pk = f.rowid)",
@@ -175,7 +176,7 @@ def vector_bytes(config: VectorConfig) -> int:
 
 
 def wrong_width_count(conn: apsw.Connection, config: VectorConfig) -> int:
-    return _count(
+    return count_of(
         conn,
         f"SELECT count(*) FROM {vectors.TABLE} WHERE length(embedding) != ?",
         (vector_bytes(config),),
@@ -231,8 +232,8 @@ def stuck_jobs(conn: apsw.Connection) -> CheckResult:
     ):
         if until is None or float(until) < now or (owner is not None and owner_gone(str(owner))):
             stuck += 1
-    failed = _count(conn, "SELECT count(*) FROM jobs WHERE state = 'failed'")
-    queued = _count(conn, "SELECT count(*) FROM jobs WHERE state = 'queued'")
+    failed = count_of(conn, "SELECT count(*) FROM jobs WHERE state = 'failed'")
+    queued = count_of(conn, "SELECT count(*) FROM jobs WHERE state = 'queued'")
     detail = f"{queued} queued, {failed} failed"
     if stuck:
         detail = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import apsw
 
 from memvault.core.records import CheckReport, StoreStats
-from memvault.storage.sqlite.checks import run_checks
+from memvault.storage.sqlite.checks import count_of, run_checks
 from memvault.storage.sqlite.engine import SqliteEngine
 from memvault.storage.sqlite.migrations import current_version
 
@@ -20,11 +20,6 @@ class SqliteHealth(SqliteEngine):
 
     def check(self) -> CheckReport:
         return self._read(lambda conn: run_checks(conn, self._index_snapshot_path))
-
-
-def _count(conn: apsw.Connection, sql: str) -> int:
-    row = conn.execute(sql).fetchone()
-    return int(row[0]) if row else 0
 
 
 _OWN = "chunk_of IS NULL AND session_pk IS NULL"  # memories of their own
@@ -39,10 +34,10 @@ def store_stats(conn: apsw.Connection, path: Path) -> StoreStats:
             f"SELECT namespace, count(*) FROM memories WHERE {_OWN} GROUP BY namespace ORDER BY 1"
         )
     )
-    total = _count(conn, f"SELECT count(*) FROM memories WHERE {_OWN}")
-    current = _count(conn, f"SELECT count(*) FROM memories WHERE {_OWN} AND valid_to IS NULL")
-    page_size = _count(conn, "PRAGMA page_size")
-    page_count = _count(conn, "PRAGMA page_count")
+    total = count_of(conn, f"SELECT count(*) FROM memories WHERE {_OWN}")
+    current = count_of(conn, f"SELECT count(*) FROM memories WHERE {_OWN} AND valid_to IS NULL")
+    page_size = count_of(conn, "PRAGMA page_size")
+    page_count = count_of(conn, "PRAGMA page_count")
     wal = Path(f"{path}-wal")
     return StoreStats(
         memories=total,
@@ -50,15 +45,15 @@ def store_stats(conn: apsw.Connection, path: Path) -> StoreStats:
         superseded=total - current,
         by_kind={str(k): int(v) for k, v in by_kind.items()},
         by_namespace={str(k): int(v) for k, v in by_namespace.items()},
-        tags=_count(conn, "SELECT count(DISTINCT tag) FROM memory_tags"),
-        edges=_count(conn, "SELECT count(*) FROM edges"),
-        validation_events=_count(conn, "SELECT count(*) FROM validation_events"),
+        tags=count_of(conn, "SELECT count(DISTINCT tag) FROM memory_tags"),
+        edges=count_of(conn, "SELECT count(*) FROM edges"),
+        validation_events=count_of(conn, "SELECT count(*) FROM validation_events"),
         schema_version=current_version(conn),
         db_bytes=page_size * page_count,
         wal_bytes=os.path.getsize(wal) if wal.exists() else 0,
-        sessions=_count(conn, "SELECT count(*) FROM sessions"),
-        messages=_count(conn, "SELECT count(*) FROM messages"),
-        notes=_count(conn, "SELECT count(*) FROM files WHERE kind = 'note'"),
-        files=_count(conn, "SELECT count(*) FROM files WHERE kind = 'document'"),
-        chunks=_count(conn, "SELECT count(*) FROM memories WHERE chunk_of IS NOT NULL"),
+        sessions=count_of(conn, "SELECT count(*) FROM sessions"),
+        messages=count_of(conn, "SELECT count(*) FROM messages"),
+        notes=count_of(conn, "SELECT count(*) FROM files WHERE kind = 'note'"),
+        files=count_of(conn, "SELECT count(*) FROM files WHERE kind = 'document'"),
+        chunks=count_of(conn, "SELECT count(*) FROM memories WHERE chunk_of IS NOT NULL"),
     )

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import apsw
 
-from memvault.core.errors import NotFoundError
 from memvault.core.session_records import (
     AgentInteraction,
     CostEntry,
@@ -22,6 +21,7 @@ from memvault.core.session_records import (
 )
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.engine import SqliteEngine
+from memvault.storage.sqlite.sessions import require_session
 
 _GROUP_KEYS = {
     CostGrouping.SESSION: "s.id",
@@ -39,7 +39,7 @@ class SqliteTelemetry(SqliteEngine):
                     "INSERT INTO costs(session_pk, model, input_tokens, output_tokens, usd,"
                     " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
-                        _session_pk(conn, entry.session_id),
+                        require_session(conn, entry.session_id),
                         entry.model,
                         entry.input_tokens,
                         entry.output_tokens,
@@ -96,7 +96,7 @@ class SqliteTelemetry(SqliteEngine):
                     " outcome = excluded.outcome, tokens = excluded.tokens",
                     (
                         i.id,
-                        _session_pk(conn, i.session_id),
+                        require_session(conn, i.session_id),
                         i.agent,
                         i.task,
                         i.started_at,
@@ -111,7 +111,7 @@ class SqliteTelemetry(SqliteEngine):
                     " confidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         r.id,
-                        _session_pk(conn, r.session_id),
+                        require_session(conn, r.session_id),
                         r.router,
                         r.chosen,
                         r.reason,
@@ -124,7 +124,7 @@ class SqliteTelemetry(SqliteEngine):
                     "INSERT INTO metrics(session_pk, name, value, labels, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (
-                        None if m.session_id is None else _session_pk(conn, m.session_id),
+                        None if m.session_id is None else require_session(conn, m.session_id),
                         m.name,
                         m.value,
                         json.dumps(m.labels, sort_keys=True),
@@ -141,7 +141,7 @@ class SqliteTelemetry(SqliteEngine):
         def job(
             conn: apsw.Connection,
         ) -> tuple[list[AgentInteraction], list[RoutingDecision], list[Metric]]:
-            pk = _session_pk(conn, session_id)
+            pk = require_session(conn, session_id)
             interactions = [
                 AgentInteraction(r[0], session_id, r[1], r[2], r[3], r[4], r[5], r[6])
                 for r in conn.execute(
@@ -169,10 +169,3 @@ class SqliteTelemetry(SqliteEngine):
             return interactions, routing, metrics
 
         return self._read(job)
-
-
-def _session_pk(conn: apsw.Connection, session_id: str) -> int:
-    row = conn.execute("SELECT pk FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"no session with id {session_id}")
-    return int(row[0])

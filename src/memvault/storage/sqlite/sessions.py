@@ -50,9 +50,7 @@ class SqliteSessions(SqliteEngine):
 
     def put_conversation(self, conversation: Conversation) -> None:
         def job(conn: apsw.Connection) -> None:
-            _upsert_conversation(
-                conn, _require_session(conn, conversation.session_id), conversation
-            )
+            _upsert_conversation(conn, require_session(conn, conversation.session_id), conversation)
 
         self._write(job)
 
@@ -154,7 +152,7 @@ class SqliteSessions(SqliteEngine):
 
     def mark_summarised(self, session_id: str, message_ids: Sequence[str] | None) -> int:
         def job(conn: apsw.Connection) -> int:
-            session_pk = _require_session(conn, session_id)
+            session_pk = require_session(conn, session_id)
             chosen = "" if message_ids is None else " AND m.id IN (SELECT value FROM json_each(?))"
             params: list[Any] = [session_pk]
             if message_ids is not None:
@@ -170,7 +168,7 @@ class SqliteSessions(SqliteEngine):
 
     def put_handoff(self, handoff: Handoff) -> None:
         def job(conn: apsw.Connection) -> None:
-            _insert_handoff(conn, _require_session(conn, handoff.session_id), handoff)
+            _insert_handoff(conn, require_session(conn, handoff.session_id), handoff)
 
         self._write(job)
 
@@ -269,7 +267,8 @@ def delete_session_rows(conn: apsw.Connection, session_id: str) -> bool:
     return True
 
 
-def _require_session(conn: apsw.Connection, session_id: str) -> int:
+def require_session(conn: apsw.Connection, session_id: str) -> int:
+    """The pk of session ``session_id``; NotFoundError when there is none."""
     row = conn.execute("SELECT pk FROM sessions WHERE id = ?", (session_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"no session with id {session_id}")

@@ -71,7 +71,7 @@ class VectorIndex:
         self._load(conn, config)
         self.loaded_from = "database"
         if self._snapshot is not None and config is not None and self._size >= SNAPSHOT_MIN:
-            header = self._snapshot_header(conn, config)
+            header = snapshot_header(conn, config)
             index_snapshot.save(
                 self._snapshot,
                 {**header, "seq": self._seq},
@@ -100,10 +100,6 @@ class VectorIndex:
         self._row_of = {pk: row for row, pk in enumerate(pks.tolist()) if live[row]}
         self.loaded_from = "snapshot"
         return True
-
-    @staticmethod
-    def _snapshot_header(conn: apsw.Connection, config: VectorConfig) -> dict[str, Any]:
-        return snapshot_header(conn, config)
 
     def rebuild(self, conn: apsw.Connection) -> None:
         """Reload from ``memory_vectors`` and write the snapshot afresh (``memvault repair``)."""
