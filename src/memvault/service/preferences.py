@@ -49,6 +49,7 @@ class MemoryAPI(Protocol):
         *,
         namespace: str | None = ...,
         kinds: Iterable[str] = ...,
+        tags: Iterable[str] = ...,
         include_superseded: bool = ...,
         limit: int = ...,
     ) -> builtins.list[Memory]: ...
@@ -88,7 +89,8 @@ class Preferences:
     def get(self, key: str, *, user: str | None = None, scope: str | None = None) -> Memory | None:
         """The current preference for ``key`` (None if never set)."""
         key = _key(key)
-        for memory in self._current(PREFERENCE):
+        tagged = self._vault.list(kinds=[PREFERENCE], tags=[f"preference:{key}"], limit=_LOOKUP)
+        for memory in tagged:  # by its tag: not a scan of every preference
             data = memory.metadata
             if (data.get("preference"), data.get("user"), data.get("scope")) == (key, user, scope):
                 return memory
@@ -103,7 +105,12 @@ class Preferences:
     ) -> builtins.list[Memory]:
         """Every value ``key`` had, newest first."""
         key = _key(key)
-        everything = self._vault.list(kinds=[PREFERENCE], include_superseded=True, limit=_LOOKUP)
+        everything = self._vault.list(
+            kinds=[PREFERENCE],
+            tags=[f"preference:{key}"],
+            include_superseded=True,
+            limit=_LOOKUP,
+        )
         return [
             m
             for m in everything
