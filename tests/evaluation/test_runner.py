@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from memvault.evaluation.datasets import Collection, Dataset, load
@@ -11,14 +12,28 @@ from memvault.evaluation.runner import evaluate
 LOCOMO = Path(__file__).parent / "fixtures" / "locomo-tiny.json"
 
 
-def test_a_memory_standing_for_duplicate_turns_retrieves_all_of_them() -> None:
+def test_a_memory_standing_for_duplicate_documents_retrieves_all_of_them() -> None:
     conv_b = load(LOCOMO).collections[1]
-    # D1:3 has the same text as D1:1: the vault keeps one memory, returned for both ids.
+    # Without their sessions the turns are memories of their own: D1:3 has the same text as
+    # D1:1, so the vault keeps one memory, returned for both ids.
+    documents = tuple(replace(doc, thread=None) for doc in conv_b.documents)
     (query,) = [q for q in conv_b.queries if q.relevant == frozenset({"D1:3"})]
-    only = Dataset("dup", "locomo", (Collection("conv-b", conv_b.documents, (query,)),))
+    only = Dataset("dup", "locomo", (Collection("conv-b", documents, (query,)),))
     (result,) = evaluate(only, embedder="none", modes=["keyword"]).results
     assert result.recall_at_1 == 1.0
     assert result.mrr == 1.0
+
+
+def test_a_conversation_is_searched_as_the_messages_of_its_sessions() -> None:
+    conv_b = load(LOCOMO).collections[1]
+    assert {doc.thread for doc in conv_b.documents} == {"session_1"}
+    # Turns are messages: the same words said twice are two turns, both found (tied), and
+    # the evidence turn is among them.
+    (query,) = [q for q in conv_b.queries if q.relevant == frozenset({"D1:3"})]
+    only = Dataset("dup", "locomo", (Collection("conv-b", conv_b.documents, (query,)),))
+    (result,) = evaluate(only, embedder="none", modes=["keyword"]).results
+    assert result.recall_at_5 == 1.0
+    assert result.mrr == 0.5  # D1:1, the same words said first, ties and comes first
 
 
 def test_progress_reaches_every_stage() -> None:

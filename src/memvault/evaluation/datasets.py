@@ -37,6 +37,12 @@ _SESSION_KEY = re.compile(r"session_(\d+)")
 class Document:
     id: str
     content: str
+    # Set for the turns of a conversation: which of its sessions the turn was said in, and
+    # who said it (the first speaker is the "user"). Such documents are stored as the
+    # messages of one memvault session per conversation session, in order, as an agent
+    # logging the conversation would store them.
+    thread: str | None = None
+    speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +220,18 @@ def _conversation(sample: dict[str, Any], fallback: str) -> Collection:
         if (match := _SESSION_KEY.fullmatch(key)) and isinstance(value, list)
     )
     documents: list[Document] = []
-    for _, turns in sessions:
+    for number, turns in sessions:
         for turn in turns:
             if isinstance(turn, dict) and turn.get("dia_id"):
-                documents.append(Document(str(turn["dia_id"]).strip(), locomo_turn_text(turn)))
+                turn_id = str(turn["dia_id"]).strip()
+                documents.append(
+                    Document(
+                        turn_id,
+                        locomo_turn_text(turn),
+                        thread=f"session_{number}",
+                        speaker=str(turn.get("speaker") or ""),
+                    )
+                )
     known = {doc.id for doc in documents}
     queries: list[Query] = []
     for index, item in enumerate(sample.get("qa") or []):

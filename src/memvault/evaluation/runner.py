@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import memvault
 from memvault.core.errors import InvalidInputError, MemvaultError
-from memvault.core.records import MemoryDraft, SearchMode
+from memvault.core.records import MemoryDraft, SearchHit, SearchMode
+from memvault.core.session_records import MessageDraft, Role
 from memvault.core.vector_records import VectorStorage
 from memvault.embedding.factory import make_embedder
 from memvault.evaluation import metrics
-from memvault.evaluation.datasets import Collection, Dataset
+from memvault.evaluation.datasets import Collection, Dataset, Document
 
 if TYPE_CHECKING:
     from memvault.core.vector_records import JobCounts
@@ -189,6 +190,8 @@ def _index(
     vault: Vault, collection: Collection, label: str, report: ProgressFn
 ) -> dict[str, tuple[str, ...]]:
     """Insert the documents; returns memory id -> the document ids it stands for."""
+    if _is_conversation(collection):
+        return _log_conversation(vault, collection, label, report)
     docs_of: dict[str, list[str]] = {}
     total = len(collection.documents)
     for start in range(0, total, INSERT_BATCH):
@@ -202,6 +205,45 @@ def _index(
             docs_of.setdefault(outcome.id, []).append(doc.id)
     report(f"{label}: storing", total, total)
     return {memory_id: tuple(ids) for memory_id, ids in docs_of.items()}
+
+
+def _is_conversation(collection: Collection) -> bool:
+    return bool(collection.documents) and all(doc.thread for doc in collection.documents)
+
+
+def _log_conversation(
+    vault: Vault, collection: Collection, label: str, report: ProgressFn
+) -> dict[str, tuple[str, ...]]:
+    """Turns of a conversation go in as an agent would log them: one memvault session per
+    session of the conversation, its turns as messages in order (the first speaker is the
+    user). Returns message id -> the turn id."""
+    first = collection.documents[0].speaker
+    threads: dict[str, list[Document]] = {}
+    for doc in collection.documents:
+        threads.setdefault(doc.thread or "", []).append(doc)
+    docs_of: dict[str, tuple[str, ...]] = {}
+    done, total = 0, len(collection.documents)
+    for thread, turns in threads.items():
+        report(f"{label}: storing", done, total)
+        session = vault.sessions.start(title=f"{collection.name} {thread}")
+        for start in range(0, len(turns), INSERT_BATCH):
+            batch = turns[start : start + INSERT_BATCH]
+            drafts = [
+                MessageDraft(d.content, role=Role.USER if d.speaker == first else Role.ASSISTANT)
+                for d in batch
+            ]
+            for doc, message in zip(batch, vault.sessions.log(session.id, drafts), strict=True):
+                docs_of[message.id] = (doc.id,)
+        done += len(turns)
+    report(f"{label}: storing", total, total)
+    return docs_of
+
+
+def _search(vault: Vault, collection: Collection, text: str, mode: str) -> list[SearchHit]:
+    """Past conversations are searched as such (messages only); anything else as memories."""
+    if _is_conversation(collection):
+        return vault.sessions.search(text, k=K, mode=mode)
+    return vault.search(text, k=K, mode=mode)
 
 
 def _embed_all(vault: Vault, label: str, report: ProgressFn) -> None:
@@ -227,13 +269,13 @@ def _search_all(
 ) -> None:
     # Not timed: the first search of a mode may load a model or build an in-memory index.
     for mode in modes:
-        vault.search(collection.queries[0].text, k=K, mode=mode)
+        _search(vault, collection, collection.queries[0].text, mode)
     total = len(collection.queries) * len(modes)
     for index, query in enumerate(collection.queries):
         report(f"{label}: searching", index * len(modes), total)
         for mode in modes:
             started = time.perf_counter()
-            hits = vault.search(query.text, k=K, mode=mode)
+            hits = _search(vault, collection, query.text, mode)
             elapsed_ms = (time.perf_counter() - started) * 1000
             ranking = [frozenset(docs_of.get(hit.memory.id, ())) for hit in hits]
             scores[mode, storage].add(ranking, query.relevant, elapsed_ms)

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from memvault.core.records import MemoryFilter, SearchHit, SearchMode, Signal
+from memvault.core.records import MemoryFilter, MessageScope, SearchHit, SearchMode, Signal
 from memvault.core.terms import QueryTerm, parse_query
+from memvault.service.adjacent import lend_to_adjacent
 from memvault.service.embeddings import Embeddings
-from memvault.service.fusion import DEFAULT_FUSION, NO_BOOSTS, Boosts, FusionSettings, fuse_rankings
+from memvault.service.fusion import (
+    DEFAULT_FUSION,
+    NO_BOOSTS,
+    Boosts,
+    Fused,
+    FusionSettings,
+    fuse_rankings,
+)
 from memvault.service.relevance import relevances
 from memvault.storage.roles import MemoryStore, Ranked, SearchIndex
 
@@ -78,14 +86,30 @@ class Searcher:
         if boosts.active:
             memories = self._memories.memories_by_id([i for r in rankings.values() for i, _ in r])
         fused = fuse_rankings(rankings, self.fusion, limit=k, boosts=boosts, memories=memories)
-        if memories is None:
-            memories = self._memories.memories_by_id([f.memory_id for f in fused])
+        fused = self._with_adjacent(fused, where, k=k)
+        missing = [f.memory_id for f in fused if memories is None or f.memory_id not in memories]
+        if missing:
+            memories = {**(memories or {}), **self._memories.memories_by_id(missing)}
+        assert memories is not None or not fused
+        memories = memories or {}
         hits = [
             SearchHit(memory=memories[f.memory_id], score=f.score, signals=f.signals)
             for f in fused
             if f.memory_id in memories  # forgotten between the two reads
         ]
         return rankings, hits
+
+    def _with_adjacent(self, fused: list[Fused], where: MemoryFilter, *, k: int) -> list[Fused]:
+        """Messages next to the best hits lent a share of their score (service/adjacent.py);
+        no round trip when the search cannot return messages."""
+        settings = self.fusion
+        if settings.adjacent_decay <= 0 or not fused:
+            return fused
+        if where.messages is MessageScope.EXCLUDE and where.session_id is None:
+            return fused
+        top = [f.memory_id for f in fused[: settings.adjacent_top]]
+        adjacent = self._index.adjacent_messages(top, where, span=settings.adjacent_span)
+        return lend_to_adjacent(fused, adjacent, settings, limit=k)
 
     def _rated(
         self,

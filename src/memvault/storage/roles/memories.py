@@ -88,6 +88,13 @@ class SearchIndex(Protocol):
         filters applied; never fewer than exist because a filter is selective."""
         ...
 
+    def adjacent_messages(
+        self, ids: Sequence[str], where: MemoryFilter, *, span: int
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For each of ``ids`` that is a message: (id, distance) of the messages at most
+        ``span`` positions away in the same conversation that ``where`` admits, nearest first."""
+        ...
+
 
 class GraphStore(Protocol):
     """Typed edges between memories, and the validation events that move confidence."""

@@ -1,7 +1,7 @@
 """``SqliteStore``: every storage role on one SQLite file (the embedded default engine).
 
 Each role is a class of its own module, with its SQL beside it (``memories.py``, ``search.py``,
-``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``sessions.py``,
+``adjacent.py``, ``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``sessions.py``,
 ``session_telemetry.py``, ``health.py``, ``backup.py``, ``repair.py``,
 ``compact.py``); all of them run
 their work through the connections and the single writer of :class:`SqliteEngine`.
@@ -9,6 +9,7 @@ their work through the connections and the single writer of :class:`SqliteEngine
 
 from __future__ import annotations
 
+from memvault.storage.sqlite.adjacent import SqliteAdjacent
 from memvault.storage.sqlite.backup import SqliteBackup
 from memvault.storage.sqlite.compact import SqliteCompact
 from memvault.storage.sqlite.files import SqliteFiles
@@ -26,6 +27,7 @@ from memvault.storage.sqlite.vector_queue import SqliteVectorQueue
 class SqliteStore(
     SqliteMemories,
     SqliteSearch,
+    SqliteAdjacent,
     SqliteGraph,
     SqliteVectorQueue,
     SqliteFiles,
