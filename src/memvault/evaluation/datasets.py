@@ -20,10 +20,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from memvault.core.errors import InvalidInputError
+from memvault.core.times import format_timestamp
 
 # Categories 1-4: multi-hop, temporal, open-domain, single-hop. Category 5 is adversarial:
 # its questions have no true answer, so there is nothing to retrieve.
@@ -43,6 +45,7 @@ class Document:
     # logging the conversation would store them.
     thread: str | None = None
     speaker: str | None = None
+    said_at: str | None = None  # when the session began (LoCoMo gives its date and time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +214,14 @@ def locomo_turn_text(turn: dict[str, Any]) -> str:
     return content
 
 
+def _session_time(value: object) -> str | None:
+    """LoCoMo's "1:56 pm on 8 May, 2023" as a timestamp; None when absent or unreadable."""
+    try:
+        return format_timestamp(datetime.strptime(str(value).strip(), "%I:%M %p on %d %B, %Y"))
+    except ValueError:
+        return None
+
+
 def _conversation(sample: dict[str, Any], fallback: str) -> Collection:
     name = str(sample.get("sample_id") or fallback)
     conversation: dict[str, Any] = sample["conversation"]
@@ -221,6 +232,7 @@ def _conversation(sample: dict[str, Any], fallback: str) -> Collection:
     )
     documents: list[Document] = []
     for number, turns in sessions:
+        said_at = _session_time(conversation.get(f"session_{number}_date_time"))
         for turn in turns:
             if isinstance(turn, dict) and turn.get("dia_id"):
                 turn_id = str(turn["dia_id"]).strip()
@@ -230,6 +242,7 @@ def _conversation(sample: dict[str, Any], fallback: str) -> Collection:
                         locomo_turn_text(turn),
                         thread=f"session_{number}",
                         speaker=str(turn.get("speaker") or ""),
+                        said_at=said_at,
                     )
                 )
     known = {doc.id for doc in documents}

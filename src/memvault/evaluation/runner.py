@@ -27,6 +27,7 @@ from memvault.core.vector_records import VectorStorage
 from memvault.embedding.factory import make_embedder
 from memvault.evaluation import metrics
 from memvault.evaluation.datasets import Collection, Dataset, Document
+from memvault.service.fusion import FusionSettings
 
 if TYPE_CHECKING:
     from memvault.core.vector_records import JobCounts
@@ -138,9 +139,11 @@ def evaluate(
     modes: Sequence[str] = MODES,
     storages: Sequence[str] = (VectorStorage.FLOAT32.value,),
     progress: ProgressFn | None = None,
+    fusion: FusionSettings | None = None,
 ) -> EvalReport:
     """Index every collection and run every query in every mode, once per storage kind.
 
+    ``fusion`` replaces the default fusion settings (for tuning and ablations).
     ``embedder`` is an embedder or a spec string (``make_embedder``); wrap it in
     ``memvault.embedding.cache.CachedEmbedder`` so that re-runs do not embed the corpus again.
     """
@@ -172,6 +175,8 @@ def evaluate(
                     background=False,
                 )
                 with vault:
+                    if fusion is not None:
+                        vault.fusion = fusion
                     label = f"{collection.name} [{storage}]" if needs_vectors else collection.name
                     docs_of = _index(vault, collection, label, report)
                     if needs_vectors:
@@ -229,7 +234,11 @@ def _log_conversation(
         for start in range(0, len(turns), INSERT_BATCH):
             batch = turns[start : start + INSERT_BATCH]
             drafts = [
-                MessageDraft(d.content, role=Role.USER if d.speaker == first else Role.ASSISTANT)
+                MessageDraft(
+                    d.content,
+                    role=Role.USER if d.speaker == first else Role.ASSISTANT,
+                    created_at=d.said_at,
+                )
                 for d in batch
             ]
             for doc, message in zip(batch, vault.sessions.log(session.id, drafts), strict=True):

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from memvault.core.records import Memory, Signal
+from memvault.core.time_expressions import TimeWindow
 from memvault.core.times import parse_timestamp
 
 
@@ -42,6 +43,10 @@ class FusionSettings:
     # Adjacent turns (service/adjacent.py): a message within `adjacent_span` positions of one
     # of the `adjacent_top` best hits scores that hit's score times decay ** distance; a decay
     # of 0 turns it off. Chosen on LoCoMo conversations 26 and 30, checked on 41-43.
+    # A query naming a date ("in May 2023": core/time_expressions.py) multiplies the score of
+    # each memory created inside that window by 1 + time_boost; 0 turns it off. Chosen on
+    # LoCoMo conversations 26 and 30, checked on 41-43 (docs/fusion.md).
+    time_boost: float = 1.0
     adjacent_decay: float = 0.8
     adjacent_span: int = 2
     adjacent_top: int = 10
@@ -79,10 +84,12 @@ def fuse_rankings(
     boosts: Boosts = NO_BOOSTS,
     memories: Mapping[str, Memory] | None = None,
     now: datetime | None = None,
+    window: TimeWindow | None = None,
 ) -> list[Fused]:
     """One ranking from several lists of (memory id, score), each best first.
 
-    Each result keeps every signal's own rank and score. Boosts need the ``memories``.
+    Each result keeps every signal's own rank and score. Boosts and the time ``window`` a
+    query names need the ``memories``.
     Plain floats and dicts on the way (a hit's ``Signal`` records are made only for the
     ``limit`` returned): fusion runs on every hybrid search over a few hundred candidates.
     """
@@ -102,6 +109,11 @@ def fuse_rankings(
         for key in fused:
             if key in memories:
                 fused[key] *= _boost(memories[key], boosts, moment)
+    if window is not None and settings.time_boost > 0 and memories is not None:
+        for key in fused:
+            memory = memories.get(key)
+            if memory is not None and window.contains(parse_timestamp(memory.created_at)):
+                fused[key] *= 1.0 + settings.time_boost
     # Ties (common with one signal) fall back to the stronger signal's order, then the id.
     order = sorted(fused, key=lambda key: (-fused[key], best_rank[key], key))[:limit]
     signals = _signals(rankings, set(order))

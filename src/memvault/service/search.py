@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from memvault.core.records import MemoryFilter, MessageScope, SearchHit, SearchMode, Signal
 from memvault.core.terms import QueryTerm, parse_query
+from memvault.core.time_expressions import query_window
 from memvault.service.adjacent import lend_to_adjacent
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import (
@@ -82,10 +83,13 @@ class Searcher:
         if query.strip() and self._embeddings.has_vectors():
             vector = self._embeddings.embed_query(query)
             rankings["vector"] = self._index.vector_search(vector, where, limit=depth)
+        window = query_window(query) if self.fusion.time_boost > 0 else None
         memories = None
-        if boosts.active:
+        if boosts.active or window is not None:
             memories = self._memories.memories_by_id([i for r in rankings.values() for i, _ in r])
-        fused = fuse_rankings(rankings, self.fusion, limit=k, boosts=boosts, memories=memories)
+        fused = fuse_rankings(
+            rankings, self.fusion, limit=k, boosts=boosts, memories=memories, window=window
+        )
         fused = self._with_adjacent(fused, where, k=k)
         missing = [f.memory_id for f in fused if memories is None or f.memory_id not in memories]
         if missing:

@@ -46,7 +46,7 @@ from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index
 from memvault.indexing.roots import IndexRoots
 from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
-from memvault.service.fusion import NO_BOOSTS, Boosts
+from memvault.service.fusion import NO_BOOSTS, Boosts, FusionSettings
 from memvault.service.import_port import ImportPort
 from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
@@ -83,6 +83,16 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
         self._packer = ContextPacker(store, self._searcher)
         self.preferences = Preferences(self)
         self._index_roots: IndexRoots | None = None  # None: index_path reads any path
+
+    @property
+    def fusion(self) -> FusionSettings:
+        """How hybrid search fuses and re-ranks (``service/fusion.py``). Set it to compare
+        settings (evaluation, tuning, the gold-set gate): it lasts while this vault is open."""
+        return self._searcher.fusion
+
+    @fusion.setter
+    def fusion(self, settings: FusionSettings) -> None:
+        self._searcher.fusion = settings
 
     @property
     def location(self) -> str:

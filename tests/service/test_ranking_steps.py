@@ -1,11 +1,13 @@
-"""Adjacent turns: a message said next to a hit of a past-conversation search ranks under it."""
+"""Ranking steps after fusion: adjacent turns (a message said next to a hit of a past-conversation
+search ranks under it) and the time window a query names."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import memvault
-from memvault.core.records import Signal
+from memvault.core.records import MemoryDraft, Signal
 from memvault.service.adjacent import ADJACENT, lend_to_adjacent
 from memvault.service.fusion import DEFAULT_FUSION, Fused, FusionSettings
 
@@ -55,3 +57,22 @@ def test_a_lent_score_only_counts_when_it_beats_the_turns_own() -> None:
         fused[0],
         fused[1],
     ]
+
+
+def test_a_query_naming_a_date_ranks_what_was_saved_then_first(tmp_path: Path) -> None:
+    with memvault.open(tmp_path / "v.db", embedder="none", background=False) as vault:
+        vault.remember_many(
+            [
+                MemoryDraft("The team offsite was in Porto", created_at="2023-05-08T10:00:00Z"),
+                MemoryDraft("The team offsite was in Oslo", created_at="2024-09-02T10:00:00Z"),
+            ]
+        )
+        plain = vault.search("team offsite")
+        dated = vault.search("team offsite in May 2023")
+        later = vault.search("team offsite in September 2024")
+        vault.fusion = replace(vault.fusion, time_boost=0.0)
+        unboosted = vault.search("team offsite in May 2023")
+    assert plain[0].score == plain[1].score  # the same words: nothing tells them apart
+    assert "Porto" in dated[0].memory.content and dated[0].score == 2 * dated[1].score
+    assert "Oslo" in later[0].memory.content
+    assert unboosted[0].score == unboosted[1].score
