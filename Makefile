@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: lint typecheck unit
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# Only the side-by-side tables (ChromaDB, plain sqlite-vec + FTS5, numpy floor); --quick for 10k only.
+bench-peers: install
+	$(BIN)/python benchmarks/run.py --peers-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

@@ -1,9 +1,10 @@
-"""`make bench`: write, insert, search, embedding and session-layer speed on this machine,
-printed and saved.
+"""`make bench`: write, insert, search, embedding and session-layer speed on this machine, and
+memvault side by side with its peers, printed and saved.
 
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
-section between the eval markers, which `make eval` writes and this keeps as it is. The session
-tables sit between their own markers, so `--sessions-only` can measure and replace just them.
+section between the eval markers, which `make eval` writes and this keeps as it is. The session,
+backup and side-by-side tables sit between their own markers, so `--sessions-only`,
+`--backup-only` and `--peers-only` can measure and replace just them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,9 +28,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_backup
 import bench_embedding
 import bench_import
+import bench_peers
 import bench_search
 import bench_sessions
 import bench_writes
+import peer_report
+import peer_startup
+import synthetic
 from bench_search import MODES, QUERIES, STORAGES, K, SizeResult
 from report import Section
 from timing import log
@@ -40,6 +46,7 @@ REPORT = HERE.parent / "docs" / "benchmarks.md"
 EVAL_SECTION = re.compile(r"<!-- eval:start -->.*?<!-- eval:end -->", re.DOTALL)
 SESSIONS_SECTION = re.compile(r"<!-- sessions:start -->.*?<!-- sessions:end -->", re.DOTALL)
 BACKUP_SECTION = re.compile(r"<!-- backup:start -->.*?<!-- backup:end -->", re.DOTALL)
+PEERS_SECTION = re.compile(r"<!-- peers:start -->.*?<!-- peers:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -204,61 +211,57 @@ def write_report(sections: list[Section], elapsed: float, blocks: list[str]) -> 
 
 
 def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
-    """Only these tables: in place of the old ones, else before the eval section."""
+    """Only these tables: in place of the old ones, else before the first block that follows
+    them in a full run (the eval section last)."""
     current = REPORT.read_text("utf-8")
+    following = [PEERS_SECTION, SESSIONS_SECTION, BACKUP_SECTION, EVAL_SECTION]
+    later = following[following.index(pattern) + 1 :] if pattern in following else following
+    found = [m for m in (p.search(current) for p in later) if m is not None]
     if pattern.search(current):
         text = pattern.sub(lambda _: text_block, current)
-    elif (kept := EVAL_SECTION.search(current)) is not None:
-        text = f"{current[: kept.start()]}{text_block}\n\n{current[kept.start() :]}"
+    elif found:
+        at = min(m.start() for m in found)
+        text = f"{current[:at]}{text_block}\n\n{current[at:]}"
     else:
         text = f"{current.rstrip()}\n\n{text_block}\n"
     REPORT.write_text(text, encoding="utf-8")
 
 
+def peer_sections(sizes: tuple[int, ...], folder: Path) -> list[Section]:
+    """memvault next to ChromaDB, a plain sqlite-vec + FTS5 store and the numpy floor."""
+    results = bench_peers.run(sizes, folder)
+    cold = synthetic.build(peer_startup.COLD_SIZE, peer_startup.ROUNDS)
+    startup = peer_startup.run(folder, cold.texts, cold.vectors, cold.content.texts)
+    return peer_report.sections(results, startup)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
-        "--sizes",
-        type=lambda text: tuple(int(n) for n in text.split(",")),
-        default=SIZES,
-        help="vault sizes, comma-separated (trial runs)",
-    )
-    parser.add_argument("--no-write", action="store_true", help="print only; leave the docs")
-    parser.add_argument(
-        "--sessions-only",
-        action="store_true",
-        help="only the session-layer tables (replacing just them in the docs)",
-    )
-    parser.add_argument(
-        "--backup-only",
-        action="store_true",
-        help="only the online-backup table (replacing just it in the docs)",
-    )
-    args = parser.parse_args(argv)
-    partial = args.sessions_only or args.backup_only
+    args = _arguments(argv)
+    only = args.sessions_only or args.backup_only or args.peers_only
     start = time.perf_counter()
     sections: list[Section] = []
-    blocks: list[str] = []
+    blocks: list[tuple[re.Pattern[str], str]] = []
     partial_sections: list[Section] = []
+    # (marker, what, pattern, --X-only flag, measure): the tables a partial run can replace
+    parts: list[tuple[str, str, re.Pattern[str], bool, Callable[[Path], list[Section]]]] = [
+        ("peers", "side-by-side", PEERS_SECTION, args.peers_only, _peers(args.sizes)),
+        ("sessions", "session-layer", SESSIONS_SECTION, args.sessions_only, bench_sessions.run),
+        ("backup", "online-backup", BACKUP_SECTION, args.backup_only, bench_backup.run),
+    ]
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
-        if not partial:
+        if not only:
             writes = bench_writes.run(folder)
             imports = bench_import.run(folder)
             results = bench_search.run(args.sizes, folder)
-        if not args.backup_only:
+        for marker, what, pattern, chosen, measure in parts:
+            if only and not chosen:
+                continue
             started = time.perf_counter()
-            session_sections = bench_sessions.run(folder)
-            blocks.append(sessions_block(session_sections, time.perf_counter() - started))
-            partial_sections += session_sections
-        if not args.sessions_only:
-            started = time.perf_counter()
-            backup_sections = bench_backup.run(folder)
-            blocks.append(
-                block("backup", "online-backup", backup_sections, time.perf_counter() - started)
-            )
-            partial_sections += backup_sections
-    if not partial:
+            measured = measure(folder)
+            blocks.append((pattern, block(marker, what, measured, time.perf_counter() - started)))
+            partial_sections += measured
+    if not only:
         sections = [
             writes,
             imports,
@@ -273,15 +276,52 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - start
     log(f"done in {elapsed / 60:.1f} min")
     if args.no_write or args.sizes != SIZES:
-        console.print("not written to docs: --no-write or non-default --sizes")
+        console.print("not written to docs: --no-write, --quick or non-default --sizes")
         return
-    if args.sessions_only:
-        replace_block(SESSIONS_SECTION, blocks[0])
-    elif args.backup_only:
-        replace_block(BACKUP_SECTION, blocks[0])
+    if only:
+        for pattern, text_block in blocks:
+            replace_block(pattern, text_block)
     else:
-        write_report(sections, elapsed, blocks)
+        write_report(sections, elapsed, [text_block for _, text_block in blocks])
     console.print(f"written to {REPORT}")
+
+
+def _peers(sizes: tuple[int, ...]) -> Callable[[Path], list[Section]]:
+    return lambda folder: peer_sections(sizes, folder)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=SIZES,
+        help="vault sizes, comma-separated (trial runs; not written to the docs)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="10k memories only (trial runs; not written)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only; leave the docs")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--sessions-only",
+        action="store_true",
+        help="only the session-layer tables (replacing just them in the docs)",
+    )
+    only.add_argument(
+        "--backup-only",
+        action="store_true",
+        help="only the online-backup table (replacing just it in the docs)",
+    )
+    only.add_argument(
+        "--peers-only",
+        action="store_true",
+        help="only the side-by-side tables against the peers (replacing just them)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = (10_000,)
+    return args
 
 
 if __name__ == "__main__":
