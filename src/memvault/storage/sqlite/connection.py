@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import apsw
 
 from memvault.core.errors import InvalidInputError, StorageBusyError, StorageError
+from memvault.storage.sqlite.keyword import matched_phrases
 
 T = TypeVar("T")
 Row = tuple[Any, ...]  # apsw rows; each query module knows its own columns
@@ -55,6 +56,7 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
 def _configure(conn: apsw.Connection, path: Path, *, reader: bool) -> None:
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     load_vector_extension(conn)
+    conn.register_fts5_function("memvault_phrases", matched_phrases)
     if not reader:
         with_lock_retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchall(), path)
     conn.execute("PRAGMA synchronous=NORMAL")

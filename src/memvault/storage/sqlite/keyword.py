@@ -40,6 +40,17 @@ def compile_match(terms: Sequence[QueryTerm]) -> str:
     return " OR ".join(groups)
 
 
+def phrase_owners(terms: Sequence[QueryTerm]) -> list[int]:
+    """For each phrase of ``compile_match(terms)``, in FTS5's order, the index of its term."""
+    return [n for n, term in enumerate(terms) for _ in term.alternatives]
+
+
+def matched_phrases(api: apsw.FTS5ExtensionApi, *_args: object) -> str:
+    """FTS5 auxiliary function ``memvault_phrases(memories_fts)``: the phrases of the query the
+    current row contains, as "0,3". One query then says which terms each hit matches."""
+    return ",".join(str(p) for p in range(api.phrase_count) if api.phrase_columns(p))
+
+
 def within_budget(
     conn: apsw.Connection, terms: Sequence[QueryTerm], budget: int | None = None
 ) -> list[QueryTerm]:

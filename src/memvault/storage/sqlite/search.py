@@ -73,10 +73,12 @@ class SqliteSearch(SqliteEngine):
         return self._read(job)
 
     def matched_terms(self, terms: Sequence[QueryTerm], ids: Sequence[str]) -> dict[str, int]:
-        """How many of ``terms`` each of ``ids`` matches, with FTS5's own tokenizer and stemming
-        (one MATCH per term, restricted to the rows asked about)."""
+        """How many of ``terms`` each of ``ids`` matches, with FTS5's own tokenizer and stemming:
+        one MATCH of all terms over the rows asked about, the auxiliary function
+        ``memvault_phrases`` (keyword.matched_phrases) naming the phrases each row holds."""
         if not terms or not ids:
             return {}
+        owners = keyword.phrase_owners(terms)
 
         def job(conn: apsw.Connection) -> dict[str, int]:
             marks = ",".join("?" * len(ids))
@@ -89,14 +91,15 @@ class SqliteSearch(SqliteEngine):
             counts = dict.fromkeys(id_of.values(), 0)
             if not id_of:
                 return counts
+            # The rowids as literals: FTS5 then visits only these rows, not every match.
             rows = ",".join("?" * len(id_of))
-            for term in terms:
-                for row in conn.execute(
-                    "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?"
-                    f" AND rowid IN ({rows})",
-                    (keyword.compile_match([term]), *id_of),
-                ):
-                    counts[id_of[int(row[0])]] += 1
+            for rowid, phrases in conn.execute(
+                "SELECT rowid, memvault_phrases(memories_fts) FROM memories_fts"
+                f" WHERE memories_fts MATCH ? AND rowid IN ({rows})",
+                (keyword.compile_match(terms), *id_of),
+            ):
+                found = {owners[int(p)] for p in str(phrases).split(",") if p}
+                counts[id_of[int(rowid)]] = len(found)
             return counts
 
         return self._read(job)
