@@ -335,3 +335,21 @@ def test_a_session_through_real_processes(tmp_path: Path) -> None:
     with memvault.open(tmp_path / "h") as vault:
         logged_messages = vault.sessions.messages(sid)
     assert [(m.role.value, m.content) for m in logged_messages] == [("assistant", "piped ✓")]
+
+
+def test_session_search_brings_the_answer_said_next_to_the_question(cli: Cli) -> None:
+    sid = cli.json("session", "start", "--project", "trips")["session"]["id"]
+    said = [
+        cli.json("session", "log", sid, text, "--role", role)["ids"][0]
+        for text, role in [
+            ("did you ever take the kids camping?", "user"),
+            ("yes, last week, up in the mountains by the lake", "assistant"),
+            ("that sounds lovely", "user"),
+            ("the drive back took six hours", "assistant"),
+            ("my sister starts a new job in Lisbon", "user"),
+        ]
+    ]
+    hits = cli.json("session", "search", "camping kids", "--project", "trips")["hits"]
+    # The answer shares no word with the query: the turn before it brings it in.
+    assert [hit["id"] for hit in hits][:2] == said[:2]
+    assert said[4] not in [hit["id"] for hit in hits]  # three turns away
