@@ -28,7 +28,7 @@ from memvault.embedding.hashing import HashEmbedder
 from memvault.service import embeddings
 from memvault.service.embeddings import Embeddings
 from memvault.service.vault import Vault
-from memvault.service.worker import EmbedWorker
+from memvault.service.worker import FAST_BATCH_SECONDS, MAX_BATCH, EmbedWorker, next_batch
 from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.store import SqliteStore
 
@@ -323,3 +323,13 @@ def test_kill_9_mid_queue_is_finished_by_the_next_process(tmp_path: Path) -> Non
         assert job_states(conn) == {"done": 300}
     finally:
         conn.close()
+
+
+def test_batches_grow_while_the_embedder_is_fast_and_shrink_when_it_is_slow() -> None:
+    assert next_batch(32, 32, 32, 0.001) == 64  # a full, fast batch doubles
+    assert next_batch(32, 32, 10, 0.001) == 32  # the queue ran short: no reason to grow
+    assert next_batch(MAX_BATCH, 32, MAX_BATCH, 0.001) == MAX_BATCH
+    assert next_batch(256, 32, 256, 10 * FAST_BATCH_SECONDS) == 128
+    assert next_batch(32, 32, 32, 60.0) == 32  # a slow model keeps the configured size
+    assert next_batch(64, 32, 64, FAST_BATCH_SECONDS) == 64
+    assert next_batch(1024, 1024, 1024, 0.001) == 1024  # a configured size above the cap stays

@@ -116,8 +116,8 @@ def source(value: str | None) -> str | None:
 
 
 def metadata(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
+    if value is None or (isinstance(value, dict) and not value):
+        return {}  # the common case, without a JSON round trip
     if isinstance(value, str):
         try:
             value = json.loads(value)

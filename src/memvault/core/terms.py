@@ -117,11 +117,23 @@ def subwords(compound: str) -> list[str]:
     return parts
 
 
+def _plain(word: str) -> bool:
+    """True when ``word`` certainly has no aliases: all letters (so one run, no letter/digit
+    boundary) and not camelCase (no case change after the first letter, or not ASCII, which
+    ``_camel_split`` leaves whole), or all decimal digits. Cheap str methods, no regex: most
+    words of prose are plain, and splitting every one of them was most of an insert's CPU."""
+    if word.isalpha():
+        return not word.isascii() or word.islower() or word.isupper() or word[1:].islower()
+    return word.isdecimal()
+
+
 def index_aliases(text: str) -> str:
     """Extra words to index beside ``text`` so compounds are found by parts and in any spelling."""
     aliases: list[str] = []
-    for match in _COMPOUND.finditer(text):
-        runs = _ALNUM_RUN.findall(match.group())
+    for word in _COMPOUND.findall(text):
+        if _plain(word):
+            continue
+        runs = _ALNUM_RUN.findall(word)
         parts: list[str] = []
         for run in runs:
             split = _camel_split(run)

@@ -30,6 +30,11 @@ from memvault.storage.roles import VectorStore
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[JobCounts], None]
+# A full batch embedded faster than this doubles the next one, up to MAX_BATCH: with a fast
+# embedder (an API answering big batches, precomputed vectors) the per-batch transactions, not
+# the model, were most of the cost of storing vectors. A slow local model never grows it.
+FAST_BATCH_SECONDS = 0.05
+MAX_BATCH = 512
 
 
 class EmbedWorker:
@@ -49,6 +54,7 @@ class EmbedWorker:
         self._embedder = embedder  # called on first use: a model loads only when there is work
         self._storage = storage
         self._batch_size = batch_size
+        self._batch = batch_size  # grows while batches embed fast (see FAST_BATCH_SECONDS)
         self._lease_seconds = lease_seconds
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
@@ -68,7 +74,7 @@ class EmbedWorker:
         with self._run_lock:
             tasks = self._store.claim_embed_jobs(
                 self.owner,
-                limit=self._batch_size,
+                limit=self._batch,
                 lease_seconds=self._lease_seconds,
                 dead_owners=self._dead_owners(),
                 max_attempts=self._max_attempts,
@@ -78,7 +84,11 @@ class EmbedWorker:
             job_ids = [task.job_id for task in tasks]
             try:
                 embedder = self._embedder()
+                started = time.monotonic()
                 embeddings = embedder.embed_documents([task.content for task in tasks])
+                self._batch = next_batch(
+                    self._batch, self._batch_size, len(tasks), time.monotonic() - started
+                )
                 finite = np.isfinite(embeddings).all(axis=1)
                 if not finite.all():  # a provider's bad answer parks its jobs, not the batch
                     bad = [job_ids[i] for i in np.flatnonzero(~finite)]
@@ -178,6 +188,17 @@ class EmbedWorker:
             if not worked:
                 self._wake.wait(self._idle_poll)
                 self._wake.clear()
+
+
+def next_batch(current: int, configured: int, size: int, seconds: float) -> int:
+    """The next batch's size after one of ``size`` jobs embedded in ``seconds``: doubled after a
+    full batch that was fast, halved (never under the configured size) after one that took ten
+    times as long."""
+    if size >= current and seconds < FAST_BATCH_SECONDS:
+        return min(current * 2, max(MAX_BATCH, configured))
+    if seconds >= 10 * FAST_BATCH_SECONDS:
+        return max(current // 2, configured)
+    return current
 
 
 def live_worker_running(store: VectorStore) -> bool:

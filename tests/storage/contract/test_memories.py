@@ -65,6 +65,20 @@ def test_the_same_content_is_stored_once_per_namespace(store: Store) -> None:
     assert len(store.list_memories(EVERYTHING, limit=10)) == 3
 
 
+def test_a_batch_keeps_each_memory_its_own_tags_and_words(store: Store) -> None:
+    batch = [
+        memory("alpha parseConfig notes", tags=["a", "shared"]),
+        memory("beta plain notes"),
+        memory("gamma snake_case notes", tags=["g", "shared"], metadata={"n": 1}),
+    ]
+    outcomes = store.insert_memories(batch)
+    assert [o.id for o in outcomes] == [m.id for m in batch]
+    assert store.memories_by_id([m.id for m in batch]) == {m.id: m for m in batch}
+    assert found_by_words(store, "parse_config") == [batch[0].id]
+    assert found_by_words(store, "snakeCase") == [batch[2].id]
+    assert found_by_words(store, "beta") == [batch[1].id]
+
+
 def test_only_new_memories_get_an_embed_job_and_only_when_asked(store: Store) -> None:
     insert(store, "no job for me")
     assert not store.has_pending_jobs() and store.job_counts().total == 0

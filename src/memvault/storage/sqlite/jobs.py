@@ -71,10 +71,11 @@ def owned_memory_pks(conn: apsw.Connection, owner: str, job_ids: Sequence[int]) 
 
 
 def finish(conn: apsw.Connection, job_ids: Iterable[int]) -> None:
+    at = now_iso()
     conn.executemany(
         "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL,"
         " last_error = NULL, updated_at = ? WHERE id = ?",
-        [(now_iso(), job_id) for job_id in job_ids],
+        [(at, job_id) for job_id in job_ids],
     )
 
 

@@ -12,11 +12,19 @@ looked up in the term statistics (``fts5vocab``), and while the documents to sco
 budget the most common word is dropped. Such a word's BM25 weight is close to zero anyway (its
 IDF is the log of a ratio near 1), and the rarest word is always kept. Vaults smaller than the
 budget are never affected.
+
+A term's frequency costs a walk of its posting list (``fts5vocab``: ~1-2 ms for a common word at
+100k, the very words the budget exists for), so each process keeps the frequencies it has read
+(``TermStatistics``) and reads a token again only when the vault has grown by a tenth since, or
+after ten minutes (deletes and edits only make a cached frequency an overestimate, and only for
+that long). A search then costs one instant ``max(pk)`` plus a lookup per token never seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import apsw
 
@@ -24,6 +32,11 @@ from memvault.core.terms import QueryTerm
 
 # Most documents one query may score; ~1 µs each, so about 10 ms at worst.
 SCORING_BUDGET = 10_000
+# A cached document frequency is read again once the vault grew by this share, or after this long.
+STALE_GROWTH = 0.1
+STALE_SECONDS = 600.0
+MAX_CACHED = 200_000  # tokens (and phrases) per cache; past it the cache starts over
+T = TypeVar("T")
 
 
 def _quote(phrase: Sequence[str]) -> str:
@@ -52,7 +65,10 @@ def matched_phrases(api: apsw.FTS5ExtensionApi, *_args: object) -> str:
 
 
 def within_budget(
-    conn: apsw.Connection, terms: Sequence[QueryTerm], budget: int | None = None
+    conn: apsw.Connection,
+    terms: Sequence[QueryTerm],
+    budget: int | None = None,
+    statistics: TermStatistics | None = None,
 ) -> list[QueryTerm]:
     """``terms`` without the most common ones, until scoring them fits ``budget`` documents."""
     budget = SCORING_BUDGET if budget is None else budget
@@ -61,32 +77,59 @@ def within_budget(
     total = conn.execute("SELECT max(pk) FROM memories").fetchone()  # instant; an upper bound
     if total is None or total[0] is None or int(total[0]) <= budget:
         return list(terms)
-    tokenize = conn.fts5_tokenizer("porter", ["unicode61", "remove_diacritics", "2"])
+    statistics = TermStatistics() if statistics is None else statistics
     kept = list(terms)
-    cost = {id(term): _document_frequency(conn, tokenize, term) for term in kept}
+    cost = {id(term): statistics.term_documents(conn, term, int(total[0])) for term in kept}
     while len(kept) > 1 and sum(cost[id(t)] for t in kept) > budget:
         kept.remove(max(kept, key=lambda t: cost[id(t)]))
     return kept
 
 
-def _document_frequency(
-    conn: apsw.Connection, tokenize: apsw.FTS5Tokenizer, term: QueryTerm
-) -> int:
-    """Upper bound of the documents matching ``term``: per phrase, its rarest token."""
-    frequency = 0
-    for phrase in term.alternatives:
-        text = " ".join(phrase).encode("utf-8")
-        tokens = [
-            t[0] for t in tokenize(text, apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False)
-        ]
-        counts = [
-            int(row[0]) if row else 0
-            for row in (
-                conn.execute(
-                    "SELECT doc FROM memories_fts_vocab WHERE term = ?", (token,)
-                ).fetchone()
-                for token in tokens
+class TermStatistics:
+    """Document frequencies of index tokens as this process last read them, with how big the
+    vault was then; thread-safe enough without a lock (a race only reads a token twice)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._docs: dict[str, tuple[int, int, float]] = {}  # token -> (docs, vault size, read at)
+        self._tokens: dict[str, list[str]] = {}  # phrase text -> its index tokens
+
+    def term_documents(self, conn: apsw.Connection, term: QueryTerm, size: int) -> int:
+        """Upper bound of the documents matching ``term``: per phrase, its rarest token."""
+        return sum(
+            min(
+                (self._documents(conn, token, size) for token in self._tokenized(conn, phrase)),
+                default=0,
             )
-        ]
-        frequency += min(counts, default=0)
-    return frequency
+            for phrase in term.alternatives
+        )
+
+    def _tokenized(self, conn: apsw.Connection, phrase: tuple[str, ...]) -> list[str]:
+        text = " ".join(phrase)
+        tokens = self._tokens.get(text)
+        if tokens is None:
+            tokenize = conn.fts5_tokenizer("porter", ["unicode61", "remove_diacritics", "2"])
+            found = tokenize(
+                text.encode("utf-8"), apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False
+            )
+            tokens = [str(t[0]) for t in found]
+            self._remember(self._tokens, text, tokens)
+        return tokens
+
+    def _documents(self, conn: apsw.Connection, token: str, size: int) -> int:
+        now = self._clock()
+        cached = self._docs.get(token)
+        if cached is not None:
+            docs, then, read_at = cached
+            if size <= then + then * STALE_GROWTH and now - read_at <= STALE_SECONDS:
+                return docs
+        row = conn.execute("SELECT doc FROM memories_fts_vocab WHERE term = ?", (token,)).fetchone()
+        docs = int(row[0]) if row else 0
+        self._remember(self._docs, token, (docs, size, now))
+        return docs
+
+    @staticmethod
+    def _remember(cache: dict[str, T], key: str, value: T) -> None:
+        if len(cache) >= MAX_CACHED:  # a vault's vocabulary, not its queries, bounds the need
+            cache.clear()
+        cache[key] = value

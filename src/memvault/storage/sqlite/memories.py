@@ -25,11 +25,10 @@ class SqliteMemories(SqliteEngine):
         self, memories: Sequence[Memory], *, embed: bool = False
     ) -> list[InsertOutcome]:
         def job(conn: apsw.Connection) -> list[InsertOutcome]:
-            outcomes = [memory_rows.insert(conn, memory) for memory in memories]
+            inserted = memory_rows.insert_many(conn, memories)
             if embed:
-                created = [o.id for o in outcomes if o.created]
-                jobs.enqueue(conn, [memory_rows.require(conn, memory_id) for memory_id in created])
-            return outcomes
+                jobs.enqueue(conn, [pk for _, pk in inserted if pk is not None])
+            return [outcome for outcome, _ in inserted]
 
         return self._write(job) if memories else []
 

@@ -133,44 +133,83 @@ def current_with_hash(conn: apsw.Connection, namespace: str, content_hash: str) 
     return str(row[0]) if row else None
 
 
+_INSERT_MEMORY = (
+    "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
+    " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
+    " valid_from, valid_to, superseded_by, session_pk)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk"
+)
+
+
 def insert(
     conn: apsw.Connection, memory: Memory, *, session_pk: int | None = None
 ) -> InsertOutcome:
     """Insert a memory with its tags and keyword row; the same content current in its namespace
     is not inserted again (its id is returned). A message (``session_pk``) is never deduped."""
-    if session_pk is None:
-        existing = current_with_hash(conn, memory.namespace, memory.content_hash)
-        if existing is not None:
-            return InsertOutcome(existing, created=False)
-    conn.execute(
-        "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
-        " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
-        " valid_from, valid_to, superseded_by, session_pk)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            memory.id,
-            memory.content,
-            memory.kind,
-            memory.namespace,
-            memory.importance,
-            memory.confidence,
-            memory.source,
-            memory.content_hash,
-            json.dumps(memory.metadata, ensure_ascii=False, sort_keys=True),
-            memory.created_at,
-            memory.updated_at,
-            memory.accessed_at,
-            memory.access_count,
-            memory.valid_from,
-            memory.valid_to,
-            memory.superseded_by,
-            session_pk,
-        ),
+    return insert_many(conn, [memory], session_pk=session_pk)[0][0]
+
+
+def insert_many(
+    conn: apsw.Connection, memories: Sequence[Memory], *, session_pk: int | None = None
+) -> list[tuple[InsertOutcome, int | None]]:
+    """:func:`insert` for a batch, with the pk of each created memory (None when deduped).
+
+    One statement per table for the whole batch (``executemany``): per memory, only the dedup
+    lookup is a statement of its own. A content repeated inside the batch is deduped against
+    its first occurrence, as if the memories had been inserted one by one."""
+    results: list[tuple[InsertOutcome, int | None]] = []
+    fresh: list[Memory] = []
+    seen: dict[tuple[str, str], str] = {}
+    for memory in memories:
+        key = (memory.namespace, memory.content_hash)
+        if session_pk is None:
+            existing = seen.get(key) or current_with_hash(conn, *key)
+            if existing is not None:
+                results.append((InsertOutcome(existing, created=False), None))
+                continue
+            if memory.valid_to is None:  # current: what a later copy would have found
+                seen[key] = memory.id
+        results.append((InsertOutcome(memory.id, created=True), len(fresh)))
+        fresh.append(memory)
+    pks = [
+        int(row[0])
+        for row in conn.executemany(_INSERT_MEMORY, [_row(m, session_pk) for m in fresh])
+    ]
+    tags = [(pk, tag) for pk, m in zip(pks, fresh, strict=True) for tag in m.tags]
+    if tags:
+        conn.executemany("INSERT OR IGNORE INTO memory_tags(memory_pk, tag) VALUES (?, ?)", tags)
+    conn.executemany(
+        "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
+        [(pk, m.content, index_aliases(m.content)) for pk, m in zip(pks, fresh, strict=True)],
     )
-    pk = conn.last_insert_rowid()
-    write_tags(conn, pk, memory.tags)
-    index_text(conn, pk, memory.content)
-    return InsertOutcome(memory.id, created=True)
+    return [(outcome, None if at is None else pks[at]) for outcome, at in results]
+
+
+def _row(memory: Memory, session_pk: int | None) -> tuple[Any, ...]:
+    return (
+        memory.id,
+        memory.content,
+        memory.kind,
+        memory.namespace,
+        memory.importance,
+        memory.confidence,
+        memory.source,
+        memory.content_hash,
+        metadata_json(memory.metadata),
+        memory.created_at,
+        memory.updated_at,
+        memory.accessed_at,
+        memory.access_count,
+        memory.valid_from,
+        memory.valid_to,
+        memory.superseded_by,
+        session_pk,
+    )
+
+
+def metadata_json(metadata: dict[str, Any]) -> str:
+    """The stored form of metadata: keys sorted, so equal metadata is equal text."""
+    return json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata else "{}"
 
 
 def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) -> None:
@@ -192,7 +231,7 @@ def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) 
         params.append(content_hash(patch.content))
     if patch.metadata is not None:
         assignments.append("metadata = ?")
-        params.append(json.dumps(patch.metadata, ensure_ascii=False, sort_keys=True))
+        params.append(metadata_json(patch.metadata))
     conn.execute(f"UPDATE memories SET {', '.join(assignments)} WHERE pk = ?", (*params, pk))
     if patch.tags is not None:
         conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))

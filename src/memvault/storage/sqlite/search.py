@@ -11,6 +11,7 @@ old one.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,11 @@ VECTOR_WIDENING = (2, 8, 32)  # times the limit
 
 
 class SqliteSearch(SqliteEngine):
+    @functools.cached_property
+    def _term_statistics(self) -> keyword.TermStatistics:
+        """This process's document frequencies for the keyword budget (see ``keyword.py``)."""
+        return keyword.TermStatistics()
+
     def keyword_search(
         self, terms: Sequence[QueryTerm], where: MemoryFilter, *, limit: int
     ) -> list[Ranked]:
@@ -45,7 +51,8 @@ class SqliteSearch(SqliteEngine):
         condition, params = filter_sql(where)
 
         def job(conn: apsw.Connection) -> list[Ranked]:
-            match = keyword.compile_match(keyword.within_budget(conn, terms))
+            kept = keyword.within_budget(conn, terms, statistics=self._term_statistics)
+            match = keyword.compile_match(kept)
             factor, least = KEYWORD_CANDIDATES
             candidates = max(limit * factor, least)
             pool: list[Row] = conn.execute(
@@ -53,14 +60,14 @@ class SqliteSearch(SqliteEngine):
                 " ORDER BY score DESC LIMIT ?",
                 (match, candidates + 1),
             ).fetchall()
-            complete = len(pool) <= candidates  # every match is in the pool
-            # Hits tied at the pool's edge may be left out in rowid order, not id order: rank
-            # every match then, like when filters leave too few of the pool.
-            tied = not complete and pool[candidates - 1][1] == pool[candidates][1]
-            if not tied:
-                found = _filtered(conn, pool[:candidates], condition, params, limit)
-                if len(found) == limit or complete:
-                    return found
+            found = _filtered(conn, pool[:candidates], condition, params, limit)
+            if len(pool) <= candidates:  # every match is in the pool
+                return found
+            # Every match left out scores at most the pool's edge. Hits tied with it may have
+            # been left out in rowid order, not id order: only when the last hit is above the
+            # edge is the answer exact; else rank every match, as when filters leave too few.
+            if len(found) == limit and found[-1][1] > float(pool[candidates][1]):
+                return found
             rows: list[Row] = conn.execute(
                 f"SELECT m.id, -{BM25} AS score FROM memories_fts"
                 " JOIN memories m ON m.pk = memories_fts.rowid"
