@@ -40,8 +40,13 @@ class Searcher:
         mode: SearchMode,
         boosts: Boosts = NO_BOOSTS,
         min_relevance: float | None = None,
+        fusion: FusionSettings | None = None,
     ) -> list[SearchHit]:
-        """Hits best first, each with its ``relevance``; those under ``min_relevance`` left out."""
+        """Hits best first, each with its ``relevance``; those under ``min_relevance`` left out.
+
+        ``fusion`` replaces this searcher's settings for one search (the gold-set gate scores a
+        changed configuration against the same vault without reopening it)."""
+        settings = fusion or self.fusion
         terms = parse_query(query)
         if mode is SearchMode.KEYWORD:
             rankings = {"keyword": self._index.keyword_search(terms, where, limit=k)}
@@ -53,8 +58,8 @@ class Searcher:
             rankings = {"vector": self._index.vector_search(vector, where, limit=k)}
             hits = self._hits(rankings["vector"], "vector")
         else:
-            rankings, hits = self._hybrid(query, terms, where, k=k, boosts=boosts)
-        hits = self._rated(hits, terms, rankings, deep=max(k, self.fusion.depth))
+            rankings, hits = self._hybrid(query, terms, where, k=k, boosts=boosts, fusion=settings)
+        hits = self._rated(hits, terms, rankings, deep=max(k, settings.depth))
         if min_relevance is not None:
             hits = [hit for hit in hits if (hit.relevance or 0.0) >= min_relevance]
         return hits
@@ -67,9 +72,10 @@ class Searcher:
         *,
         k: int,
         boosts: Boosts,
+        fusion: FusionSettings,
     ) -> tuple[dict[str, list[Ranked]], list[SearchHit]]:
         # Fusion works on (id, score) lists; records are built only for the hits returned.
-        depth = max(k, self.fusion.depth)
+        depth = max(k, fusion.depth)
         rankings = {"keyword": self._index.keyword_search(terms, where, limit=depth)}
         if query.strip() and self._embeddings.has_vectors():
             vector = self._embeddings.embed_query(query)
@@ -77,7 +83,7 @@ class Searcher:
         memories = None
         if boosts.active:
             memories = self._memories.memories_by_id([i for r in rankings.values() for i, _ in r])
-        fused = fuse_rankings(rankings, self.fusion, limit=k, boosts=boosts, memories=memories)
+        fused = fuse_rankings(rankings, fusion, limit=k, boosts=boosts, memories=memories)
         if memories is None:
             memories = self._memories.memories_by_id([f.memory_id for f in fused])
         hits = [
