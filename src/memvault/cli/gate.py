@@ -108,9 +108,11 @@ def reembed_dry_run(
             }
         )
     else:
-        labels = [(f"now: {current.model_id or 'no vectors'}", current)]
-        labels.append((f"new: {new.model_id or embedder}", new))
-        _print(labels, verdict, None, fusion=None, title="reembed --dry-run")
+        console.print(
+            f"now = {current.model_id or 'no vectors'} (this vault's vectors); "
+            f"new = {new.model_id or embedder} (a shadow copy, re-embedded)"
+        )
+        _print([("now", current), ("new", new)], verdict, None, fusion=None, title="")
         console.print("dry run: nothing was written to the vault (the shadow copy is deleted)")
     if verdict is not None and not verdict.passed:
         raise typer.Exit(1)
@@ -131,15 +133,16 @@ def _print(
     fusion: FusionSettings | None,
     title: str,
 ) -> None:
-    first = reports[0][1]
-    console.print(f"[bold]{title}[/bold]: model {first.model_id or 'none (no vectors)'}")
+    if title:
+        model = reports[0][1].model_id or "none (no vectors)"
+        console.print(f"[bold]{title}[/bold]: model {model}")
     if fusion is not None:
         console.print(
             f"hybrid with fusion {fusion.method.value}: keyword {fusion.keyword_weight:g}, "
             f"vector {fusion.vector_weight:g}, depth {fusion.depth}"
         )
     console.print(tables.gold_table(list(reports)))
-    for line in tables.gold_notes(reports[-1][1]):
+    for line in [*tables.not_scored(list(reports)), *tables.gold_notes(reports[-1][1])]:
         console.print(line)
     if saved is not None:
         console.print(f"baseline saved to {saved}")

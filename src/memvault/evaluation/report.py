@@ -67,8 +67,7 @@ def gold_table(reports: list[tuple[str, GoldReport]]) -> Table:
         for result in report.results:
             lead = [label] if len(reports) > 1 else []
             if result.error is not None:
-                table.add_row(*lead, result.mode, "-", f"not scored: {result.error}")
-                continue
+                continue  # said under the table (``not_scored``): a message breaks the columns
             size = f"{result.queries}" + (" weak" if result.weak else "")
             cells = [_estimate(result.metrics[name]) for name in names]
             table.add_row(*lead, result.mode, size, *cells)
@@ -93,6 +92,16 @@ def gold_notes(report: GoldReport) -> list[str]:
         f"Unjudged results count as not relevant ({counted}); skipped results are left out."
     )
     return lines
+
+
+def not_scored(reports: list[tuple[str, GoldReport]]) -> list[str]:
+    """One line per mode that could not run, e.g. vector search in a vault without vectors."""
+    return [
+        f"{label + ' ' if label else ''}{result.mode}: not scored: {result.error}"
+        for label, report in reports
+        for result in report.results
+        if result.error is not None
+    ]
 
 
 def _estimate(estimate: Estimate) -> str:
