@@ -77,6 +77,7 @@ def test_json_shape_intervals_and_the_weak_flag(
         "weak_below",
         "unjudged_count_as",
         "model",
+        "vector_storage",
         "fusion",
         "metrics",
         "results",
@@ -287,6 +288,9 @@ def test_reembed_dry_run_scores_both_models_and_writes_nothing(
     data = run_json(capsys, home, "reembed", "--dry-run", "--embedder", "hash:64")
     assert (data["dry_run"], data["written"]) == (True, False)
     assert (data["current"]["model"], data["new"]["model"]) == ("hash-384", "hash-64")
+    assert data["new"]["vector_storage"] == "float32"
+    data = run_json(capsys, home, "reembed", "--dry-run", "--vector-storage", "bit")
+    assert (data["new"]["model"], data["new"]["vector_storage"]) == ("hash-384", "bit")
     assert [r["mode"] for r in data["new"]["results"]] == ["vector", "hybrid"]
     assert data["gate"] is None
 
@@ -295,7 +299,7 @@ def test_reembed_dry_run_scores_both_models_and_writes_nothing(
         capsys, home, "reembed", "--dry-run", "--embedder", "hash:1", "--baseline", str(base)
     )
     assert code == 1
-    assert "now = hash-384 (this vault's vectors); new = hash-1" in out
+    assert "now = hash-384 float32 (this vault's vectors); new = hash-1 float32" in out
     assert re.search(r"^now +vector", out, re.M) and re.search(r"^new +hybrid", out, re.M)
     assert "gate FAILED" in out and "vector mrr" in out
     assert "nothing was written to the vault" in out

@@ -1,5 +1,8 @@
 """``memvault eval``: retrieval quality on a public benchmark, per search mode and storage kind.
 
+(``memvault eval --gold`` is the other half: the user's own vault on its judged gold set, see
+:mod:`memvault.cli.gate`; what follows is about the public datasets.)
+
 It needs no vault of the user's: every collection is indexed into a temporary one, so the
 global ``--home``, ``--db`` and ``--embedder`` are ignored (eval has its own ``--embedder``).
 Document vectors are cached on disk (see ``memvault.embedding.cache``) because embedding a
@@ -20,6 +23,7 @@ import typer
 
 from memvault.cli.output import console, print_json
 from memvault.embedding.factory import DEFAULT_SPEC
+from memvault.evaluation.gold_gate import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
     from memvault.embedding.base import Embedder
@@ -85,7 +89,7 @@ def evaluate(
     ] = None,
     tolerance: Annotated[
         float, typer.Option("--tolerance", help="--gold: largest drop of a metric that passes.")
-    ] = 0.02,
+    ] = DEFAULT_TOLERANCE,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Measure search quality (nDCG@10, recall@k, MRR): on a public dataset, or with --gold on

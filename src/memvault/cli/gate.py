@@ -109,13 +109,17 @@ def reembed_dry_run(
         )
     else:
         console.print(
-            f"now = {current.model_id or 'no vectors'} (this vault's vectors); "
-            f"new = {new.model_id or embedder} (a shadow copy, re-embedded)"
+            f"now = {_model(current)} (this vault's vectors); "
+            f"new = {_model(new)} (a shadow copy, re-embedded)"
         )
         _print([("now", current), ("new", new)], verdict, None, fusion=None, title="")
         console.print("dry run: nothing was written to the vault (the shadow copy is deleted)")
     if verdict is not None and not verdict.passed:
         raise typer.Exit(1)
+
+
+def _model(report: GoldReport) -> str:
+    return f"{report.model_id} {report.storage}" if report.model_id else "no vectors"
 
 
 def _baseline(path: Path | None, tolerance: float) -> Baseline | None:

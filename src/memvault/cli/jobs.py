@@ -86,7 +86,8 @@ def reembed(
     ] = DEFAULT_TOLERANCE,
     json_out: JsonFlag = False,
 ) -> None:
-    """Throw away every vector and embed all memories with the current embedder."""
+    """Throw away every vector and embed all memories with the current embedder (or
+    --embedder). --dry-run scores the new model on the gold set in a copy and changes nothing."""
     cli = state(ctx)
     if dry_run:
         from memvault.cli.gate import reembed_dry_run

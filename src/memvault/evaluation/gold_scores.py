@@ -72,6 +72,7 @@ class GoldReport:
     gold_queries: int  # in queries.yaml
     judged: int  # of them, with at least one result judged relevant: what is scored
     model_id: str | None  # the vectors' model; None without vectors
+    storage: str | None  # how they are stored (float32, int8, bit)
     fusion: FusionSettings | None  # the override hybrid ran with; None: the vault's own
     metric_names: tuple[str, ...]
     results: tuple[ModeScore, ...]
@@ -98,6 +99,7 @@ class GoldReport:
             "weak_below": WEAK_BELOW,
             "unjudged_count_as": "not relevant",
             "model": self.model_id,
+            "vector_storage": self.storage,
             "fusion": _fusion_dict(self.fusion),
             "metrics": list(self.metric_names),
             "results": [r.to_dict() for r in self.results],
@@ -130,7 +132,7 @@ def score_gold(
     """Run every judged gold query in every mode (hybrid with ``fusion``, if given)."""
     queries = gold.queries()
     answers = gold.answers()
-    relevant = {q: ids for q, ids in gold.relevant().items() if q in set(queries)}
+    relevant = gold.relevant()  # judgments of queries since removed from the file are unused
     judged = [q for q in queries if q in relevant]
     if not judged:
         raise InvalidInputError(
@@ -167,6 +169,7 @@ def score_gold(
         gold_queries=len(queries),
         judged=len(judged),
         model_id=config.model_id if config else None,
+        storage=config.storage.value if config else None,
         fusion=fusion,
         metric_names=names,
         results=tuple(results),
