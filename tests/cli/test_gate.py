@@ -201,7 +201,7 @@ def test_the_gate_fails_hybrid_without_its_vector_half(
     home, base = paraphrase_home, tmp_path / "baseline.json"
     code, out, err = run(capsys, home, "eval", "--gold", "--save-baseline", str(base))
     assert code == 0, err
-    assert f"baseline saved to {base}" in out
+    assert f"baseline saved ({base})" in out
     saved = json.loads(base.read_text())
     assert saved["judged_queries"] == len(PARAPHRASES) and saved["fusion"] is None
 
@@ -220,6 +220,12 @@ def test_the_gate_fails_hybrid_without_its_vector_half(
     assert drop > 0.05, "the paraphrases must make the vector half matter"
     assert data["fusion"]["vector_weight"] == 0.0
 
+    # A ratchet (--baseline and --save-baseline the same file) keeps the better baseline.
+    kept = base.read_bytes()
+    code, out, _ = run(capsys, home, *worse, "--save-baseline", str(base))
+    assert code == 1 and "baseline not saved: the gate failed" in out
+    assert base.read_bytes() == kept
+
     # The same drop passes under a tolerance wider than it.
     code, out, _ = run(capsys, home, *worse, "--tolerance", "0.9")
     assert code == 0 and "gate passed" in out
@@ -232,12 +238,13 @@ def test_the_gate_fails_hybrid_without_its_vector_half(
     [
         (("--fusion", "keyword=x"), "--fusion: fusion keyword='x' is not a number"),
         (("--fusion", "keyword=0,vector=0"), "cannot both be 0"),
-        (("--k", "0"), "--k"),
+        (("--k", "0"), "--k: cut-offs '0': each must be within 1..1000"),
         (("--modes", "fuzzy"), "unknown search mode fuzzy"),
         (("--baseline", "MISSING"), "no baseline at"),
         (("--baseline", "GARBLED"), "is not readable JSON"),
         (("--baseline", "FOREIGN"), "is not a gold baseline"),
-        (("--tolerance", "2"), "--tolerance must be within 0..1"),
+        (("--tolerance", "2"), "--tolerance: a tolerance must be within 0..1"),
+        (("--fusion", "vector=1", "--modes", "keyword"), "add hybrid to --modes"),
         (("--embedder", "hash"), "reembed --dry-run"),
         (("--limit", "3"), "is for a dataset"),
     ],

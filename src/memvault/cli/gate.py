@@ -61,17 +61,25 @@ def gold_eval(
     chosen = usage("--modes", lambda: parse_choices(modes, GATE_MODES, "search mode"))
     cutoffs = usage("--k", lambda: parse_ks(ks))
     settings = usage("--fusion", lambda: parse_fusion(fusion)) if fusion else None
+    if settings is not None and "hybrid" not in chosen:
+        raise typer.BadParameter(
+            "changes only the hybrid mode: add hybrid to --modes", param_hint="--fusion"
+        )
     held = _baseline(baseline, tolerance)
     gold = GoldSet(gold_folder(cli.location))
     scored = score_gold(cli.vault(), gold, modes=chosen, ks=cutoffs, fusion=settings)
     verdict = usage("--baseline", lambda: gate(scored, held, tolerance)) if held else None
-    if save_to is not None:
+    refused = verdict is not None and not verdict.passed
+    if save_to is not None and not refused:  # a failed gate never becomes the next baseline
         save_baseline(scored, save_to)
     if json_out:
         print_json({**scored.to_dict(), "gate": verdict.to_dict() if verdict else None})
     else:
-        _print([("", scored)], verdict, save_to, fusion=settings, title=f"gold set ({gold.folder})")
-    if verdict is not None and not verdict.passed:
+        _print([("", scored)], verdict, fusion=settings, title=f"gold set ({gold.folder})")
+        if save_to is not None:
+            done = "not saved: the gate failed" if refused else "saved"
+            console.print(f"baseline {done} ({save_to})")
+    if refused:
         raise typer.Exit(1)
 
 
@@ -112,7 +120,7 @@ def reembed_dry_run(
             f"now = {_model(current)} (this vault's vectors); "
             f"new = {_model(new)} (a shadow copy, re-embedded)"
         )
-        _print([("now", current), ("new", new)], verdict, None, fusion=None, title="")
+        _print([("now", current), ("new", new)], verdict, fusion=None, title="")
         console.print("dry run: nothing was written to the vault (the shadow copy is deleted)")
     if verdict is not None and not verdict.passed:
         raise typer.Exit(1)
@@ -132,7 +140,6 @@ def _baseline(path: Path | None, tolerance: float) -> Baseline | None:
 def _print(
     reports: Sequence[tuple[str, GoldReport]],
     verdict: GateResult | None,
-    saved: Path | None,
     *,
     fusion: FusionSettings | None,
     title: str,
@@ -148,8 +155,6 @@ def _print(
     console.print(tables.gold_table(list(reports)))
     for line in [*tables.not_scored(list(reports)), *tables.gold_notes(reports[-1][1])]:
         console.print(line)
-    if saved is not None:
-        console.print(f"baseline saved to {saved}")
     if verdict is None:
         return
     where = f"{verdict.baseline.path} (tolerance {verdict.tolerance:g})"

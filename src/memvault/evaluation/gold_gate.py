@@ -39,7 +39,7 @@ class Drop:
 
     def describe(self) -> str:
         if self.now is None:
-            return f"{self.mode}: not scored now ({self.metric})"
+            return f"{self.mode}: not scored now"
         return (
             f"{self.mode} {self.metric}: {self.baseline:.3f} -> {self.now:.3f} "
             f"({self.now - self.baseline:+.3f})"
@@ -99,7 +99,7 @@ def load_baseline(path: Path) -> Baseline:
 
 def check_tolerance(tolerance: float) -> float:
     if not (math.isfinite(tolerance) and 0 <= tolerance < 1):
-        raise InvalidInputError(f"--tolerance must be within 0..1, got {tolerance}")
+        raise InvalidInputError(f"a tolerance must be within 0..1 (below 1), got {tolerance}")
     return tolerance
 
 
@@ -118,7 +118,7 @@ def gate(report: GoldReport, baseline: Baseline, tolerance: float) -> GateResult
         after = now.get(mode)
         for metric, value in before.items():
             if after is None:
-                drops.append(Drop(mode, metric, value, None))
+                drops.append(Drop(mode, "all", value, None))
                 break
             if metric in after and after[metric] < value - tolerance - 1e-12:
                 drops.append(Drop(mode, metric, value, after[metric]))

@@ -115,9 +115,9 @@ def parse_ks(text: str) -> tuple[int, ...]:
     try:
         ks = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise InvalidInputError(f"--k {text!r}: use whole numbers, e.g. 5,10") from None
+        raise InvalidInputError(f"cut-offs {text!r}: use whole numbers, e.g. 5,10") from None
     if not ks or not all(1 <= k <= MAX_SEARCH_K for k in ks):
-        raise InvalidInputError(f"--k {text!r}: each cut-off must be within 1..{MAX_SEARCH_K}")
+        raise InvalidInputError(f"cut-offs {text!r}: each must be within 1..{MAX_SEARCH_K}")
     return tuple(ks)
 
 
