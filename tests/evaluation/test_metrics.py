@@ -7,6 +7,7 @@ import math
 import pytest
 
 from memvault.evaluation.metrics import (
+    bootstrap_interval,
     mean,
     ndcg_at_k,
     percentile,
@@ -99,3 +100,20 @@ def test_mean() -> None:
     assert mean([1.0, 0.0, 0.5]) == 0.5
     with pytest.raises(ValueError):
         mean([])
+
+
+def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_queries() -> None:
+    few = [1.0, 0.0] * 5  # N = 10, mean 0.5
+    many = [1.0, 0.0] * 50  # N = 100, same mean
+    low, high = bootstrap_interval(few)
+    assert low < 0.5 < high
+    assert high - low > 0.4  # N = 10 cannot tell 0.3 from 0.7
+    wide = high - low
+    low, high = bootstrap_interval(many)
+    assert low < 0.5 < high and high - low < wide / 2
+    assert bootstrap_interval(few) == bootstrap_interval(few)  # fixed seed
+    assert bootstrap_interval([0.25]) == (0.25, 0.25)
+    with pytest.raises(ValueError):
+        bootstrap_interval([])
+    with pytest.raises(ValueError):
+        bootstrap_interval([1.0], level=1.0)

@@ -262,3 +262,41 @@ def test_a_boost_never_makes_a_score_negative() -> None:
         now=NOW,
     )
     assert hit.score == 0.0
+
+
+def test_parse_fusion_replaces_only_the_named_fields() -> None:
+    from memvault.service.fusion import parse_fusion
+
+    settings = parse_fusion("keyword=1, vector=0")
+    assert (settings.keyword_weight, settings.vector_weight) == (1.0, 0.0)
+    assert settings.depth == DEFAULT_FUSION.depth and settings.method is DEFAULT_FUSION.method
+    assert parse_fusion("method=RRF,rrf_k=10,depth=50").method is FusionMethod.RRF
+    assert parse_fusion("depth=50").depth == 50
+    steps_off = parse_fusion("time=0,adjacent=0")
+    assert (steps_off.time_boost, steps_off.adjacent_decay) == (0.0, 0.0)
+    assert parse_fusion("adjacent_span=1,adjacent_top=3").adjacent_span == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("keyword=x", "not a number"),
+        ("weight=1", "KEY=VALUE"),
+        ("keyword", "KEY=VALUE"),
+        ("keyword=-1", ">= 0"),
+        ("vector=nan", ">= 0"),
+        ("depth=0", "1..1000"),
+        ("depth=2.5", "not a number"),
+        ("method=mean", "zscore or rrf"),
+        ("keyword=0,vector=0", "both be 0"),
+        ("adjacent=1.5", "0..1"),
+        ("adjacent_span=1.5", "not a number"),
+        ("time=-1", ">= 0"),
+    ],
+)
+def test_parse_fusion_names_each_mistake(text: str, message: str) -> None:
+    from memvault.core.errors import InvalidInputError
+    from memvault.service.fusion import parse_fusion
+
+    with pytest.raises(InvalidInputError, match=message):
+        parse_fusion(text)

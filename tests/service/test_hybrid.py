@@ -10,7 +10,7 @@ import pytest
 
 import memvault
 from memvault.core.errors import InvalidInputError
-from memvault.service.fusion import Boosts
+from memvault.service.fusion import Boosts, FusionSettings
 from memvault.service.vault import Vault
 
 CORPUS = [
@@ -130,3 +130,16 @@ def test_boosts_reach_hybrid_search_and_are_off_unless_asked(tmp_path: Path) -> 
         boosted = vault.search("deploy notes", boosts=Boosts(importance=2.0))
         assert [h.memory.id for h in boosted] == [important, relevant]
         assert set(boosted[0].signals) == {"keyword", "vector"}
+
+
+def test_a_fusion_override_applies_to_one_search_only(real: tuple[Vault, list[str]]) -> None:
+    """``Vault.search(fusion=)``, which ``eval --gold --fusion`` scores: the one word the query
+    shares with a memory ("office") wins by default; with the keyword half weighing nothing the
+    paraphrase found by meaning comes first, and the next search is the default again."""
+    vault, ids = real
+    query = "which colour scheme does she like when programming in the office"
+    default = [h.memory.id for h in vault.search(query, k=3)]
+    assert default[0] == ids[7]  # "The office wifi password ..."
+    vector_only = FusionSettings(keyword_weight=0.0, vector_weight=1.0)
+    assert vault.search(query, k=3, fusion=vector_only)[0].memory.id == ids[0]  # Alice's editor
+    assert [h.memory.id for h in vault.search(query, k=3)] == default  # nothing was kept

@@ -1,5 +1,8 @@
 """``memvault eval``: retrieval quality on a public benchmark, per search mode and storage kind.
 
+(``memvault eval --gold`` is the other half: the user's own vault on its judged gold set, see
+:mod:`memvault.cli.gate`; what follows is about the public datasets.)
+
 It needs no vault of the user's: every collection is indexed into a temporary one, so the
 global ``--home``, ``--db`` and ``--embedder`` are ignored (eval has its own ``--embedder``).
 Document vectors are cached on disk (see ``memvault.embedding.cache``) because embedding a
@@ -20,6 +23,7 @@ import typer
 
 from memvault.cli.output import console, print_json
 from memvault.embedding.factory import DEFAULT_SPEC
+from memvault.evaluation.gold_gate import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
     from memvault.embedding.base import Embedder
@@ -33,12 +37,17 @@ def default_cache_dir() -> Path:
 
 
 def evaluate(
+    ctx: typer.Context,
     path: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a LoCoMo JSON file."
         ),
-    ],
+    ] = None,
+    gold: Annotated[
+        bool,
+        typer.Option("--gold", help="Score this vault on its judged gold set instead (the gate)."),
+    ] = False,
     modes: Annotated[
         str, typer.Option("--modes", help="Search modes, comma-separated.")
     ] = "keyword,vector,hybrid",
@@ -47,9 +56,12 @@ def evaluate(
         typer.Option("--storage", help="Vector storage kinds, comma-separated: float32,int8,bit."),
     ] = "float32",
     embedder: Annotated[
-        str,
-        typer.Option("--embedder", help="Embedder spec (bundled, hash:384, ollama:MODEL, none)."),
-    ] = DEFAULT_SPEC,
+        str | None,
+        typer.Option(
+            "--embedder",
+            help=f"Embedder spec (bundled, hash:384, ollama:MODEL, none); default {DEFAULT_SPEC}.",
+        ),
+    ] = None,
     split: Annotated[
         str, typer.Option("--split", help="BEIR qrels split: test, or train for tuning.")
     ] = "test",
@@ -63,15 +75,53 @@ def evaluate(
             help=f"Document vector cache (default ${CACHE_ENV} or ~/.cache/memvault/embeddings).",
         ),
     ] = None,
+    ks: Annotated[str, typer.Option("--k", help="--gold: recall cut-offs, e.g. 5,10,20.")] = "5,10",
+    fusion: Annotated[
+        str | None,
+        typer.Option("--fusion", help="--gold: hybrid fusion override, e.g. keyword=1,vector=0."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="--gold: exit 1 if a metric fell below this baseline."),
+    ] = None,
+    save_baseline: Annotated[
+        Path | None, typer.Option("--save-baseline", help="--gold: write the scores here (JSON).")
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="--gold: largest drop of a metric that passes.")
+    ] = DEFAULT_TOLERANCE,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Measure search quality (nDCG@10, recall@k, MRR) and latency on a public dataset."""
+    """Measure search quality (nDCG@10, recall@k, MRR): on a public dataset, or with --gold on
+    this vault's own judged queries (with --baseline, a gate for CI)."""
+    if gold:
+        from memvault.cli.gate import gold_eval
+        from memvault.cli.state import state
+
+        _gold_only_checks(path, storage, embedder, split, limit, cache)
+        gold_eval(
+            state(ctx),
+            modes=modes,
+            ks=ks,
+            fusion=fusion,
+            baseline=baseline,
+            save_to=save_baseline,
+            tolerance=tolerance,
+            json_out=json_out,
+        )
+        return
+    gold_options = {"--fusion": fusion, "--baseline": baseline, "--save-baseline": save_baseline}
+    given = [name for name, value in {**gold_options, "--k": ks != "5,10"}.items() if value]
+    if given:
+        raise typer.BadParameter("needs --gold", param_hint=", ".join(given))
+    if path is None:
+        raise typer.BadParameter("give a dataset PATH, or --gold", param_hint="PATH")
     from memvault.evaluation import datasets, report, runner
 
     chosen_modes = runner.parse_choices(modes, runner.MODES, "search mode")
     chosen_storages = runner.parse_choices(storage, runner.STORAGES, "vector storage")
     dataset = datasets.load(path, split=split).limited(limit)
-    model = build_embedder(embedder, cache or default_cache_dir())
+    model = build_embedder(embedder or DEFAULT_SPEC, cache or default_cache_dir())
     with progress_bar() as progress:
         result = runner.evaluate(
             dataset,
@@ -84,6 +134,34 @@ def evaluate(
         print_json(result.to_dict())
     else:
         console.print(report.results_table(result))
+
+
+def _gold_only_checks(
+    path: Path | None,
+    storage: str,
+    embedder: str | None,
+    split: str,
+    limit: int | None,
+    cache: Path | None,
+) -> None:
+    """--gold scores the vault as it is: options about a dataset make no sense with it."""
+    if path is not None:
+        raise typer.BadParameter("--gold scores this vault: no dataset PATH", param_hint="PATH")
+    if embedder is not None:
+        raise typer.BadParameter(
+            "--gold scores the vault's own vectors; try another model with "
+            "`memvault reembed --dry-run --embedder SPEC`",
+            param_hint="--embedder",
+        )
+    dataset_only = {
+        "--storage": storage != "float32",
+        "--split": split != "test",
+        "--limit": limit is not None,
+        "--cache": cache is not None,
+    }
+    given = [name for name, set_ in dataset_only.items() if set_]
+    if given:
+        raise typer.BadParameter("is for a dataset, not --gold", param_hint=", ".join(given))
 
 
 def build_embedder(spec: str, cache_dir: Path) -> Embedder | str:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
+from memvault.cli.progress import embedding_progress
 from memvault.cli.state import state
+from memvault.core.errors import InvalidInputError
 from memvault.core.vector_records import JobCounts, VectorStorage
+from memvault.evaluation.gold_gate import DEFAULT_TOLERANCE
 from memvault.service.vault import Vault
 
 
@@ -58,7 +57,7 @@ def jobs_command(
 
 def wait_with_progress(vault: Vault, *, quiet: bool) -> JobCounts:
     """Embed what is queued, with a progress bar on a terminal."""
-    with _progress(enabled=not quiet) as update:
+    with embedding_progress(enabled=not quiet) as update:
         return vault.wait_for_jobs(progress=update)
 
 
@@ -67,11 +66,49 @@ def reembed(
     vector_storage: Annotated[
         VectorStorage | None, typer.Option(help="Change the storage kind while at it.")
     ] = None,
+    embedder: Annotated[
+        str | None,
+        typer.Option("--embedder", help="The model to embed with (as the global --embedder)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Score the new model on the gold set in a shadow copy first; change nothing.",
+        ),
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="With --dry-run: exit 1 if the new model scores worse."),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Largest drop of a metric that still passes.")
+    ] = DEFAULT_TOLERANCE,
     json_out: JsonFlag = False,
 ) -> None:
-    """Throw away every vector and embed all memories with the current embedder."""
-    vault = state(ctx).vault()
-    with _progress(enabled=not json_out) as update:
+    """Throw away every vector and embed all memories with the current embedder (or
+    --embedder). --dry-run scores the new model on the gold set in a copy and changes nothing."""
+    cli = state(ctx)
+    if dry_run:
+        from memvault.cli.gate import reembed_dry_run
+
+        # The vault opens with the model of its vectors; the new one goes to the shadow only.
+        spec, cli.embedder = embedder or cli.embedder, None
+        reembed_dry_run(
+            cli,
+            embedder=spec or cli.vault().vector_settings().embedder,
+            storage=vector_storage,
+            baseline=baseline,
+            tolerance=tolerance,
+            json_out=json_out,
+        )
+        return
+    if baseline is not None:
+        raise InvalidInputError("--baseline needs --dry-run (a real reembed is not scored)")
+    if embedder is not None:
+        cli.embedder = embedder
+    vault = cli.vault()
+    with embedding_progress(enabled=not json_out) as update:
         counts = vault.reembed(storage=vector_storage, progress=update)
     report = _report(vault, counts)
     if json_out:
@@ -96,26 +133,3 @@ def _report(vault: Vault, counts: JobCounts) -> dict[str, object]:
         ],
         "index_runs": [run.to_dict() for run in vault.index_runs(5)],
     }
-
-
-@contextmanager
-def _progress(*, enabled: bool) -> Iterator[Callable[[JobCounts], None]]:
-    """A progress bar on stderr (stdout stays clean for --json), or nothing."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda counts: None
-        return
-    bar = Progress(
-        TextColumn("embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("embedding", total=None)
-
-    def update(counts: JobCounts) -> None:
-        bar.update(task, total=counts.total, completed=counts.done + counts.failed)
-
-    with bar:
-        yield update

@@ -7,12 +7,14 @@ when stderr is not a terminal there is no bar and the command gets no callback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from memvault.core.vector_records import JobCounts
 
 
 class Advance(Protocol):
@@ -41,3 +43,26 @@ def progress_bar(label: str, *, quiet: bool, unit: str = "") -> Iterator[Advance
             bar.update(task, completed=done, total=total, description=current[-50:])
 
         yield advance
+
+
+@contextmanager
+def embedding_progress(*, enabled: bool) -> Iterator[Callable[[JobCounts], None]]:
+    """A progress bar on stderr (stdout stays clean for --json), or nothing."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda counts: None
+        return
+    bar = Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("embedding", total=None)
+
+    def update(counts: JobCounts) -> None:
+        bar.update(task, total=counts.total, completed=counts.done + counts.failed)
+
+    with bar:
+        yield update

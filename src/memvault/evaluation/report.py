@@ -10,6 +10,7 @@ import re
 
 from rich.table import Table
 
+from memvault.evaluation.gold_scores import WEAK_BELOW, Estimate, GoldReport
 from memvault.evaluation.runner import EvalReport, EvalResult
 
 START, END = "<!-- eval:start -->", "<!-- eval:end -->"
@@ -45,6 +46,66 @@ def results_table(report: EvalReport) -> Table:
     for result in report.results:
         table.add_row(*_cells(result))
     return table
+
+
+def gold_table(reports: list[tuple[str, GoldReport]]) -> Table:
+    """Gold-set scores, one row per (model, mode): each cell the mean and its 95% interval.
+
+    Several reports (``reembed --dry-run``: the current model and the new one) share one table
+    so that the same metric of two models sits in one column. The interval goes under the mean
+    in its cell, so six metrics still fit 80 columns.
+    """
+    names = reports[0][1].metric_names
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    if len(reports) > 1:
+        table.add_column("model", overflow="fold", max_width=22)
+    table.add_column("mode", min_width=7, no_wrap=True)
+    table.add_column("N", justify="right", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right", min_width=9, no_wrap=True)
+    for label, report in reports:
+        for result in report.results:
+            lead = [label] if len(reports) > 1 else []
+            if result.error is not None:
+                continue  # said under the table (``not_scored``): a message breaks the columns
+            size = f"{result.queries}" + (" weak" if result.weak else "")
+            cells = [_estimate(result.metrics[name]) for name in names]
+            table.add_row(*lead, result.mode, size, *cells)
+    return table
+
+
+def gold_notes(report: GoldReport) -> list[str]:
+    """What a reader of the gold table must know to read it right."""
+    lines = [
+        f"{report.judged} of {report.gold_queries} gold queries have a result judged relevant "
+        "and are scored (N); each cell is the mean over them and, under it, its 95% bootstrap "
+        "interval."
+    ]
+    if report.weak:
+        lines.append(
+            f"weak: N < {WEAK_BELOW}; one query moves a mean by 1/N, so read the intervals, "
+            "not the second decimal (judge more queries with `memvault judge`)."
+        )
+    unjudged = {r.mode: r.unjudged for r in report.results if r.unjudged}
+    counted = ", ".join(f"{n} in {mode}" for mode, n in unjudged.items()) or "none here"
+    lines.append(
+        f"Unjudged results count as not relevant ({counted}); skipped results are left out."
+    )
+    return lines
+
+
+def not_scored(reports: list[tuple[str, GoldReport]]) -> list[str]:
+    """One line per mode that could not run, e.g. vector search in a vault without vectors."""
+    return [
+        f"{label + ' ' if label else ''}{result.mode}: not scored: {result.error}"
+        for label, report in reports
+        for result in report.results
+        if result.error is not None
+    ]
+
+
+def _estimate(estimate: Estimate) -> str:
+    return f"{estimate.value:.3f}\n[dim]{estimate.low:.2f}-{estimate.high:.2f}[/dim]"
 
 
 def markdown_table(report: EvalReport) -> str:

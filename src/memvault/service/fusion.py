@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from memvault.core.errors import InvalidInputError
 from memvault.core.records import Memory, Signal
 from memvault.core.time_expressions import TimeWindow
 from memvault.core.times import parse_timestamp
@@ -67,6 +68,72 @@ class Boosts:
 
 DEFAULT_FUSION = FusionSettings()
 NO_BOOSTS = Boosts()
+# The names ``parse_fusion`` takes, for the fields they set.
+FUSION_KEYS = {
+    "method": "method",
+    "keyword": "keyword_weight",
+    "vector": "vector_weight",
+    "rrf_k": "rrf_k",
+    "depth": "depth",
+    "z_floor": "z_floor",
+    "time": "time_boost",
+    "adjacent": "adjacent_decay",
+    "adjacent_span": "adjacent_span",
+    "adjacent_top": "adjacent_top",
+}
+_INTEGER_KEYS = ("depth", "adjacent_span", "adjacent_top")
+
+
+def parse_fusion(text: str, base: FusionSettings = DEFAULT_FUSION) -> FusionSettings:
+    """``"keyword=1,vector=0"`` -> ``base`` with those fields replaced; any other field kept.
+
+    Keys: method (zscore | rrf), keyword and vector (weights, >= 0, not both 0), rrf_k (> 0),
+    depth (1..1000), z_floor (>= 0), time (the date-window boost, >= 0), adjacent (the decay
+    lent to adjacent turns, 0..1; 0 is off), adjacent_span and adjacent_top (0..1000). A
+    person types this, so every mistake is named.
+    """
+    changes: dict[str, object] = {}
+    for part in (p.strip() for p in text.split(",")):
+        key, sep, value = (s.strip() for s in part.partition("="))
+        if not sep or key.lower() not in FUSION_KEYS or not value:
+            raise InvalidInputError(
+                f"fusion setting {part!r}: use KEY=VALUE with KEY one of {', '.join(FUSION_KEYS)}"
+            )
+        changes[FUSION_KEYS[key.lower()]] = _fusion_value(key.lower(), value)
+    settings = replace(base, **changes)  # type: ignore[arg-type]
+    if settings.keyword_weight == 0 and settings.vector_weight == 0:
+        raise InvalidInputError("fusion weights keyword and vector cannot both be 0")
+    return settings
+
+
+def _fusion_value(key: str, value: str) -> object:
+    if key == "method":
+        try:
+            return FusionMethod(value.lower())
+        except ValueError:
+            raise InvalidInputError(f"fusion method {value!r}: use zscore or rrf") from None
+    try:
+        number = int(value) if key in _INTEGER_KEYS else float(value)
+    except ValueError:
+        raise InvalidInputError(f"fusion {key}={value!r} is not a number") from None
+    ranges = {
+        "depth": (1, 1000),
+        "rrf_k": (1e-9, math.inf),
+        "adjacent": (0.0, 1.0),
+        "adjacent_span": (0, 1000),
+        "adjacent_top": (0, 1000),
+    }
+    low, high = ranges.get(key, (0.0, math.inf))
+    if not (math.isfinite(number) and low <= number <= high):
+        bound = {
+            "depth": "within 1..1000",
+            "rrf_k": "a finite number > 0",
+            "adjacent": "within 0..1",
+            "adjacent_span": "within 0..1000",
+            "adjacent_top": "within 0..1000",
+        }.get(key, "a finite number >= 0")
+        raise InvalidInputError(f"fusion {key} must be {bound}, got {value}")
+    return number
 
 
 @dataclass(frozen=True, slots=True)

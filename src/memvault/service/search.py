@@ -49,8 +49,13 @@ class Searcher:
         mode: SearchMode,
         boosts: Boosts = NO_BOOSTS,
         min_relevance: float | None = None,
+        fusion: FusionSettings | None = None,
     ) -> list[SearchHit]:
-        """Hits best first, each with its ``relevance``; those under ``min_relevance`` left out."""
+        """Hits best first, each with its ``relevance``; those under ``min_relevance`` left out.
+
+        ``fusion`` replaces this searcher's settings for one search (the gold-set gate scores a
+        changed configuration against the same vault without reopening it)."""
+        settings = fusion or self.fusion
         terms = parse_query(query)
         if mode is SearchMode.KEYWORD:
             rankings = {"keyword": self._index.keyword_search(terms, where, limit=k)}
@@ -62,8 +67,8 @@ class Searcher:
             rankings = {"vector": self._index.vector_search(vector, where, limit=k)}
             hits = self._hits(rankings["vector"], "vector")
         else:
-            rankings, hits = self._hybrid(query, terms, where, k=k, boosts=boosts)
-        hits = self._rated(hits, terms, rankings, deep=max(k, self.fusion.depth))
+            rankings, hits = self._hybrid(query, terms, where, k=k, boosts=boosts, fusion=settings)
+        hits = self._rated(hits, terms, rankings, deep=max(k, settings.depth))
         if min_relevance is not None:
             hits = [hit for hit in hits if (hit.relevance or 0.0) >= min_relevance]
         return hits
@@ -76,25 +81,25 @@ class Searcher:
         *,
         k: int,
         boosts: Boosts,
+        fusion: FusionSettings,
     ) -> tuple[dict[str, list[Ranked]], list[SearchHit]]:
         # Fusion works on (id, score) lists; records are built only for the hits returned.
-        depth = max(k, self.fusion.depth)
+        depth = max(k, fusion.depth)
         rankings = {"keyword": self._index.keyword_search(terms, where, limit=depth)}
         if query.strip() and self._embeddings.has_vectors():
             vector = self._embeddings.embed_query(query)
             rankings["vector"] = self._index.vector_search(vector, where, limit=depth)
-        window = query_window(query) if self.fusion.time_boost > 0 else None
+        window = query_window(query) if fusion.time_boost > 0 else None
         memories = None
         if boosts.active or window is not None:
             memories = self._memories.memories_by_id([i for r in rankings.values() for i, _ in r])
         fused = fuse_rankings(
-            rankings, self.fusion, limit=k, boosts=boosts, memories=memories, window=window
+            rankings, fusion, limit=k, boosts=boosts, memories=memories, window=window
         )
-        fused = self._with_adjacent(fused, where, k=k)
+        fused = self._with_adjacent(fused, where, k=k, settings=fusion)
         missing = [f.memory_id for f in fused if memories is None or f.memory_id not in memories]
         if missing:
             memories = {**(memories or {}), **self._memories.memories_by_id(missing)}
-        assert memories is not None or not fused
         memories = memories or {}
         hits = [
             SearchHit(memory=memories[f.memory_id], score=f.score, signals=f.signals)
@@ -103,10 +108,11 @@ class Searcher:
         ]
         return rankings, hits
 
-    def _with_adjacent(self, fused: list[Fused], where: MemoryFilter, *, k: int) -> list[Fused]:
+    def _with_adjacent(
+        self, fused: list[Fused], where: MemoryFilter, *, k: int, settings: FusionSettings
+    ) -> list[Fused]:
         """Messages next to the best hits lent a share of their score (service/adjacent.py);
         no round trip when the search cannot return messages."""
-        settings = self.fusion
         if settings.adjacent_decay <= 0 or not fused:
             return fused
         if where.messages is MessageScope.EXCLUDE and where.session_id is None:

@@ -332,13 +332,15 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
         mode: SearchMode | str = SearchMode.HYBRID,
         boosts: Boosts = NO_BOOSTS,
         min_score: float | None = None,
+        fusion: FusionSettings | None = None,
     ) -> builtins.list[SearchHit]:
         """Best matches first. Any string is a valid query; one with no words finds nothing.
 
         ``mode`` is hybrid (keyword and vector, fused: the default), keyword or vector. Each hit's
         ``signals`` holds every signal's own rank and score, and its ``relevance`` (0-1, the same
         scale for every query; under 0.5 the hit is ``weak``) says whether it is about the query
-        at all: ``min_score`` leaves out hits below it.
+        at all: ``min_score`` leaves out hits below it. ``fusion`` replaces the hybrid mode's
+        weights for this search only (``memvault eval --gold --fusion``).
         """
         inputs.positive(k, "k", inputs.MAX_SEARCH_K)
         if min_score is not None:
@@ -352,6 +354,7 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
             mode=inputs.search_mode(mode),
             boosts=boosts,
             min_relevance=min_score,
+            fusion=fusion,
         )
 
     # --- the context pack -----------------------------------------------------------------

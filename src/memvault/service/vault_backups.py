@@ -44,6 +44,11 @@ class VaultBackups:
             progress=progress,
         )
 
+    def copy_database(self, target: Path) -> None:
+        """The whole database, from one snapshot, into the new file ``target``: a shadow to try
+        a change on (``memvault reembed --dry-run``) while this vault stays as it is."""
+        self._store.backup(target)
+
     def backup_schedule(self) -> BackupSchedule | None:
         return schedules.load_schedule(self._store)
 
