@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,7 +15,9 @@ from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.core.vector_records import JobCounts, VectorStorage
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.vault import Vault
 
 
 def jobs_command(

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,10 +14,12 @@ from memvault.cli.logs import echo_warnings
 from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
-from memvault.indexing.roots import IndexRoots
-from memvault.server.budget import MAX_BUDGET, MIN_BUDGET
+from memvault.core.inputs import MAX_TOKEN_BUDGET, MIN_TOKEN_BUDGET
 from memvault.server.toolsets import DEFAULT, tools_for
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.indexing.roots import IndexRoots
+    from memvault.service.vault import Vault
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
 log = logging.getLogger("memvault.serve")
@@ -45,7 +47,12 @@ def serve(
         typer.Option(help="A browser Origin to accept, e.g. https://app.example (repeatable)."),
     ] = None,
     budget: Annotated[
-        int, typer.Option(help="Token budget of one tool response.", min=MIN_BUDGET, max=MAX_BUDGET)
+        int,
+        typer.Option(
+            help="Token budget of one tool response.",
+            min=MIN_TOKEN_BUDGET,
+            max=MAX_TOKEN_BUDGET,
+        ),
     ] = 2_000,
     watch: Annotated[
         bool, typer.Option(help="Index outside edits of the Markdown folder while serving.")
@@ -145,6 +152,8 @@ def _index_roots(given: list[Path] | None, *, over_http: bool) -> IndexRoots:
     """The folders index_path may read. Over HTTP a client may be anyone with the token, so
     none unless named; over stdio the client is the user's own agent, started in the folder
     it works on (a desktop app that starts it in / gets none)."""
+    from memvault.indexing.roots import IndexRoots
+
     if given:
         return IndexRoots.of(given)
     cwd = Path.cwd()
