@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,7 @@ from memvault.core.inputs import MAX_TOKEN_BUDGET, MIN_TOKEN_BUDGET
 from memvault.server.toolsets import DEFAULT, tools_for
 
 if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.folder.watcher import FolderWatcher
     from memvault.indexing.roots import IndexRoots
     from memvault.service.vault import Vault
 
@@ -105,14 +107,11 @@ def serve(
     vault.limit_indexing(roots)
     apply_retention(vault)
     vault.embed_in_background()  # also jobs left queued by earlier processes
-    server = build_server(vault, Budget(budget), listed)
+    ready = threading.Event()
+    server = build_server(vault, Budget(budget), listed, ready=ready)
     backups = vault.backup_timer()  # a period's backup missed while the machine was off runs now
     backups.start()
-    watcher = None
-    if watch and vault.folder is not None:
-        vault.sync()
-        watcher = vault.watcher()
-        watcher.start()
+    first_sync = _FirstSync(vault, watch=watch and vault.folder is not None, ready=ready)
     try:
         if address is None:
             from memvault.server.stdio import run_stdio
@@ -129,8 +128,42 @@ def serve(
             run_http(server, sock, access)
     finally:
         backups.stop()
-        if watcher is not None:
-            watcher.stop()
+        first_sync.stop()
+
+
+class _FirstSync:
+    """The folder's first sync, then its watcher, on a thread of their own while the client
+    starts: the sync reads every file's state (0.24 s CPU at 1k memory files, seconds for a
+    large folder), and the client's tools/list waited for it. Tools wait for ``ready`` (see
+    ``ToolContext.vault``), so no call sees the folder before it was synced."""
+
+    def __init__(self, vault: Vault, *, watch: bool, ready: threading.Event) -> None:
+        self._vault = vault
+        self._ready = ready
+        self._watcher: FolderWatcher | None = None
+        self._thread: threading.Thread | None = None
+        if not watch:
+            ready.set()
+            return
+        self._thread = threading.Thread(target=self._run, name="memvault-first-sync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._vault.sync()
+            watcher = self._vault.watcher()
+            watcher.start()
+            self._watcher = watcher
+        except Exception as exc:  # serving goes on, with the folder as it was last synced
+            log.warning("the folder's first sync or its watcher failed: %s", exc)
+        finally:
+            self._ready.set()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._watcher is not None:
+            self._watcher.stop()
 
 
 def apply_retention(vault: Vault) -> None:

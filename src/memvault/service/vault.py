@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memvault.core import inputs
 from memvault.core.confidence import next_confidence
@@ -41,7 +41,6 @@ from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
-from memvault.folder.watcher import FolderWatcher
 from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index_runs
 from memvault.indexing.roots import IndexRoots
 from memvault.service.context_pack import ContextPack, ContextPacker
@@ -55,6 +54,9 @@ from memvault.service.vault_backups import VaultBackups
 from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
+
+if TYPE_CHECKING:
+    from memvault.folder.watcher import FolderWatcher
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
@@ -446,6 +448,7 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
     def watcher(self, on_sync: Callable[[SyncReport], None] | None = None) -> FolderWatcher:
         """A watcher that syncs outside edits of the folder once started (and embeds what they
         bring, in the background); ``on_sync`` hears every sync."""
+        from memvault.folder.watcher import FolderWatcher  # watchdog: only a watching process
 
         def synced(report: SyncReport) -> None:
             if on_sync is not None:
