@@ -28,6 +28,7 @@ import bench_embedding
 import bench_import
 import bench_search
 import bench_sessions
+import bench_startup
 import bench_writes
 from bench_search import MODES, QUERIES, STORAGES, K, SizeResult
 from report import Section
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
             writes = bench_writes.run(folder)
             imports = bench_import.run(folder)
             results = bench_search.run(args.sizes, folder)
+            startup = bench_startup.run(folder)
         if not args.backup_only:
             started = time.perf_counter()
             session_sections = bench_sessions.run(folder)
@@ -266,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
             search_section(results),
             recall_section(results),
             size_section(results),
+            bench_startup.section(
+                startup, {r.size: r.vault("float32").snapshot_search_s for r in results}
+            ),
             bench_embedding.run(),
         ]
     for section in [*sections, *partial_sections]:
