@@ -41,7 +41,6 @@ from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
-from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index_runs
 from memvault.indexing.roots import IndexRoots
 from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
@@ -55,8 +54,9 @@ from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded by the methods that use them: opening a vault stays light
     from memvault.folder.watcher import FolderWatcher
+    from memvault.indexing.indexer import IndexProgress, IndexReport
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
@@ -472,6 +472,8 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"
             )
+        from memvault.indexing.indexer import Indexer  # the chunkers: tree-sitter, pathspec, …
+
         own = self.index_files()  # the database is never content
         if self.folder is not None:
             own.append(self.folder)
@@ -493,6 +495,8 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
         self._index_roots = roots
 
     def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
+        from memvault.indexing.indexer import index_runs
+
         return index_runs(self._store, limit)
 
     # --- operations -----------------------------------------------------------------------
