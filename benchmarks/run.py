@@ -31,6 +31,7 @@ import bench_import
 import bench_peers
 import bench_search
 import bench_sessions
+import bench_startup
 import bench_writes
 import peer_report
 import peer_startup
@@ -254,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
             writes = bench_writes.run(folder)
             imports = bench_import.run(folder)
             results = bench_search.run(args.sizes, folder)
+            startup = bench_startup.run(folder)
         for marker, what, pattern, chosen, measure in parts:
             if only and not chosen:
                 continue
@@ -269,6 +271,9 @@ def main(argv: list[str] | None = None) -> None:
             search_section(results),
             recall_section(results),
             size_section(results),
+            bench_startup.section(
+                startup, {r.size: r.vault("float32").snapshot_search_s for r in results}
+            ),
             bench_embedding.run(),
         ]
     for section in [*sections, *partial_sections]:

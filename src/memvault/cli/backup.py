@@ -14,9 +14,6 @@ from memvault.cli.progress import progress_bar
 from memvault.cli.state import state
 from memvault.core.backup_records import BackupPeriod, BackupReport, BackupSchedule
 from memvault.core.errors import ConflictError, InvalidInputError
-from memvault.service.backup import verify_backup
-from memvault.service.backup_retention import Retention
-from memvault.service.restore import restore_backup
 
 Keep = Annotated[int, typer.Option(min=0, max=10_000)]
 
@@ -64,6 +61,8 @@ def backup(
         return _verify(_needs(path, "--verify"), json_out)
     if due:
         return _due(ctx, json_out)
+    from memvault.service.backup_retention import Retention  # on use: start-up stays light
+
     rule = Retention(keep_last, keep_daily, keep_weekly, keep_monthly)
     vault = state(ctx).vault()
     if schedule is not None:
@@ -95,6 +94,8 @@ def _needs(path: Path | None, what: str) -> Path:
 
 
 def _verify(path: Path, json_out: bool) -> None:
+    from memvault.service.backup import verify_backup
+
     manifest = verify_backup(path)
     line = (
         f"{path}: ok ({len(manifest.files)} files, {manifest.total_bytes:,} bytes, "
@@ -157,6 +158,8 @@ def restore(
     """Verify a backup, then restore it into a home that no process has open."""
     cli = state(ctx)
     home = to if to is not None else cli.location
+    from memvault.service.restore import restore_backup
+
     report = restore_backup(backup_path, home, force=force)
     if json_out:
         print_json(report.to_dict())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -12,16 +12,19 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
+from memvault.core.inputs import MAX_TOKEN_BUDGET, MIN_TOKEN_BUDGET
 from memvault.core.session_records import CostGrouping, CostTotal
-from memvault.service.context_pack import MAX_BUDGET, MIN_BUDGET, ContextPack
+
+if TYPE_CHECKING:  # the service layer loads when the command runs, not at start-up
+    from memvault.service.context_pack import ContextPack
 
 DEFAULT_BUDGET = 2_000
 BudgetOption = Annotated[
     int | None,
     typer.Option(
         "--budget",
-        min=MIN_BUDGET,
-        max=MAX_BUDGET,
+        min=MIN_TOKEN_BUDGET,
+        max=MAX_TOKEN_BUDGET,
         help=f"Tokens the pack may take (default {DEFAULT_BUDGET:,}).",
     ),
 ]

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,9 @@ from memvault.cli.progress import progress_bar
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import DEFAULT_NAMESPACE
-from memvault.folder.sync import SyncReport
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.folder.sync import SyncReport
 
 
 def reindex(

@@ -17,8 +17,6 @@ from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
-from memvault.importers.engine import Importer
-from memvault.importers.export import Exporter, is_export
 from memvault.importers.source_kinds import SourceKind, open_source
 
 log = logging.getLogger("memvault.import")
@@ -88,6 +86,9 @@ def import_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Import another memory store; re-runs import nothing twice and update what changed."""
+    from memvault.importers.engine import Importer  # on use: start-up stays light
+    from memvault.importers.export import Exporter
+
     cli = state(ctx)
     vault = cli.vault(create=True)
     if kind is SourceKind.JSONL and _is_export(Path(source)):
@@ -167,6 +168,8 @@ def verify_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Compare an imported source with the vault record by record; exit 1 on any difference."""
+    from memvault.importers.engine import Importer
+
     vault = state(ctx).vault()
     opened = open_source(
         kind,
@@ -198,6 +201,8 @@ def export_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Export every memory, note, edge and validation (JSONL restores exactly with import)."""
+    from memvault.importers.export import Exporter
+
     exporter = Exporter(state(ctx).vault())
     if format is ExportFormat.MARKDOWN:
         if out is None:
@@ -213,6 +218,8 @@ def export_command(
 
 
 def _is_export(path: Path) -> bool:
+    from memvault.importers.export import is_export
+
     return path.is_file() and is_export(path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,9 @@ from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.vector_records import JobCounts, VectorStorage
 from memvault.evaluation.gold_gate import DEFAULT_TOLERANCE
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.vault import Vault
 
 
 def jobs_command(

@@ -9,7 +9,7 @@ nothing; it says so, and it is a different command, so it cannot be taken for ju
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,14 +17,18 @@ from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json, short
 from memvault.cli.state import CliState, state
 from memvault.core.errors import InvalidInputError
-from memvault.evaluation.gold import GoldSet, Verdict, gold_folder, pending, pool
+
+if TYPE_CHECKING:  # the evaluation layer loads when a gold command runs, not at start-up
+    from memvault.evaluation.gold import GoldSet
 
 gold_app = typer.Typer(name="gold", help="The gold queries a person judges.", no_args_is_help=True)
-KEYS = {"y": Verdict.RELEVANT, "n": Verdict.NOT_RELEVANT, "s": Verdict.SKIPPED}
+KEYS = {"y": "relevant", "n": "not_relevant", "s": "skipped"}  # key -> Verdict value
 PROMPT = "relevant? [y]es [n]o [s]kip [u]ndo [q]uit > "
 
 
 def _gold(cli: CliState) -> GoldSet:
+    from memvault.evaluation.gold import GoldSet, gold_folder
+
     return GoldSet(gold_folder(cli.location))
 
 
@@ -76,6 +80,8 @@ def gold_list(ctx: typer.Context, json_out: JsonFlag = False) -> None:
 @gold_app.command("preview")
 def gold_preview(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     """What `memvault judge` would show, in order. Writes nothing."""
+    from memvault.evaluation.gold import pending, pool
+
     cli = state(ctx)
     gold = _gold(cli)
     todo = pending(pool(cli.vault(), gold.queries()), gold.answers())
@@ -92,6 +98,8 @@ def gold_preview(ctx: typer.Context, json_out: JsonFlag = False) -> None:
 
 def judge(ctx: typer.Context) -> None:
     """Judge the pooled results of the gold queries, one at a time; resumes where it stopped."""
+    from memvault.evaluation.gold import Verdict, pending, pool
+
     cli = state(ctx)
     gold = _gold(cli)
     queries = gold.queries()
@@ -112,7 +120,7 @@ def judge(ctx: typer.Context) -> None:
         except EOFError:
             key = "q"
         if key in KEYS:
-            gold.record(candidate, KEYS[key])
+            gold.record(candidate, Verdict(KEYS[key]))
         elif key == "u":
             last = gold.last_answer()
             if last is None:

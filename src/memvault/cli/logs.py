@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from concurrent_log_handler import ConcurrentRotatingFileHandler
 
 from memvault.cli.memories import JsonFlag
 from memvault.cli.state import state
@@ -123,9 +122,16 @@ class _Stderr(logging.Handler):
         sys.stderr.write(f"memvault: {record.levelname} {record.getMessage()}\n")
 
 
-class _QuietRotatingFile(ConcurrentRotatingFileHandler):
-    def handleError(self, record: logging.LogRecord) -> None:
-        """As :meth:`_LazyFile.handleError`: a failed log write prints nothing."""
+def _rotating_file(path: Path) -> logging.Handler:
+    """The multi-process rotating file handler, imported here: a command that logs nothing
+    (``--help`` among them) does not pay for portalocker and friends."""
+    from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+    class QuietRotatingFile(ConcurrentRotatingFileHandler):
+        def handleError(self, record: logging.LogRecord) -> None:
+            """As :meth:`_LazyFile.handleError`: a failed log write prints nothing."""
+
+    return QuietRotatingFile(str(path), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
 
 
 class _LazyFile(logging.Handler):
@@ -135,15 +141,13 @@ class _LazyFile(logging.Handler):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self._path = path
-        self._file: ConcurrentRotatingFileHandler | None = None
+        self._file: logging.Handler | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             if self._file is None:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = _QuietRotatingFile(
-                    str(self._path), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-                )
+                self._file = _rotating_file(self._path)
                 self._file.setFormatter(self.formatter or JsonLines())
             self._file.emit(record)
         except Exception:  # a log that cannot be written must never fail the command

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,7 +14,9 @@ from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.content.markdown.paths import note_path
 from memvault.core.errors import InvalidInputError
-from memvault.folder.notes import Note
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.folder.notes import Note
 
 note_app = typer.Typer(
     name="note",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,11 +20,14 @@ from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
-from memvault.core.session_records import MessageDraft, Role
+from memvault.core.session_records import MAX_LOG_BATCH, MessageDraft, Role
 from memvault.core.times import normal_timestamp
-from memvault.service.sessions import MAX_BATCH, CostDraft
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.sessions import CostDraft
 
 MESSAGE_FIELDS = {"role", "content", "tokens", "created_at"}
+MAX_BATCH = MAX_LOG_BATCH
 COST_FORMAT = "MODEL:IN:OUT:USD, e.g. sonnet:900:300:0.006"
 
 
@@ -90,6 +93,8 @@ def parse_cost(text: str) -> CostDraft:
     if len(parts) != 4 or not parts[0].strip():
         raise InvalidInputError(f"--cost wants {COST_FORMAT}, not {text!r}")
     model, first, second, usd = parts
+    from memvault.service.sessions import CostDraft
+
     try:
         draft = CostDraft(model.strip(), int(first), int(second), float(usd))
     except ValueError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -20,7 +20,9 @@ from memvault.core.session_records import (
     SessionRecord,
     SessionStatus,
 )
-from memvault.service.retention import PruneReport
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.retention import PruneReport
 
 
 def list_sessions(

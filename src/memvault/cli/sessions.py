@@ -10,7 +10,7 @@ which the next session of the project receives in its context pack. The reading 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +21,9 @@ from memvault.cli.output import console, print_json
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError
 from memvault.core.session_records import Session
-from memvault.service.sessions import HandoffDraft
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.sessions import HandoffDraft
 
 session_app = typer.Typer(
     name="session",
@@ -93,6 +95,8 @@ def handoff_draft(
         if stopped_at is not None or next_steps or questions or touched:
             raise InvalidInputError("a handoff needs --done: what was done in the session")
         return None
+    from memvault.service.sessions import HandoffDraft
+
     return HandoffDraft(
         done=done,
         stopped_at=stopped_at,

@@ -13,12 +13,15 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 import memvault
 from memvault.core.home import database_path, resolve_home
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # the service layer loads when a command opens the vault, not at start-up
+    from memvault.service.vault import Vault
 
 BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
 

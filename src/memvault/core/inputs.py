@@ -21,6 +21,11 @@ from memvault.core.ids import new_id
 from memvault.core.records import Memory, MemoryDraft, MemoryFilter, SearchMode
 from memvault.core.times import normal_timestamp
 
+# A token budget: a context pack's, or one MCP tool response's. The CLI's options name the
+# bounds at start-up, so they live here rather than in the layers that use them.
+MIN_TOKEN_BUDGET = 200
+MAX_TOKEN_BUDGET = 100_000
+
 MAX_CONTENT_BYTES = 1_000_000  # a memory is a fact, not a document: ingest files as chunks
 MAX_TAG_CHARS = 64
 MAX_TAGS = 64

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+MAX_LOG_BATCH = 1_000  # messages or costs in one call to log
+
 
 class SessionStatus(StrEnum):
     ACTIVE = "active"  # an agent is working in it

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -27,7 +28,9 @@ from memvault.core.errors import InvalidInputError
 from memvault.core.home import database_path, folder_path
 from memvault.core.records import SearchMode
 from memvault.core.times import now_iso
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from memvault.service.vault import Vault
 
 POOL_MODES = (SearchMode.KEYWORD, SearchMode.VECTOR, SearchMode.HYBRID)
 POOL_DEPTH = 10

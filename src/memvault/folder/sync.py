@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memvault.content.chunking import chunk_markdown
-from memvault.content.document_chunks import chunk_memories, document_id
 from memvault.content.markdown.frontmatter import FrontMatterError, parse
 from memvault.content.markdown.links import link_key, wiki_links
 from memvault.content.markdown.memory_file import is_memory_path, parse_memory
@@ -347,6 +345,11 @@ class FolderSync:
         old: FileState | None,
         report: SyncReport,
     ) -> None:
+        # The chunkers (tree-sitter, pathspec, ...) load with the first note indexed, not with
+        # every process that opens a vault.
+        from memvault.content.chunking import chunk_markdown
+        from memvault.content.document_chunks import chunk_memories, document_id
+
         document = parse(text, source=path)
         front = document.front_matter
         note_id = inputs.memory_id(str(front.get("id") or document_id(FOLDER_ROOT, path)))

@@ -6,11 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from memvault.importers.records import Source
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI names SourceKind at start-up: nothing heavy at import
     from memvault.importers.mapping import TableMapping
     from memvault.importers.readers.tables import TableSource
+    from memvault.importers.records import Source
 
 
 class SourceKind(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -21,16 +22,20 @@ INSTRUCTIONS = (
 
 
 def build_server(
-    vault: Vault, budget: Budget | None = None, tools: Sequence[ModuleType] = ALL
+    vault: Vault,
+    budget: Budget | None = None,
+    tools: Sequence[ModuleType] = ALL,
+    *,
+    ready: threading.Event | None = None,
 ) -> MCPServer:
     """A server of ``tools`` (all by default; ``memvault serve`` lists the core set, see
-    :mod:`memvault.server.toolsets`) on ``vault``."""
+    :mod:`memvault.server.toolsets`) on ``vault``; its tools wait for ``ready``, if given."""
     from memvault import __version__
 
     server = MCPServer(
         "memvault", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
-    context = ToolContext(vault, budget or Budget())
+    context = ToolContext(vault, budget or Budget(), ready)
     for tool in tools:
         tool.register(server, context)
     for registered in server._tool_manager.list_tools():  # the SDK has no public hook for this

@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens, cut, offsets, prefix
 
 DEFAULT_BUDGET = 2_000  # tokens per response
-MIN_BUDGET = 200
-MAX_BUDGET = 100_000  # what `memvault serve --budget` allows too
+MIN_BUDGET = inputs.MIN_TOKEN_BUDGET
+MAX_BUDGET = inputs.MAX_TOKEN_BUDGET  # what `memvault serve --budget` allows too
 TRUNCATED = " …[truncated]"
 _MAX_CHARS_PER_TOKEN = 32  # far above real text (about 4): bounds the text encoded to cut
 

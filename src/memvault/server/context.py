@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +38,17 @@ CallBudget = Annotated[int | None, Field(ge=MIN_BUDGET, le=MAX_BUDGET, descripti
 
 @dataclass(frozen=True, slots=True)
 class ToolContext:
-    vault: Vault
+    opened: Vault
     budget: Budget
+    # Set once the start-up work a tool must see is done (``memvault serve``'s first folder
+    # sync, which runs while the client starts: tools/list never waits for it, a tool does).
+    ready: threading.Event | None = None
+
+    @property
+    def vault(self) -> Vault:
+        if self.ready is not None:
+            self.ready.wait()
+        return self.opened
 
     def sized(self, tokens: int | None) -> Budget:
         """The budget of one call: what the agent asked for, else the server's."""

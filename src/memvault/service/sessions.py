@@ -27,6 +27,7 @@ from memvault.core.records import (
     SearchMode,
 )
 from memvault.core.session_records import (
+    MAX_LOG_BATCH,
     AgentInteraction,
     Conversation,
     CostEntry,
@@ -50,7 +51,7 @@ from memvault.service.retention import PruneReport, Retention, RetentionRules
 from memvault.service.search import Searcher
 from memvault.storage.roles import Store
 
-MAX_BATCH = 1_000  # messages or costs in one call
+MAX_BATCH = MAX_LOG_BATCH  # messages or costs in one call
 
 
 @dataclass(frozen=True, slots=True)

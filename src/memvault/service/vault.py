@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memvault.core import inputs
 from memvault.core.confidence import next_confidence
@@ -41,8 +41,6 @@ from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
-from memvault.folder.watcher import FolderWatcher
-from memvault.indexing.indexer import Indexer, IndexProgress, IndexReport, index_runs
 from memvault.indexing.roots import IndexRoots
 from memvault.service.context_pack import ContextPack, ContextPacker
 from memvault.service.embeddings import Embeddings
@@ -55,6 +53,10 @@ from memvault.service.vault_backups import VaultBackups
 from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
+
+if TYPE_CHECKING:  # loaded by the methods that use them: opening a vault stays light
+    from memvault.folder.watcher import FolderWatcher
+    from memvault.indexing.indexer import IndexProgress, IndexReport
 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
@@ -459,6 +461,7 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
     def watcher(self, on_sync: Callable[[SyncReport], None] | None = None) -> FolderWatcher:
         """A watcher that syncs outside edits of the folder once started (and embeds what they
         bring, in the background); ``on_sync`` hears every sync."""
+        from memvault.folder.watcher import FolderWatcher  # watchdog: only a watching process
 
         def synced(report: SyncReport) -> None:
             if on_sync is not None:
@@ -482,6 +485,8 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
             raise InvalidInputError(
                 f"{path} is inside the vault, which is indexed already (use memvault reindex)"
             )
+        from memvault.indexing.indexer import Indexer  # the chunkers: tree-sitter, pathspec, …
+
         own = self.index_files()  # the database is never content
         if self.folder is not None:
             own.append(self.folder)
@@ -503,6 +508,8 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
         self._index_roots = roots
 
     def index_runs(self, limit: int = 10) -> builtins.list[IndexRun]:
+        from memvault.indexing.indexer import index_runs
+
         return index_runs(self._store, limit)
 
     # --- operations -----------------------------------------------------------------------

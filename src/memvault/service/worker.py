@@ -17,8 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from memvault.core.errors import MemvaultError, ModelMismatchError
 from memvault.core.ids import local_pid as _local_pid
 from memvault.core.ids import owner_gone, owner_id
@@ -83,6 +81,8 @@ class EmbedWorker:
                 return 0
             job_ids = [task.job_id for task in tasks]
             try:
+                import numpy as np  # here: a process that embeds nothing never loads it
+
                 embedder = self._embedder()
                 started = time.monotonic()
                 embeddings = embedder.embed_documents([task.content for task in tasks])

@@ -16,7 +16,6 @@ import re
 import uuid
 from typing import Any
 
-from memvault.content.document_chunks import document_id
 from memvault.content.markdown.frontmatter import FrontMatterError, parse, render
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError
@@ -222,6 +221,8 @@ def _id_from_path(path: str) -> str:
     try:
         return str(uuid.UUID(stem))
     except ValueError:
+        from memvault.content.document_chunks import document_id  # brings the chunkers
+
         return document_id(FOLDER_ROOT, path)
 
 

@@ -16,9 +16,8 @@ import apsw
 from memvault.core.ids import owner_gone
 from memvault.core.records import CheckReport, CheckResult
 from memvault.core.vector_records import VectorConfig
-from memvault.storage.sqlite import index_snapshot, vectors
+from memvault.storage.sqlite import vectors
 from memvault.storage.sqlite.migrations import LATEST_VERSION, current_version
-from memvault.storage.sqlite.vector_index import SNAPSHOT_MIN, snapshot_problem
 
 FTS_TABLE = "memories_fts"
 
@@ -191,6 +190,9 @@ def vector_snapshot(conn: apsw.Connection, path: Path) -> CheckResult:
     rebuilds and writes it. (A restore, which does not copy it, must still check ok.)
     ``counts["rebuild"]`` tells ``repair`` to write it now.
     """
+    from memvault.storage.sqlite import index_snapshot  # numpy: on use, not at start-up
+    from memvault.storage.sqlite.vector_index import SNAPSHOT_MIN, snapshot_problem
+
     config = vectors.read_config(conn)
     count = vectors.count(conn) if config is not None else 0
     exists = path.exists()

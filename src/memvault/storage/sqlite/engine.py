@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
@@ -24,8 +24,10 @@ from memvault.storage.sqlite.connection import (
     with_lock_retry,
 )
 from memvault.storage.sqlite.migrations import migrate
-from memvault.storage.sqlite.vector_index import VectorIndex
 from memvault.storage.sqlite.writer import Writer
+
+if TYPE_CHECKING:
+    from memvault.storage.sqlite.vector_index import VectorIndex
 
 T = TypeVar("T")
 # Files beside the database that belong to it: SQLite's WAL and shared memory, and the
@@ -56,7 +58,20 @@ class SqliteEngine:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._index_snapshot_path = self._path.with_name(self._path.name + ".vindex")
-        self._index = VectorIndex(snapshot=self._index_snapshot_path)
+        self._vector_index: VectorIndex | None = None
+        self._vector_index_lock = threading.Lock()
+
+    @property
+    def _index(self) -> VectorIndex:
+        """The in-process vector index, made on first use: it brings numpy, which a process
+        that never searches by vector (a CLI keyword search, ``--help``) need not load."""
+        if self._vector_index is None:
+            from memvault.storage.sqlite.vector_index import VectorIndex
+
+            with self._vector_index_lock:
+                if self._vector_index is None:
+                    self._vector_index = VectorIndex(snapshot=self._index_snapshot_path)
+        return self._vector_index
 
     @property
     def location(self) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import apsw
-import numpy as np
 
 from memvault.core.ids import owner_gone
 from memvault.core.times import now_iso
@@ -20,7 +19,6 @@ from memvault.storage.sqlite import jobs, memory_rows, vectors
 from memvault.storage.sqlite.checks import FTS_TABLE, lost_vector_pks, vector_bytes
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.engine import SqliteEngine
-from memvault.storage.sqlite.vector_index import SNAPSHOT_MIN
 
 
 class SqliteRepair(SqliteEngine):
@@ -46,6 +44,8 @@ class SqliteRepair(SqliteEngine):
     def drop_bad_vectors(self, *, requeue: bool) -> int:
         """Delete vectors of no memory, with NaN or infinity, or of the wrong width; with
         ``requeue`` the memories among them get an embed job. Returns how many were deleted."""
+
+        import numpy as np  # on use: start-up stays light
 
         def job(conn: apsw.Connection) -> int:
             config = vectors.read_config(conn)
@@ -105,6 +105,8 @@ class SqliteRepair(SqliteEngine):
         def job(conn: apsw.Connection) -> int:
             self._index.rebuild(conn)
             return vectors.count(conn)
+
+        from memvault.storage.sqlite.vector_index import SNAPSHOT_MIN
 
         count = self._read(job)
         if count < SNAPSHOT_MIN:  # no snapshot is written for it: one left over is stale

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
 
@@ -26,7 +26,9 @@ from memvault.storage.sqlite import keyword, vectors
 from memvault.storage.sqlite.connection import Row
 from memvault.storage.sqlite.engine import SqliteEngine
 from memvault.storage.sqlite.memory_rows import filter_sql
-from memvault.storage.sqlite.vector_index import Matrix
+
+if TYPE_CHECKING:
+    from memvault.storage.sqlite.vector_index import Matrix
 
 # BM25 weights per column: the text itself, then the code-aware aliases. Called directly: the
 # same weights through FTS5's configured `rank` measured ~50 % slower per query.

@@ -93,7 +93,10 @@ class VectorIndex:
         if snapshot_problem(conn, config, header, arrays) is not None:
             return False
         seq = int(header.get("seq", -1))
-        pks, live, codes, stored = (arrays[k] for k in ("pks", "live", "codes", "stored"))
+        # Plain ndarray views of the maps: a memmap's own indexing costs ~5 µs a call.
+        pks, live, codes, stored = (
+            arrays[k].view(np.ndarray) for k in ("pks", "live", "codes", "stored")
+        )
         size = len(pks)
         self._config, self._seq, self._size = config, seq, size
         self._pks, self._live, self._codes, self._stored = pks, live, codes, stored
@@ -186,30 +189,30 @@ class VectorIndex:
     def search(self, query: Matrix, limit: int) -> list[tuple[int, float]]:
         """(memory pk, similarity) best first: approximately the exact top ``limit``."""
         with self._lock:
-            config, size = self._config, self._size
-            if config is None or not self._row_of or limit <= 0:
+            config, size, live = self._config, self._size, len(self._row_of)
+            if config is None or not live or limit <= 0:
                 return []
-            query_bits = np.packbits(query > 0, bitorder="little")
-            query_words = _as_words(query_bits.reshape(1, -1))[0]
-            distance = np.bitwise_count(self._codes[0, :size] ^ query_words[0]).astype(np.uint16)
-            for word in range(1, len(query_words)):
-                distance += np.bitwise_count(self._codes[word, :size] ^ query_words[word])
-            distance[~self._live[:size]] = np.iinfo(np.uint16).max
-            pool = self._pool(distance, max(_MIN_POOL, limit * 2))
+            distance = self._distances(query, size, dead=live < size)
+            pool = _pool(distance, max(_MIN_POOL, limit * 2), live, config.dimensions)
             scores = self._rescore(config, pool, query)
             order = np.argsort(-scores, kind="stable")[:limit]
-            return [(int(self._pks[pool[i]]), float(scores[i])) for i in order]
+            return list(zip(self._pks[pool[order]].tolist(), scores[order].tolist(), strict=True))
 
-    @staticmethod
-    def _pool(distance: npt.NDArray[np.uint16], size: int) -> npt.NDArray[np.intp]:
-        # A histogram finds the distance threshold that admits ``size`` rows: cheaper than an
-        # argpartition over every row (measured 0.1 ms against 0.9 ms at 100k).
-        live = distance < np.iinfo(np.uint16).max
-        if int(live.sum()) <= size:
-            return np.flatnonzero(live)
-        histogram = np.bincount(distance[live])
-        threshold = int(np.searchsorted(np.cumsum(histogram), size))
-        return np.flatnonzero(distance <= threshold)
+    def _distances(self, query: Matrix, size: int, *, dead: bool) -> npt.NDArray[np.uint16]:
+        """Hamming distance from the query's sign bits to every row's; dead rows one past the
+        largest possible distance. One whole-column numpy pass per 64-bit word (6 at 384-d):
+        measured faster than one pass over a row-major (rows, words) matrix summed on axis 1
+        (0.45 ms against 4.8 ms at 100k) and than simsimd's hamming kernel (0.9 ms)."""
+        query_words = _as_words(np.packbits(query > 0, bitorder="little").reshape(1, -1))[0]
+        codes = self._codes
+        distance: npt.NDArray[np.uint16] = np.bitwise_count(
+            codes[0, :size] ^ query_words[0]
+        ).astype(np.uint16)
+        for word in range(1, len(query_words)):
+            distance += np.bitwise_count(codes[word, :size] ^ query_words[word])
+        if dead:
+            distance[~self._live[:size]] = len(query_words) * 64 + 1
+        return distance
 
     def _rescore(self, config: VectorConfig, rows: npt.NDArray[np.intp], query: Matrix) -> Matrix:
         # einsum, not ``@``: a BLAS matmul may start threads, and on this kind of machine that
@@ -228,6 +231,21 @@ class VectorIndex:
             signs = bits.astype(np.float32) * 2.0 - 1.0
             result = np.einsum("ij,j->i", signs, query) / np.sqrt(np.float32(config.dimensions))
         return result.astype(np.float32, copy=False)
+
+
+def _pool(
+    distance: npt.NDArray[np.uint16], size: int, live: int, dimensions: int
+) -> npt.NDArray[np.intp]:
+    """Rows of the ``size`` smallest distances (and those tied with the last), live rows only.
+
+    A histogram finds the distance threshold that admits ``size`` rows: cheaper than an
+    argpartition over every row (measured 0.2 ms against 1.1 ms at 100k)."""
+    widest = (dimensions + 63) // 64 * 64  # the largest distance a live row can have
+    if live <= size:
+        return np.flatnonzero(distance <= widest)
+    histogram = np.bincount(distance, minlength=widest + 2)[: widest + 1]
+    threshold = int(np.searchsorted(np.cumsum(histogram), size))
+    return np.flatnonzero(distance <= threshold)
 
 
 def snapshot_header(conn: apsw.Connection, config: VectorConfig) -> dict[str, Any]:

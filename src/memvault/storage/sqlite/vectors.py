@@ -12,17 +12,20 @@ inserted. Every change is also appended to ``vector_log`` for the other processe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import apsw
-import numpy as np
-import numpy.typing as npt
 
 from memvault.core.errors import InvalidInputError, ModelMismatchError
 from memvault.core.times import now_iso
 from memvault.core.vector_records import VectorConfig, VectorStorage
 from memvault.storage.sqlite.connection import Row
 
-Matrix = npt.NDArray[np.float32]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Matrix = npt.NDArray[np.float32]
 
 TABLE = "memory_vectors"
 _GENERATION_KEY = "vector_generation"
@@ -105,12 +108,16 @@ def reset(conn: apsw.Connection) -> None:
 
 # --- encoding -----------------------------------------------------------------------------------
 def int8_scale(sample: Matrix, dimensions: int) -> float:
+    import numpy as np  # on use: a keyword-only process never loads numpy
+
     typical = _INT8_SIGMAS / np.sqrt(dimensions)
     observed = float(np.max(np.abs(sample))) if sample.size else 0.0
     return float(127.0 / max(typical, min(observed, 1.0)))
 
 
 def encode(config: VectorConfig, vectors: Matrix) -> list[bytes]:
+    import numpy as np
+
     if config.storage is VectorStorage.FLOAT32:
         return [row.astype("<f4").tobytes() for row in vectors]
     if config.storage is VectorStorage.INT8:
@@ -135,6 +142,8 @@ def table_exists(conn: apsw.Connection) -> bool:
 def put(conn: apsw.Connection, config: VectorConfig, pks: Sequence[int], vectors: Matrix) -> None:
     """Store (replace) the vectors of these memories. A vector with NaN or infinity is refused:
     stored, it would turn every score it takes part in into NaN."""
+    import numpy as np
+
     if not np.isfinite(vectors).all():
         raise InvalidInputError("a vector holds NaN or infinity; none of this batch was stored")
     blobs = encode(config, vectors)
@@ -213,6 +222,8 @@ def prune_log(conn: apsw.Connection, keep: int) -> None:
 
 def decode(config: VectorConfig, blob: bytes) -> Matrix:
     """A stored vector as float32: int8 scaled back, bit codes as ±1."""
+    import numpy as np
+
     if config.storage is VectorStorage.FLOAT32:
         return np.frombuffer(blob, dtype="<f4").astype(np.float32)
     if config.storage is VectorStorage.INT8:
@@ -231,5 +242,7 @@ def non_finite(conn: apsw.Connection, config: VectorConfig) -> int:
     whole = [blob for blob in blobs if len(blob) == size]  # a wrong width is counted apart
     if not whole:
         return 0
+    import numpy as np
+
     matrix = np.frombuffer(b"".join(whole), dtype="<f4").reshape(len(whole), config.dimensions)
     return int((~np.isfinite(matrix).all(axis=1)).sum())
