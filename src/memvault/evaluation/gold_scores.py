@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memvault.core.errors import InvalidInputError
 from memvault.core.inputs import MAX_SEARCH_K
@@ -24,7 +24,9 @@ from memvault.core.records import SearchMode
 from memvault.evaluation import metrics
 from memvault.evaluation.gold import GoldSet, Verdict
 from memvault.service.fusion import FusionSettings
-from memvault.service.vault import Vault
+
+if TYPE_CHECKING:  # the CLI reads this module's names at start-up: the service loads on use
+    from memvault.service.vault import Vault
 
 GATE_MODES = tuple(mode.value for mode in SearchMode)
 DEFAULT_KS = (5, 10)
