@@ -56,7 +56,6 @@ def open_connection(path: Path, *, reader: bool) -> apsw.Connection:
 def _configure(conn: apsw.Connection, path: Path, *, reader: bool) -> None:
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     load_vector_extension(conn)
-    conn.register_fts5_function("memvault_phrases", matched_phrases)
     if not reader:
         with_lock_retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchall(), path)
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -66,6 +65,9 @@ def _configure(conn: apsw.Connection, path: Path, *, reader: bool) -> None:
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: the pager overhead is measurable
     if reader:
         conn.execute("PRAGMA query_only=1")
+    # Last: registering reads the file (FTS5's API), so a damaged or unreadable one is
+    # reported by the statements above, with their clearer errors.
+    conn.register_fts5_function("memvault_phrases", matched_phrases)
 
 
 def vector_extension_path() -> str:
