@@ -16,26 +16,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from memvault.core import inputs
-from memvault.core.confidence import next_confidence
 from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.file_records import IndexRun
-from memvault.core.ids import new_id
 from memvault.core.inputs import memory_filter, new_memory
 from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
-    Edge,
     InsertOutcome,
     Memory,
     MemoryDraft,
     MemoryPatch,
-    Neighbour,
-    Relation,
     SearchHit,
     SearchMode,
     StoreStats,
-    ValidationEvent,
-    Verdict,
 )
 from memvault.core.times import now_iso
 from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
@@ -50,6 +43,7 @@ from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
 from memvault.service.vault_backups import VaultBackups
+from memvault.service.vault_graph import VaultGraph
 from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
 from memvault.storage.roles import Store
@@ -61,7 +55,7 @@ if TYPE_CHECKING:  # loaded by the methods that use them: opening a vault stays 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault(VectorJobs, VaultBackups, VaultOperations):
+class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
@@ -380,74 +374,6 @@ class Vault(VectorJobs, VaultBackups, VaultOperations):
             session_id=session_id,
             include_running=include_running,
         )
-
-    # --- graph ----------------------------------------------------------------------------
-    def relate(
-        self,
-        source_id: str,
-        target_id: str,
-        relation: str = Relation.RELATES_TO,
-        *,
-        weight: float = 1.0,
-        metadata: dict[str, Any] | None = None,
-    ) -> Edge:
-        """Add (or update) a typed edge ``source -relation-> target``."""
-        source_id, target_id = inputs.memory_id(source_id), inputs.memory_id(target_id)
-        if source_id == target_id:
-            raise InvalidInputError("a memory cannot be related to itself")
-        edge = Edge(
-            source_id,
-            target_id,
-            inputs.name(relation, "relation"),
-            float(weight),
-            inputs.metadata(metadata),
-            now_iso(),
-        )
-        with self._changing({source_id: None}):
-            return self._store.upsert_edge(edge)
-
-    def neighbours(
-        self, memory_id: str, *, depth: int = 1, relation: str | None = None
-    ) -> builtins.list[Neighbour]:
-        """Memories linked to this one within ``depth`` edges, nearest first."""
-        inputs.positive(depth, "depth", inputs.MAX_GRAPH_DEPTH)
-        return self._store.neighbours(
-            inputs.memory_id(memory_id),
-            depth=depth,
-            relation=None if relation is None else inputs.name(relation, "relation"),
-        )
-
-    # --- validation -----------------------------------------------------------------------
-    def validate(
-        self,
-        memory_id: str,
-        verdict: Verdict | str,
-        *,
-        actor: str | None = None,
-        note: str | None = None,
-    ) -> ValidationEvent:
-        """Record that a memory was confirmed, used or refuted; confidence moves by the rule in
-        :mod:`memvault.core.confidence`."""
-        try:
-            verdict = Verdict(str(verdict).lower())
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"verdict {verdict!r} is not one of: {', '.join(v.value for v in Verdict)}"
-            ) from exc
-        memory_id = inputs.memory_id(memory_id)
-        with self._changing({memory_id: None}):
-            return self._store.record_validation(
-                memory_id,
-                verdict,
-                rule=next_confidence,
-                actor=inputs.source(actor),
-                note=inputs.source(note),
-                event_id=new_id(),
-                at=now_iso(),
-            )
-
-    def validation_history(self, memory_id: str) -> builtins.list[ValidationEvent]:
-        return self._store.validation_history(inputs.memory_id(memory_id))
 
     # --- the Markdown folder and indexed files ----------------------------------------------
     def reindex(self, *, full: bool = True) -> ReindexReport:
