@@ -28,7 +28,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 import synthetic
-from precomputed import PrecomputedEmbedder
 from timing import percentile
 
 import memvault
@@ -137,13 +136,7 @@ def _keyword(vault: memvault.Vault, texts: list[str], latencies: list[float]) ->
 
 def run(size: int, folder: Path, *, profile: bool, storage: str) -> None:
     corpus = synthetic.build(size, QUERIES)
-    queries = corpus.content.texts + corpus.common.texts
-    embedder = PrecomputedEmbedder(
-        corpus.texts,
-        corpus.vectors,
-        queries,
-        np.vstack([corpus.content.vectors, corpus.common.vectors]),
-    )
+    embedder = synthetic.embedder_for(corpus)
     db = folder / f"cpu-{size}.db"
     plain = folder / f"plain-{size}.db"
     floor = plain_insert(plain, corpus.texts, corpus.vectors)

@@ -28,7 +28,6 @@ import synthetic
 from peer_chroma import ChromaStore
 from peer_numpy import NumpyFloor
 from peer_sqlite import RRF_K, PlainStore
-from precomputed import PrecomputedEmbedder
 from synthetic import Corpus, QuerySet
 from timing import Ticker, log, percentile
 
@@ -98,13 +97,7 @@ def _run_size(size: int, folder: Path) -> PeerResult:
     result = PeerResult(size)
     where = folder / f"peers-{size}"
     where.mkdir()
-    queries = corpus.content.texts + corpus.common.texts
-    embedder = PrecomputedEmbedder(
-        corpus.texts,
-        corpus.vectors,
-        queries,
-        np.vstack([corpus.content.vectors, corpus.common.vectors]),
-    )
+    embedder = synthetic.embedder_for(corpus)
     stores = _Stores(
         memvault.open(where / "memvault.db", embedder=embedder, background=False),
         PlainStore(where / "plain.db", corpus.vectors.shape[1]),

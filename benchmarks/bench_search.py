@@ -16,7 +16,6 @@ from pathlib import Path
 import apsw
 import numpy as np
 import synthetic
-from precomputed import PrecomputedEmbedder
 from synthetic import Corpus, QuerySet
 from timing import Ticker, log, percentile
 
@@ -64,13 +63,7 @@ def run(sizes: tuple[int, ...], folder: Path) -> list[SizeResult]:
         log(f"{size:,} memories: generating texts and vectors")
         corpus = synthetic.build(size, QUERIES)
         shape = synthetic.describe(corpus)
-        queries = corpus.content.texts + corpus.common.texts
-        embedder = PrecomputedEmbedder(
-            corpus.texts,
-            corpus.vectors,
-            queries,
-            np.vstack([corpus.content.vectors, corpus.common.vectors]),
-        )
+        embedder = synthetic.embedder_for(corpus)
         vaults = [_measure(corpus, "none", "none", folder)]
         vaults += [_measure(corpus, storage, embedder, folder) for storage in STORAGES]
         results.append(SizeResult(size, shape, vaults))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from corpus import COMMON_WORDS, TextMaker
+from precomputed import PrecomputedEmbedder
 
 Matrix = npt.NDArray[np.float32]
 
@@ -149,3 +150,14 @@ def describe(corpus: Corpus, *, pairs: int = 20_000, seed: int = 3) -> dict[str,
         "top1_median": float(np.median(best)),
         "top10_median": float(np.median(tenth)),
     }
+
+
+def embedder_for(corpus: Corpus) -> PrecomputedEmbedder:
+    """The corpus's own vectors for its texts and both query sets, so a benchmark times the
+    vault and never a model."""
+    return PrecomputedEmbedder(
+        corpus.texts,
+        corpus.vectors,
+        corpus.content.texts + corpus.common.texts,
+        np.vstack([corpus.content.vectors, corpus.common.vectors]),
+    )
