@@ -87,6 +87,8 @@ def search_section(results: list[SizeResult]) -> Section:
     for r in results:
         for v in r.vaults:
             for name in bench_search.QUERY_SETS:
+                if not any(key[0] == name for key in v.latency):
+                    continue
                 cells = [f"{r.size:,}", v.storage, name]
                 for mode in MODES:
                     p50, p95 = v.latency.get((name, mode), (math.nan, math.nan))
@@ -100,7 +102,9 @@ def search_section(results: list[SizeResult]) -> Section:
         "Content queries are 2-4 words taken from the memory the query's vector is aimed at, "
         "none of them among the 200 most frequent words (real queries drop stopwords); "
         "common-word queries draw 2-4 words by corpus frequency, the worst case for keyword "
-        "search since FTS5 scores every document that matches an OR query.",
+        "search since FTS5 scores every document that matches an OR query. Dated queries are "
+        f'the content queries after "{synthetic.DATE_PHRASE}": hybrid then reads the time of '
+        "every candidate for its time window (docs/fusion.md), the costliest hybrid path.",
         _shape_note(results),
     ]
     return section

@@ -32,6 +32,7 @@ SUBTOPICS_PER_TOPIC = 30
 SHARED, TOPIC, SUBTOPIC, NOISE = 0.10, 0.12, 0.18, 0.60
 TARGET_SHARE = (0.35, 0.65)  # how much of a query's noise is its target's own
 TOPIC_WORDS, SUBTOPIC_WORDS = 8, 4
+DATE_PHRASE = "what did we settle in May 2023 about"
 
 
 @dataclass
@@ -47,6 +48,13 @@ class Corpus:
     vectors: Matrix  # (n, d), unit length
     content: QuerySet
     common: QuerySet
+
+    @property
+    def dated(self) -> QuerySet:
+        """The content queries with a date phrase in front: they take hybrid search's
+        time-window path (every candidate's time is read), which plain queries never do."""
+        texts = [f"{DATE_PHRASE} {text}" for text in self.content.texts]
+        return QuerySet(texts, self.content.vectors, self.content.targets)
 
     def exact_top(self, queries: Matrix, k: int) -> npt.NDArray[np.intp]:
         """Row indices of each query's exact top ``k`` by cosine, best first (brute force)."""
@@ -158,6 +166,6 @@ def embedder_for(corpus: Corpus) -> PrecomputedEmbedder:
     return PrecomputedEmbedder(
         corpus.texts,
         corpus.vectors,
-        corpus.content.texts + corpus.common.texts,
-        np.vstack([corpus.content.vectors, corpus.common.vectors]),
+        corpus.content.texts + corpus.common.texts + corpus.dated.texts,
+        np.vstack([corpus.content.vectors, corpus.common.vectors, corpus.dated.vectors]),
     )

@@ -43,7 +43,10 @@ RANKS: dict[str, int] = {
     "evaluation": 7,  # memvault eval
     "cli": 8,  # the command line (serves MCP, runs eval)
 }
-DRIVERS = {"apsw", "sqlite3", "sqlite_vec", "sqlean", "pysqlite3", "psycopg", "psycopg2", "pymysql"}
+DRIVERS = {
+    *("apsw", "sqlite3", "sqlite_vec", "sqlean", "pysqlite3"),
+    *("psycopg", "psycopg2", "psycopg_pool", "pgvector", "pymysql"),
+}
 ALLOWED_SQL = {  # readers of other products' databases: their schema, read-only
     "memvault.importers.readers.chroma_sqlite",
     "memvault.importers.readers.mysql",

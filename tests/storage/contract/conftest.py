@@ -11,10 +11,13 @@ from somewhere else (Python's ``time.time`` for SQLite, the server's clock for P
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import psycopg
 import pytest
 
 from memvault.storage import open_store
@@ -67,17 +70,74 @@ class SqliteFactory:
         self._monkeypatch.setattr(vector_queue, "time", clock)
 
 
+# The PostgreSQL server the suite runs on (the one `.ci/run` starts); each test run makes a
+# database of its own there, and each test a schema of its own in it.
+SERVER_URL = os.environ.get(
+    "MEMVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+class PostgresFactory:
+    def __init__(self, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._schema = f"t_{uuid.uuid4().hex[:16]}"
+        self._location = f"{database_url}?schema={self._schema}"
+        self._database_url = database_url
+        self._monkeypatch = monkeypatch
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    def open(self) -> Store:
+        from memvault.storage.postgres.store import PostgresStore
+
+        return PostgresStore(self._location)  # type: ignore[return-value]
+
+    def install_clock(self, clock: Clock) -> None:
+        from memvault.storage.postgres import vector_queue  # type: ignore[attr-defined]
+
+        self._monkeypatch.setattr(vector_queue, "time", clock)
+
+    def drop(self) -> None:
+        with psycopg.connect(self._database_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {self._schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database for this test run (this xdist worker) on the test server, dropped after."""
+    name = f"memvault_contract_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 # One entry per engine: every contract test runs once for each.
-ENGINES: dict[str, Callable[[Path, pytest.MonkeyPatch], EngineFactory]] = {
-    "sqlite": SqliteFactory,
-}
+ENGINES = ("postgres", "sqlite")
+# While the PostgreSQL engine is being built, the contract modules of the roles it has.
+POSTGRES_MODULES: set[str] = set()
 
 
-@pytest.fixture(params=sorted(ENGINES))
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        names = [n for n in ENGINES if n == "sqlite" or module in POSTGRES_MODULES]
+        metafunc.parametrize("engine", names, indirect=True)
+
+
+@pytest.fixture
 def engine(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> EngineFactory:
-    return ENGINES[request.param](tmp_path, monkeypatch)
+) -> Iterator[EngineFactory]:
+    if request.param == "sqlite":
+        yield SqliteFactory(tmp_path, monkeypatch)
+        return
+    factory = PostgresFactory(request.getfixturevalue("postgres_database"), monkeypatch)
+    yield factory
+    factory.drop()
 
 
 @pytest.fixture

@@ -1,0 +1,174 @@
+"""The plumbing every role of the PostgreSQL engine shares: the pool and its transactions.
+
+Unlike SQLite, PostgreSQL takes writes from many connections at once, so there is no writer
+thread: each unit of work borrows a pooled connection and runs in one transaction. Reads run
+``REPEATABLE READ READ ONLY``, so a multi-step read sees one snapshot, as SQLite's read
+transactions do. Writes run ``READ COMMITTED`` and take the row locks they need
+(``FOR UPDATE``, ``SKIP LOCKED`` for the job queue); a serialization failure or deadlock, which
+only means another transaction won a race, runs the unit of work again. The role classes
+build on this one and keep their SQL to themselves; ``PostgresStore`` puts them together.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from memvault.core.errors import InvalidInputError, StorageBusyError, StorageError
+from memvault.storage.postgres.connection import (
+    RETRY_STATES,
+    PostgresLocation,
+    configure,
+    translate,
+)
+from memvault.storage.postgres.migrations import migrate
+
+T = TypeVar("T")
+Connection = psycopg.Connection[Any]
+POOL_MAX = 8  # connections per process: the MCP server's threads, the embed worker, readers
+CONNECT_TIMEOUT_S = 10.0
+RETRIES = 5
+
+
+class PostgresEngine:
+    def __init__(self, url: str) -> None:
+        self._where = PostgresLocation.parse(url)
+        self._pool = ConnectionPool(
+            self._where.conninfo,
+            min_size=1,
+            max_size=POOL_MAX,
+            kwargs={"connect_timeout": int(CONNECT_TIMEOUT_S), "application_name": "memvault"},
+            configure=configure(self._where.schema),
+            open=False,
+            name=f"memvault:{self._where.schema}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StorageError(
+                f"PostgreSQL at {self._where.shown} is not reachable: {_why_not(url)}"
+            ) from exc
+        self._closed = False
+        try:
+            with self._pool.connection() as conn:
+                migrate(conn, self._where.schema, self._where.shown)
+                # vectors.py asks again when a vector config is first set (a pooled connection
+                # made before the extension existed has no vector type registered)
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise translate(exc, self._where.shown) from exc
+        except BaseException:
+            self._pool.close()
+            raise
+
+    @property
+    def location(self) -> str:
+        return self._where.shown
+
+    @property
+    def schema(self) -> str:
+        return self._where.schema
+
+    def local_files(self) -> list[Path]:
+        return []  # nothing of a server store lives in this machine's files
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.close()
+
+    # --- settings ---------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT value FROM settings WHERE key = %s", (key,)
+            ).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO settings(key, value) VALUES (%s, %s)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    def swap_setting(self, key: str, expected: str | None, value: str | None) -> bool:
+        def swap(conn: Connection) -> bool:
+            if expected is None:  # claim an absent key: the insert itself is the race's judge
+                if value is None:
+                    row = conn.execute("SELECT 1 FROM settings WHERE key = %s", (key,))
+                    return row.fetchone() is None
+                won = conn.execute(
+                    "INSERT INTO settings(key, value) VALUES (%s, %s) ON CONFLICT(key) DO NOTHING",
+                    (key, value),
+                )
+                return won.rowcount == 1
+            if value is None:
+                gone = conn.execute(
+                    "DELETE FROM settings WHERE key = %s AND value = %s", (key, expected)
+                )
+                return gone.rowcount == 1
+            changed = conn.execute(
+                "UPDATE settings SET value = %s WHERE key = %s AND value = %s",
+                (value, key, expected),
+            )
+            return changed.rowcount == 1
+
+        return self._write(swap)
+
+    # --- transactions -----------------------------------------------------------------------
+    def _read(self, job: Callable[[Connection], T]) -> T:
+        return self._run(job, read_only=True)
+
+    def _write(self, job: Callable[[Connection], T]) -> T:
+        return self._run(job, read_only=False)
+
+    def _run(self, job: Callable[[Connection], T], *, read_only: bool) -> T:
+        if self._closed:
+            raise StorageError(f"database {self._where.shown} is closed")
+        delay = 0.01
+        for attempt in range(RETRIES):
+            try:
+                with (
+                    self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn,
+                    conn.transaction(),
+                ):
+                    if read_only:
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    return job(conn)
+            except psycopg.Error as exc:
+                if exc.sqlstate in RETRY_STATES and attempt < RETRIES - 1:
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay *= 2
+                    continue
+                if isinstance(exc, psycopg.DataError) and "0x00" in str(exc):
+                    raise InvalidInputError(
+                        "text holds a NUL character, which PostgreSQL cannot store"
+                    ) from exc
+                raise translate(exc, self._where.shown) from exc
+            except PoolTimeout as exc:
+                raise StorageBusyError(
+                    f"PostgreSQL at {self._where.shown}: no connection free within "
+                    f"{CONNECT_TIMEOUT_S:.0f} s"
+                ) from exc
+        raise AssertionError("unreachable")
+
+
+def _why_not(url: str) -> str:
+    """What libpq says when it connects once (the pool only reports that it timed out)."""
+    try:
+        psycopg.connect(PostgresLocation.parse(url).conninfo, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return "the connection pool timed out"

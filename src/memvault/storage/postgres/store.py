@@ -1,0 +1,20 @@
+"""``PostgresStore``: the storage roles on one schema of a PostgreSQL database.
+
+Each role is a class of its own module, with its SQL beside it; all of them run their work
+through the pool and transactions of :class:`PostgresEngine`.
+"""
+
+from __future__ import annotations
+
+from memvault.storage.postgres.graph import PostgresGraph
+from memvault.storage.postgres.memories import PostgresMemories
+
+
+class PostgresStore(
+    PostgresMemories,
+    PostgresGraph,
+):
+    """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
+
+
+__all__ = ["PostgresStore"]
