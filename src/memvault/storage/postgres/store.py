@@ -6,13 +6,21 @@ through the pool and transactions of :class:`PostgresEngine`.
 
 from __future__ import annotations
 
+from memvault.storage.postgres.backup import PostgresBackup
+from memvault.storage.postgres.compact import PostgresCompact
 from memvault.storage.postgres.graph import PostgresGraph
+from memvault.storage.postgres.health import PostgresHealth
 from memvault.storage.postgres.memories import PostgresMemories
+from memvault.storage.postgres.repair import PostgresRepair
 
 
 class PostgresStore(
     PostgresMemories,
     PostgresGraph,
+    PostgresHealth,
+    PostgresBackup,
+    PostgresRepair,
+    PostgresCompact,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
 
