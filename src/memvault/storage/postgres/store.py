@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from memvault.storage.postgres.graph import PostgresGraph
 from memvault.storage.postgres.memories import PostgresMemories
+from memvault.storage.postgres.search import PostgresSearch
 
 
 class PostgresStore(
     PostgresMemories,
     PostgresGraph,
+    PostgresSearch,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
 
