@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from memvault.storage.postgres.graph import PostgresGraph
 from memvault.storage.postgres.memories import PostgresMemories
+from memvault.storage.postgres.vector_imports import PostgresVectorImports
+from memvault.storage.postgres.vector_queue import PostgresVectorQueue
+from memvault.storage.postgres.vector_search import PostgresVectorSearch
 
 
 class PostgresStore(
     PostgresMemories,
     PostgresGraph,
+    PostgresVectorQueue,
+    PostgresVectorSearch,
+    PostgresVectorImports,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
 
