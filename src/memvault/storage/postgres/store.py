@@ -6,13 +6,17 @@ through the pool and transactions of :class:`PostgresEngine`.
 
 from __future__ import annotations
 
+from memvault.storage.postgres.files import PostgresFiles
 from memvault.storage.postgres.graph import PostgresGraph
+from memvault.storage.postgres.imports import PostgresImports
 from memvault.storage.postgres.memories import PostgresMemories
 
 
 class PostgresStore(
     PostgresMemories,
     PostgresGraph,
+    PostgresFiles,
+    PostgresImports,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
 
