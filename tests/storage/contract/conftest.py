@@ -118,7 +118,13 @@ def postgres_database() -> Iterator[str]:
 # One entry per engine: every contract test runs once for each.
 ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
-POSTGRES_MODULES: set[str] = {"test_vectors", "test_vector_queue", "test_search"}
+POSTGRES_MODULES: set[str] = {
+    "test_files",
+    "test_imports",
+    "test_search",
+    "test_vector_queue",
+    "test_vectors",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -6,7 +6,9 @@ through the pool and transactions of :class:`PostgresEngine`.
 
 from __future__ import annotations
 
+from memvault.storage.postgres.files import PostgresFiles
 from memvault.storage.postgres.graph import PostgresGraph
+from memvault.storage.postgres.imports import PostgresImports
 from memvault.storage.postgres.memories import PostgresMemories
 from memvault.storage.postgres.vector_imports import PostgresVectorImports
 from memvault.storage.postgres.vector_queue import PostgresVectorQueue
@@ -16,6 +18,8 @@ from memvault.storage.postgres.vector_search import PostgresVectorSearch
 class PostgresStore(
     PostgresMemories,
     PostgresGraph,
+    PostgresFiles,
+    PostgresImports,
     PostgresVectorQueue,
     PostgresVectorSearch,
     PostgresVectorImports,
