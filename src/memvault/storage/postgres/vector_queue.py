@@ -94,7 +94,7 @@ class PostgresVectorQueue(PostgresEngine):
                 " ORDER BY j.id LIMIT %s FOR UPDATE OF j SKIP LOCKED",
                 (limit,),
             ).fetchall()
-            if not rows and limit > 0:
+            if not rows:
                 rows = conn.execute(
                     f"{_CLAIM} WHERE j.state = 'queued' AND j.attempts > 0"
                     " AND j.not_before <= %s ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
