@@ -118,7 +118,12 @@ def postgres_database() -> Iterator[str]:
 # One entry per engine: every contract test runs once for each.
 ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
-POSTGRES_MODULES: set[str] = set()
+POSTGRES_MODULES: set[str] = {
+    "test_adjacent",
+    "test_session_records",
+    "test_session_telemetry",
+    "test_sessions",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

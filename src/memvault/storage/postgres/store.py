@@ -6,13 +6,19 @@ through the pool and transactions of :class:`PostgresEngine`.
 
 from __future__ import annotations
 
+from memvault.storage.postgres.adjacent import PostgresAdjacent
 from memvault.storage.postgres.graph import PostgresGraph
 from memvault.storage.postgres.memories import PostgresMemories
+from memvault.storage.postgres.session_telemetry import PostgresTelemetry
+from memvault.storage.postgres.sessions import PostgresSessions
 
 
 class PostgresStore(
     PostgresMemories,
+    PostgresAdjacent,
     PostgresGraph,
+    PostgresSessions,
+    PostgresTelemetry,
 ):
     """The storage protocol (:class:`memvault.storage.roles.Store`) on PostgreSQL."""
 
