@@ -120,6 +120,8 @@ ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
 POSTGRES_MODULES: set[str] = {
     "test_adjacent",
+    "test_files",
+    "test_imports",
     "test_session_records",
     "test_session_telemetry",
     "test_sessions",

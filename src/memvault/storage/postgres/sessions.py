@@ -27,7 +27,7 @@ from memvault.core.session_records import (
     SessionRecord,
     SessionStatus,
 )
-from memvault.storage.postgres import jobs, memory_rows, session_rows, vectors
+from memvault.storage.postgres import file_rows, jobs, memory_rows, session_rows, vectors
 from memvault.storage.postgres.engine import Connection, PostgresEngine
 from memvault.storage.postgres.session_rows import (
     HANDOFF_COLUMNS,
@@ -200,9 +200,6 @@ class PostgresSessions(PostgresEngine):
         def job(conn: Connection) -> None:
             _put_record(conn, record, namespace, embed)
             if file is not None:
-                # the FileIndex role's rows (its own module, ported apart from this one)
-                from memvault.storage.postgres import file_rows  # type: ignore[attr-defined]
-
                 file_rows.upsert_record(conn, file)
 
         self._write(job)

@@ -7,7 +7,9 @@ through the pool and transactions of :class:`PostgresEngine`.
 from __future__ import annotations
 
 from memvault.storage.postgres.adjacent import PostgresAdjacent
+from memvault.storage.postgres.files import PostgresFiles
 from memvault.storage.postgres.graph import PostgresGraph
+from memvault.storage.postgres.imports import PostgresImports
 from memvault.storage.postgres.memories import PostgresMemories
 from memvault.storage.postgres.session_telemetry import PostgresTelemetry
 from memvault.storage.postgres.sessions import PostgresSessions
@@ -17,6 +19,8 @@ class PostgresStore(
     PostgresMemories,
     PostgresAdjacent,
     PostgresGraph,
+    PostgresFiles,
+    PostgresImports,
     PostgresSessions,
     PostgresTelemetry,
 ):
