@@ -119,9 +119,13 @@ def postgres_database() -> Iterator[str]:
 ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
 POSTGRES_MODULES: set[str] = {
+    "test_adjacent",
     "test_files",
     "test_imports",
     "test_search",
+    "test_session_records",
+    "test_session_telemetry",
+    "test_sessions",
     "test_vector_queue",
     "test_vectors",
 }
