@@ -118,7 +118,19 @@ def postgres_database() -> Iterator[str]:
 # One entry per engine: every contract test runs once for each.
 ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
-POSTGRES_MODULES: set[str] = {"test_memories", "test_graph", "test_search"}
+POSTGRES_MODULES: set[str] = {
+    "test_adjacent",
+    "test_files",
+    "test_graph",
+    "test_imports",
+    "test_memories",
+    "test_search",
+    "test_session_records",
+    "test_session_telemetry",
+    "test_sessions",
+    "test_vector_queue",
+    "test_vectors",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -176,14 +176,15 @@ CREATE INDEX validation_events_by_memory ON validation_events(memory_id, created
 
 -- --- vectors and the embed queue ------------------------------------------------------------
 -- The vectors themselves live in a table made for the vault's model and storage when its
--- vector config is first set (pgvector columns have a fixed width): see ``vectors.py``.
+-- vector config is first set (pgvector columns have a fixed width): see ``vectors.py``. How
+-- many times they were reset is the ``vector_generation`` setting, as in SQLite (this row goes
+-- with each reset).
 CREATE TABLE vector_config (
     id          integer PRIMARY KEY CHECK (id = 1),
     model_id    text COLLATE "C" NOT NULL,
     dimensions  integer NOT NULL CHECK (dimensions > 0),
     storage     text COLLATE "C" NOT NULL CHECK (storage IN ('float32', 'int8', 'bit')),
     int8_scale  double precision,
-    generation  integer NOT NULL DEFAULT 1,
     created_at  text COLLATE "C" NOT NULL
 );
 
