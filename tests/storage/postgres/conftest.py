@@ -12,17 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from memvault.storage.postgres.store import PostgresStore
-from tests.storage.contract.conftest import PostgresFactory, postgres_database
-
-__all__ = ["postgres_database"]
 
 
 @pytest.fixture
-def location(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def location(postgres_url: str) -> str:
     """Where a fresh store lives: a schema of its own, dropped after the test."""
-    factory = PostgresFactory(postgres_database, monkeypatch)
-    yield factory.location
-    factory.drop()
+    return postgres_url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from memvault.core.records import MemoryFilter
 from memvault.core.vector_records import VectorStorage
 from memvault.storage.postgres import vector_search
 from memvault.storage.postgres.store import PostgresStore
-from tests.storage.contract.conftest import SERVER_URL
+from tests.postgres_server import SERVER_URL
 from tests.storage.contract.helpers import (
     EVERYTHING,
     HASH,
