@@ -25,7 +25,7 @@ from memvault.core.file_records import (
 )
 from memvault.core.records import Memory, MemoryRecord
 from memvault.core.times import now_iso
-from memvault.storage.postgres import file_rows, memory_rows, sync_rows
+from memvault.storage.postgres import file_rows, memory_rows, session_rows, sync_rows
 from memvault.storage.postgres.engine import Connection, PostgresEngine
 
 _SELECT_FILES = f"SELECT {file_rows.FILE_COLUMNS} FROM files f"
@@ -194,7 +194,7 @@ class PostgresFiles(PostgresEngine):
                     if memory_pk is not None:
                         memory_rows.delete(conn, memory_pk)
                 elif record.state.kind is FileKind.SESSION:
-                    sync_rows.delete_session_rows(conn, record.state.record_id)
+                    session_rows.delete_session_rows(conn, record.state.record_id)
                 else:
                     sync_rows.delete_chunks(conn, pk)
                 file_rows.delete(conn, pk)

@@ -171,14 +171,14 @@ def insert_handoffs(conn: Connection, session_pk: int, handoffs: Sequence[Handof
 
 
 def delete_session_rows(conn: Connection, session_id: str) -> bool:
-    """The session with its messages (memories with their keyword rows and vectors), then
-    everything that cascades from it; False if there is no such session."""
+    """The session with its messages (memories, whose keyword rows and vectors cascade), then
+    everything that cascades from it; False if there is no such session. Messages point at
+    their session without a cascade (a memory is never dropped by accident), so they go first,
+    as in the SQLite engine's ``sessions.py``."""
     row = conn.execute("SELECT pk FROM sessions WHERE id = %s FOR UPDATE", (session_id,)).fetchone()
     if row is None:
         return False
-    found = conn.execute("SELECT pk FROM memories WHERE session_pk = %s", (row[0],)).fetchall()
-    for (pk,) in found:
-        memory_rows.delete(conn, int(pk))
+    conn.execute("DELETE FROM memories WHERE session_pk = %s", (row[0],))
     conn.execute("DELETE FROM sessions WHERE pk = %s", (row[0],))
     return True
 

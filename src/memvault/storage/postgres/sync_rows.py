@@ -200,15 +200,3 @@ def delete_chunks(conn: Connection, file_pk: int) -> int:
     """The file's chunks (their tags, keyword rows, vectors and jobs go by cascade)."""
     gone = conn.execute("DELETE FROM memories WHERE chunk_of = %s RETURNING pk", (file_pk,))
     return len(gone.fetchall())
-
-
-def delete_session_rows(conn: Connection, session_id: str) -> bool:
-    """The session with its messages, then everything that cascades from it; False if there is
-    no such session. Messages point at their session without a cascade (a memory is never
-    dropped by accident), so they go first, as in the SQLite engine's ``sessions.py``."""
-    row = conn.execute("SELECT pk FROM sessions WHERE id = %s", (session_id,)).fetchone()
-    if row is None:
-        return False
-    conn.execute("DELETE FROM memories WHERE session_pk = %s", (row[0],))
-    conn.execute("DELETE FROM sessions WHERE pk = %s", (row[0],))
-    return True
