@@ -29,3 +29,6 @@ def home(tmp_path: Path) -> Path:
 def vault(home: Path) -> Iterator[Vault]:
     with memvault.open(home) as opened:
         yield opened
+
+
+from tests.postgres_server import postgres_database, postgres_url  # noqa: E402, F401

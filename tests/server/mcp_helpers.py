@@ -28,12 +28,15 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def serve_command(home: Path, *args: str) -> list[str]:
+def serve_command(home: Path | None, *args: str, db: str | None = None) -> list[str]:
     """``memvault serve`` listing every tool (the tests call them all); the default set is
-    tested on its own (test_inspector, test_tools_list)."""
+    tested on its own (test_inspector, test_tools_list). ``db``: a store URL (with no home:
+    DB-only)."""
     tools = [] if "--tools" in args else ["--tools", "all"]
-    command = [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "serve"]
-    return [*command, *tools, *args]
+    command = [sys.executable, "-m", "memvault.cli.app"]
+    command += [] if db is None else ["--db", db]
+    command += [] if home is None else ["--home", str(home)]
+    return [*command, "serve", *tools, *args]
 
 
 def stdio_params(home: Path) -> StdioServerParameters:
@@ -48,12 +51,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(home: Path, *args: str, token: str | None = TOKEN) -> Iterator[str]:
+def http_server(
+    home: Path | None, *args: str, token: str | None = TOKEN, db: str | None = None
+) -> Iterator[str]:
     """A `memvault serve --http` process; yields its base URL (http://127.0.0.1:PORT)."""
     port = free_port()
     env = server_env(**({"MEMVAULT_TOKEN": token} if token else {}))
     proc = subprocess.Popen(
-        serve_command(home, "--http", f"127.0.0.1:{port}", *args),
+        serve_command(home, "--http", f"127.0.0.1:{port}", *args, db=db),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

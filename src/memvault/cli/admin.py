@@ -11,6 +11,7 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
+from memvault.core.home import is_url
 from memvault.core.vector_records import VectorStorage
 
 
@@ -24,6 +25,14 @@ def init(
         bool,
         typer.Option("--no-vault", help="DB-only: no Markdown folder (for high-volume use)."),
     ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Create this store, DB-only: a database file or postgresql://USER@HOST/DB "
+            "(as the global --db).",
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Create the vault (home folder, database, Markdown folder) if it does not exist.
@@ -31,6 +40,8 @@ def init(
     The global --embedder (and --vector-storage here) are saved as the vault's settings.
     """
     cli = state(ctx)
+    if db is not None:
+        cli.database, cli.home = (db if is_url(db) else Path(db)), None
     if no_vault:
         cli.home = None  # open by the database file: no Markdown folder is created
     vault = cli.vault(create=True)
@@ -39,7 +50,7 @@ def init(
     vault.configure_vectors(embedder=cli.embedder, storage=vector_storage)
     stats = vault.stats()
     data = {
-        "db": str(cli.db_path),
+        "db": cli.shown,
         "schema_version": stats.schema_version,
         "embedder": vault.vector_settings().embedder,
         "vector_storage": vault.vector_settings().storage.value,
@@ -49,8 +60,8 @@ def init(
         print_json(data)
     else:
         console.print(
-            f"vault ready at {vault.folder or cli.db_path} "
-            f"(database {cli.db_path}, schema version {stats.schema_version}, "
+            f"vault ready at {vault.folder or cli.shown} "
+            f"(database {cli.shown}, schema version {stats.schema_version}, "
             f"embedder {data['embedder']}, {data['vector_storage']} vectors)"
         )
 

@@ -34,7 +34,7 @@ from memvault.cli.notes import note_app
 from memvault.cli.sessions import session_app
 from memvault.cli.state import CliState
 from memvault.core.errors import InvalidInputError, MemvaultError, NotFoundError
-from memvault.core.home import database_path, resolve_home
+from memvault.core.home import database_path, is_url, resolve_home
 
 app = typer.Typer(
     name="memvault",
@@ -56,7 +56,12 @@ def global_options(
         ),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Database file (instead of a home).")
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="MEMVAULT_DB",
+            help="Database file (instead of a home), or a store URL: postgresql://USER@HOST/DB.",
+        ),
     ] = None,
     embedder: Annotated[
         str | None,
@@ -76,14 +81,20 @@ def global_options(
     ] = "info",
 ) -> None:
     """--db names the database file directly (DB-only: no Markdown folder) and wins over --home /
-    MEMVAULT_HOME."""
-    chosen = db if db is not None else resolve_home(home)
+    MEMVAULT_HOME. --db URL names a server store: DB-only, or with --home the home's Markdown
+    folder (and logs) over that store."""
+    if log_level.lower() not in logs.LEVELS:
+        raise InvalidInputError(f"--log-level must be one of {', '.join(logs.LEVELS)}")
+    if db is not None and is_url(db):
+        ctx.obj = CliState(db, embedder=embedder, home=home)
+        ctx.call_on_close(ctx.obj.close)
+        logs.open_log(home, log_level.lower())
+        return
+    chosen = Path(db) if db is not None else resolve_home(home)
     ctx.obj = CliState(
         database_path(chosen), embedder=embedder, home=None if db is not None else chosen
     )
     ctx.call_on_close(ctx.obj.close)
-    if log_level.lower() not in logs.LEVELS:
-        raise InvalidInputError(f"--log-level must be one of {', '.join(logs.LEVELS)}")
     logs.open_log(chosen, log_level.lower())
 
 

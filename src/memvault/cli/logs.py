@@ -69,13 +69,14 @@ class _HomeExists(logging.Filter):
         return self._home.exists()
 
 
-def open_log(home_or_db: Path, level: str) -> None:
+def open_log(home_or_db: Path | None, level: str) -> None:
     """Send this process's memvault log records to the home's log file (replacing an earlier
-    call's: the test suite runs many commands in one process)."""
+    call's: the test suite runs many commands in one process). None: a server store with no
+    home, which has no log file (a server's warnings still reach its stderr)."""
     global _handler
     close_log()
     _ROOT.propagate = False  # the file (and a server's stderr) only: never a second error line
-    if level == "off":
+    if level == "off" or home_or_db is None:
         _handler = logging.NullHandler()
         _ROOT.addHandler(_handler)
         return

@@ -18,26 +18,46 @@ from typing import TYPE_CHECKING
 import typer
 
 import memvault
+from memvault.core.errors import InvalidInputError
 from memvault.core.home import database_path, resolve_home
 
 if TYPE_CHECKING:  # the service layer loads when a command opens the vault, not at start-up
     from memvault.service.vault import Vault
 
 BACKGROUND_ENV = "MEMVAULT_BACKGROUND"
+DB_ENV = "MEMVAULT_DB"
 
 
 @dataclass
 class CliState:
-    db_path: Path
+    database: Path | str  # the database file, or a store URL (``--db postgresql://…``)
     embedder: str | None = None
     home: Path | None = None  # the --home / MEMVAULT_HOME folder; None with --db (DB-only)
     wrote: bool = False  # set by commands that may have queued embed jobs
     _vault: Vault | None = field(default=None, repr=False)
 
     @property
+    def url(self) -> str | None:
+        """The store URL when ``--db`` names a server store, else None."""
+        return self.database if isinstance(self.database, str) else None
+
+    @property
     def location(self) -> Path:
-        """What the global options name: the home folder, or the database file (``--db``)."""
-        return self.home if self.home is not None else self.db_path
+        """Where this vault's own files go (gold set, logs, a restore): the home folder, or
+        the database file (``--db FILE``). A server store has no such place unless ``--home``
+        gives one."""
+        if self.home is not None:
+            return self.home
+        if isinstance(self.database, str):
+            raise InvalidInputError(
+                "this command keeps files of its own: give --home (a folder for them) with --db URL"
+            )
+        return self.database
+
+    @property
+    def shown(self) -> str:
+        """The database for messages (a URL without its password)."""
+        return str(self.database) if self._vault is None else self._vault.location
 
     def vault(self, *, background: bool = False, create: bool = False) -> Vault:
         """The vault, opened on first use. ``background`` runs an embedding worker thread
@@ -46,10 +66,11 @@ class CliState:
         make a vault that is not there; any other command names a mistyped home."""
         if self._vault is None:
             self._vault = memvault.open(
-                self.location,
+                self.home if self.url is not None else self.location,
                 embedder=self.embedder,
                 background=background,
                 create=create,
+                db=self.url,
             )
         return self._vault
 
@@ -68,11 +89,19 @@ class CliState:
             return
         if vault.worker_running():
             return  # a running worker drains until nothing is pending, ours included
-        command = [sys.executable, "-m", "memvault.cli.app", "--db", vault.location]
+        command = [sys.executable, "-m", "memvault.cli.app"]
+        env = dict(os.environ)
+        if self.url is not None:  # by environment: a password stays out of the process list
+            env[DB_ENV] = self.url
+            if self.home is not None:
+                command += ["--home", str(self.home)]
+        else:
+            command += ["--db", vault.location]
         if self.embedder:
             command += ["--embedder", self.embedder]
         subprocess.Popen(
             [*command, "jobs", "--wait", "--quiet"],
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

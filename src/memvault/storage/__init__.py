@@ -2,7 +2,8 @@
 
 Everything above it talks to the role protocols of :mod:`memvault.storage.roles` (``Store`` is
 all of them). ``open_store`` picks the engine for a location: a file path (or ``sqlite:///``
-URL) is the embedded SQLite engine, the only one in this version.
+URL) is the embedded SQLite engine, a ``postgresql://`` (or ``postgres://``) URL the PostgreSQL
+engine.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ SERVER_SCHEMES = ("postgresql", "postgres")
 
 
 def open_store(location: str | os.PathLike[str]) -> Store:
-    """The store at ``location``: a database file path, or a URL naming one."""
+    """The store at ``location``: a database file path, a URL naming one, or a PostgreSQL URL
+    (``postgresql://...?schema=NAME``)."""
+    if not isinstance(location, os.PathLike) and _scheme(str(location)) in SERVER_SCHEMES:
+        from memvault.storage.postgres.store import PostgresStore
+
+        return PostgresStore(str(location))
     path = sqlite_path(location)
     from memvault.storage.sqlite.store import SqliteStore
 
@@ -30,7 +36,7 @@ def sqlite_path(location: str | os.PathLike[str]) -> Path:
     if isinstance(location, os.PathLike):
         return Path(location)
     text = str(location)
-    scheme = urlsplit(text).scheme.lower() if "://" in text or text.startswith("file:") else ""
+    scheme = _scheme(text)
     if not scheme:
         return Path(text)
     if scheme in ("sqlite", "file"):
@@ -38,10 +44,15 @@ def sqlite_path(location: str | os.PathLike[str]) -> Path:
         return Path(unquote(parts.netloc + parts.path))
     if scheme in SERVER_SCHEMES:
         raise InvalidInputError(
-            f"{scheme}:// stores need the PostgreSQL engine, which this version of memvault "
-            "does not have yet; use a SQLite file (a path or sqlite:///PATH)"
+            f"{scheme}:// names a PostgreSQL store, which lives on its server, not in a file; "
+            "this needs a SQLite file (a path or sqlite:///PATH)"
         )
     raise InvalidInputError(f"no storage engine for {scheme}:// (use a path or sqlite:///PATH)")
+
+
+def _scheme(text: str) -> str:
+    """The URL scheme of a location, lower-case; empty for a plain path."""
+    return urlsplit(text).scheme.lower() if "://" in text or text.startswith("file:") else ""
 
 
 # --- database files on this machine, with no connection open (backups, restore) --------------

@@ -5,19 +5,16 @@ by the very same tests: add its factory to ``ENGINES``. A factory knows three en
 things and nothing more: where a fresh, empty store lives for one test (``location``, which
 ``open_store`` and another process can open), how to open it (again: a second instance at the
 same location is how cross-instance tests see what another process would), and how to make the
-engine read a clock the test moves (lease and backoff tests), since each engine takes its time
-from somewhere else (Python's ``time.time`` for SQLite, the server's clock for PostgreSQL).
+engine read a clock the test moves (lease and backoff tests): each engine's queue module reads
+Python's ``time``, which the factory replaces there.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-import psycopg
 import pytest
 
 from memvault.storage import open_store
@@ -70,18 +67,12 @@ class SqliteFactory:
         self._monkeypatch.setattr(vector_queue, "time", clock)
 
 
-# The PostgreSQL server the suite runs on (the one `.ci/run` starts); each test run makes a
-# database of its own there, and each test a schema of its own in it.
-SERVER_URL = os.environ.get(
-    "MEMVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-
-
 class PostgresFactory:
-    def __init__(self, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._schema = f"t_{uuid.uuid4().hex[:16]}"
-        self._location = f"{database_url}?schema={self._schema}"
-        self._database_url = database_url
+    """A schema of its own on the test server (``tests/postgres_server.py`` makes and drops
+    it); the queue's clock is Python's ``time`` in the engine's module, as for SQLite."""
+
+    def __init__(self, location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._location = location
         self._monkeypatch = monkeypatch
 
     @property
@@ -89,36 +80,31 @@ class PostgresFactory:
         return self._location
 
     def open(self) -> Store:
-        from memvault.storage.postgres.store import PostgresStore
-
-        return PostgresStore(self._location)  # type: ignore[return-value]
+        return open_store(self._location)
 
     def install_clock(self, clock: Clock) -> None:
-        from memvault.storage.postgres import vector_queue  # type: ignore[attr-defined]
+        from memvault.storage.postgres import vector_queue
 
         self._monkeypatch.setattr(vector_queue, "time", clock)
-
-    def drop(self) -> None:
-        with psycopg.connect(self._database_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {self._schema} CASCADE")
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A database for this test run (this xdist worker) on the test server, dropped after."""
-    name = f"memvault_contract_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 # One entry per engine: every contract test runs once for each.
 ENGINES = ("postgres", "sqlite")
 # While the PostgreSQL engine is being built, the contract modules of the roles it has.
-POSTGRES_MODULES: set[str] = {"test_operations", "test_graph"}
+POSTGRES_MODULES: set[str] = {
+    "test_adjacent",
+    "test_files",
+    "test_graph",
+    "test_imports",
+    "test_memories",
+    "test_operations",
+    "test_search",
+    "test_session_records",
+    "test_session_telemetry",
+    "test_sessions",
+    "test_vector_queue",
+    "test_vectors",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -135,9 +121,7 @@ def engine(
     if request.param == "sqlite":
         yield SqliteFactory(tmp_path, monkeypatch)
         return
-    factory = PostgresFactory(request.getfixturevalue("postgres_database"), monkeypatch)
-    yield factory
-    factory.drop()
+    yield PostgresFactory(request.getfixturevalue("postgres_url"), monkeypatch)
 
 
 @pytest.fixture

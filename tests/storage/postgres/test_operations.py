@@ -9,8 +9,6 @@ tests do not wait for that role.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,44 +20,22 @@ import pytest
 from memvault.core.errors import StorageBusyError, StorageError
 from memvault.core.records import Edge, MemoryFilter, Verdict
 from memvault.core.terms import QueryTerm
+from memvault.core.vector_records import VectorStorage
 from memvault.storage import database_file_problems
+from memvault.storage.postgres.connection import PostgresLocation
 from memvault.storage.postgres.store import PostgresStore
 from memvault.storage.sqlite.store import SqliteStore
-from tests.storage.contract.helpers import insert
+from tests.storage.contract.helpers import embed_pending, insert
 
-SERVER_URL = os.environ.get(
-    "MEMVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 T0 = "2026-01-01T00:00:00.000000Z"
 
 
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    name = f"memvault_ops_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture
-def schema() -> str:
-    return f"t_{uuid.uuid4().hex[:16]}"
-
-
-@pytest.fixture
-def store(database: str, schema: str) -> Iterator[PostgresStore]:
-    opened = PostgresStore(f"{database}?schema={schema}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def raw(database: str, schema: str, store: PostgresStore) -> Iterator[psycopg.Connection[Any]]:
+def raw(location: str, store: PostgresStore) -> Iterator[psycopg.Connection[Any]]:
     """A connection of the test's own into the store's schema, to damage it."""
-    with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute(f"SET search_path TO {schema}, public")
+    where = PostgresLocation.parse(location)
+    with psycopg.connect(where.conninfo, autocommit=True) as conn:
+        conn.execute(f"SET search_path TO {where.schema}, public")
         yield conn
 
 
@@ -141,6 +117,21 @@ def test_bad_vectors_are_found_dropped_and_requeued(
     assert queued == [(narrow,)]
 
 
+def test_memories_embedded_once_without_a_vector_now_are_queued(
+    store: PostgresStore, raw: psycopg.Connection[Any]
+) -> None:
+    assert store.queue_lost_vectors() == 0  # no vectors yet
+    ids = insert(store, "kept", "lost", embed=True)
+    embed_pending(store)
+    raw.execute("DELETE FROM memory_vectors WHERE memory_pk = %s", (pks(raw)[1],))
+    vectors = checks(store)["vectors"]
+    assert vectors.ok and vectors.counts["without_job"] == 1 and vectors.counts["lost"] == 0
+    assert store.queue_lost_vectors() == 1
+    assert store.queue_lost_vectors() == 0  # its job is open now
+    assert embed_pending(store) == 1
+    assert store.vectors_of(ids).keys() == set(ids)
+
+
 def test_the_vector_index_is_rebuilt_in_place(
     store: PostgresStore, raw: psycopg.Connection[Any]
 ) -> None:
@@ -160,16 +151,17 @@ def test_the_vector_index_is_rebuilt_in_place(
 
 
 def test_compact_vacuums_and_refuses_while_a_table_is_held(
-    store: PostgresStore, database: str, schema: str
+    store: PostgresStore, location: str
 ) -> None:
+    where = PostgresLocation.parse(location)
     ids = insert(store, *(f"to be deleted {n}" for n in range(200)))
     for memory_id in ids:
         store.delete_memory(memory_id)
     report = store.compact(wait_seconds=5)
     assert report.db_bytes_before > 0 and report.db_bytes_after > 0
     assert report.wal_bytes_before == report.wal_bytes_after == 0
-    with psycopg.connect(database) as holder:  # a vacuum of its own would block it the same
-        holder.execute(f"LOCK TABLE {schema}.memories IN SHARE UPDATE EXCLUSIVE MODE")
+    with psycopg.connect(where.conninfo) as holder:  # as a vacuum of its own would
+        holder.execute(f"LOCK TABLE {where.schema}.memories IN SHARE UPDATE EXCLUSIVE MODE")
         with pytest.raises(StorageBusyError):
             store.compact(wait_seconds=0.2)
     assert store.stats().memories == 0
@@ -198,6 +190,7 @@ def test_a_backup_is_a_sqlite_vault_of_one_snapshot(
     copy = SqliteStore(target)
     try:
         stats = copy.stats()
+        assert counted.schema_version == stats.schema_version  # the file's, for its manifest
         assert (stats.memories, stats.edges, stats.tags, stats.validation_events) == (2, 1, 2, 1)
         assert copy.get_memory(late[0]) is None
         original = store.get_memory(a)
@@ -216,3 +209,23 @@ def test_a_backup_is_a_sqlite_vault_of_one_snapshot(
         copy.close()
     with pytest.raises(StorageError):
         store.backup(target)  # never over an existing file
+
+
+@pytest.mark.parametrize("storage", list(VectorStorage))
+def test_a_backup_carries_the_vectors_of_every_storage(
+    store: PostgresStore, storage: VectorStorage, tmp_path: Path
+) -> None:
+    ids = insert(store, "one", "two", "three", embed=True)
+    embed_pending(store, storage=storage)
+    original = store.vectors_of(ids)
+    store.backup(tmp_path / "copy.db")
+    copy = SqliteStore(tmp_path / "copy.db")
+    try:
+        assert copy.vector_config() == store.vector_config()
+        copied = copy.vectors_of(ids)
+        assert copied.keys() == original.keys() == set(ids)
+        for memory_id in ids:
+            assert np.array_equal(copied[memory_id], original[memory_id])
+        assert copy.check().ok
+    finally:
+        copy.close()

@@ -13,12 +13,16 @@ vectors (sqlite-vec, through its ``vectors.put``).
 
 Every row is read in one ``REPEATABLE READ`` transaction: one snapshot, fixed by the first
 query (the counts returned), while writers carry on. ``pinned`` runs right after that query.
+The copy is written in one SQLite transaction into a file made by ``SqliteStore`` (its latest
+schema), and is left as one self-contained file (journal mode DELETE), as the SQLite engine's
+backup leaves it; a failed copy removes the file.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +31,13 @@ from psycopg import sql
 
 from memvault.core.errors import StorageError
 from memvault.core.records import StoreStats
-from memvault.core.vector_records import VectorConfig
+from memvault.core.vector_records import VectorConfig, VectorStorage
+from memvault.storage.postgres import vectors as postgres_vectors
 from memvault.storage.postgres.checks import count_of, read_config, vector_table
 from memvault.storage.postgres.engine import Connection, PostgresEngine
 from memvault.storage.postgres.health import store_stats
 from memvault.storage.sqlite import memory_rows as sqlite_memory_rows
+from memvault.storage.sqlite import migrations as sqlite_migrations
 from memvault.storage.sqlite import vectors as sqlite_vectors
 from memvault.storage.sqlite.connection import open_connection
 from memvault.storage.sqlite.database_file import COMPANIONS
@@ -94,7 +100,9 @@ class PostgresBackup(PostgresEngine):
             lite.execute("PRAGMA journal_mode=DELETE").fetchall()  # one self-contained file
         finally:
             lite.close()
-        return counted
+        # the counts of the snapshot, and the schema version of the file they are now in (what
+        # a backup's manifest records about its memvault.db), not the server store's own
+        return replace(counted, schema_version=sqlite_migrations.LATEST_VERSION)
 
 
 class _Ticker:
@@ -188,7 +196,9 @@ def _copy_vectors(
     ticker: _Ticker,
 ) -> None:
     """Every vector into a vec0 table of the vault's element type (its config row came with
-    the ``vector_config`` table), encoded by the SQLite engine itself."""
+    the ``vector_config`` table): decoded by this engine (int8 codes scaled back by the
+    config's scale, bits as ±1) and encoded by the SQLite engine, which turns them back into
+    the same codes and bits."""
     import numpy as np
 
     element = {"float32": "float", "int8": "int8", "bit": "bit"}[config.storage.value]
@@ -196,31 +206,11 @@ def _copy_vectors(
         f"CREATE VIRTUAL TABLE {sqlite_vectors.TABLE}"
         f" USING vec0(embedding {element}[{config.dimensions}])"
     )
-    query = sql.SQL("SELECT memory_pk, embedding FROM {} ORDER BY memory_pk").format(table)
+    postgres_vectors.use_types(conn)
+    column = sql.SQL("embedding::text" if config.storage is VectorStorage.BIT else "embedding")
+    query = sql.SQL("SELECT memory_pk, {} FROM {} ORDER BY memory_pk").format(column, table)
     for rows in _batches(conn, query):
         pks = [int(pk) for pk, _ in rows]
-        matrix = np.stack([_as_floats(value) for _, value in rows]).astype(np.float32)
+        matrix = np.stack([postgres_vectors.decode(config, value) for _, value in rows])
         sqlite_vectors.put(lite, config, pks, matrix)
         ticker.tick(len(rows))
-
-
-def _as_floats(value: Any) -> Any:
-    """A pgvector value as a float32 array: a ``vector`` is one already, a ``halfvec`` or a
-    ``bit`` (as ±1, which sqlite-vec's bit encoding turns back into the same bits) converts."""
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        return value.astype(np.float32)
-    if isinstance(value, str):  # a connection made before pgvector's types were registered
-        if value.startswith("["):
-            return np.asarray(json.loads(value), dtype=np.float32)
-        return np.asarray([c == "1" for c in value], dtype=np.float32) * 2 - 1
-    to_numpy = getattr(value, "to_numpy", None)
-    if to_numpy is not None:
-        array = np.asarray(to_numpy())
-        if array.dtype == np.bool_:
-            return array.astype(np.float32) * 2 - 1
-        return array.astype(np.float32)
-    if isinstance(value, Iterable):
-        return np.asarray(list(value), dtype=np.float32)
-    raise StorageError(f"cannot back up a vector of type {type(value).__name__}")

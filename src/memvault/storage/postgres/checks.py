@@ -171,7 +171,9 @@ def vector_rows(conn: Connection, schema: str) -> CheckResult:
     SQLite engine tells such a loss from a deliberate delete by its ``vector_log``, which exists
     because a damaged file can lose rows. A PostgreSQL server does not lose committed rows, and
     this engine keeps no such log, so a missing vector is counted as a memory without a vector
-    (``without_job``), which ``repair`` queues when vectors are on.
+    (``without_job``), which ``repair`` queues when vectors are on. (Counting memories with a
+    done job and no vector as lost instead would fail the check of a healthy store whose text
+    changed in a process that does not embed, which the SQLite engine counts as no damage.)
     """
     table = vector_table(conn, schema)
     if table is None:

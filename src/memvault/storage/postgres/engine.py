@@ -20,7 +20,12 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from memvault.core.errors import InvalidInputError, StorageBusyError, StorageError
+from memvault.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    StorageBusyError,
+    StorageError,
+)
 from memvault.storage.postgres.connection import (
     RETRY_STATES,
     PostgresLocation,
@@ -152,6 +157,10 @@ class PostgresEngine:
                     time.sleep(delay * (0.5 + random.random()))
                     delay *= 2
                     continue
+                if exc.sqlstate == "23505":  # what SQLite's single writer would never race to
+                    raise ConflictError(
+                        f"already there: {exc.diag.message_detail or exc.diag.message_primary}"
+                    ) from exc
                 if isinstance(exc, psycopg.DataError) and "0x00" in str(exc):
                     raise InvalidInputError(
                         "text holds a NUL character, which PostgreSQL cannot store"

@@ -4,9 +4,7 @@ As in the SQLite engine, everything here is recomputed from rows that are the tr
 (``memories`` and ``files``), never the other way round, so a repair cannot lose a memory, a
 note or a validation: the keyword rows are rebuilt from the memories' text, vectors that cannot
 be right are dropped (their memories queued to be embedded again), and leases of workers that
-are gone are released. There is no ``queue_lost_vectors``: see ``checks.vector_rows`` (a lost
-vector cannot be told from a deleted one here, and memories without a vector are queued by
-``enqueue_missing_embeddings``).
+are gone are released.
 """
 
 from __future__ import annotations
@@ -68,6 +66,34 @@ class PostgresRepair(PostgresEngine):
             if requeue:
                 jobs.enqueue(conn, [pk for pk in bad if pk not in found["stray"]])
             return len(bad)
+
+        return self._write(job)
+
+    def queue_lost_vectors(self) -> int:
+        """Queue an embed job for every memory that was embedded once (its job is done) and has
+        no vector now, nor an open job.
+
+        Wider than the SQLite engine's set, which its ``vector_log`` narrows to vectors gone
+        without memvault deleting them: this engine keeps no such log (see
+        ``checks.vector_rows``, whose ``lost`` is therefore 0, so ``repair`` does not call this
+        on its own), and here the set also holds memories whose text changed in a process that
+        does not embed. Queuing those is what they need anyway once vectors are on.
+        """
+
+        def job(conn: Connection) -> int:
+            table = vector_table(conn, self.schema)
+            if table is None:
+                return 0
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT DISTINCT j.memory_pk FROM jobs j WHERE j.state = 'done'"
+                    " AND NOT EXISTS (SELECT 1 FROM {} v WHERE v.memory_pk = j.memory_pk)"
+                    " AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.memory_pk = j.memory_pk"
+                    " AND o.state != 'done') ORDER BY 1"
+                ).format(table)
+            ).fetchall()
+            jobs.enqueue(conn, [int(r[0]) for r in rows])
+            return len(rows)
 
         return self._write(job)
 
