@@ -25,13 +25,19 @@ def test_three_servers_share_one_postgresql_store_and_lose_nothing(postgres_url:
             written: list[str] = []
             async with http_client(bases[server]) as mcp:
                 for i in range(WRITES):
-                    made = await call(mcp, "remember", content=f"fact {i} of kestrel_{server}_{n}")
+                    made = await call(
+                        mcp, "remember", content=f"fact {i}: kestrel_{server}_{n}_{i}"
+                    )
                     written.append(made["id"])
             ids[(server, n)] = written
             # another server finds this client's last write at once (no cache, no delay)
             async with http_client(bases[(server + 1) % SERVERS]) as other:
                 found = await call(
-                    other, "search", query=f"kestrel_{server}_{n}", mode="keyword", limit=1
+                    other,
+                    "search",
+                    query=f"kestrel_{server}_{n}_{WRITES - 1}",
+                    mode="keyword",
+                    limit=1,
                 )
                 assert [hit["id"] for hit in found["hits"]] == [written[-1]]
 
