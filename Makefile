@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench bench-peers eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: install
 # Only the side-by-side tables (ChromaDB, plain sqlite-vec + FTS5, numpy floor); --quick for 10k only.
 bench-peers: install
 	$(BIN)/python benchmarks/run.py --peers-only
+
+# Only SQLite next to PostgreSQL (the server at MEMVAULT_BENCH_POSTGRES_URL, by default the local
+# test server); --quick for 10k only.
+bench-postgres: install
+	$(BIN)/python benchmarks/run.py --postgres-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

@@ -10,6 +10,7 @@ embed jobs, ``wait_for_jobs`` drains them through the worker with ``PrecomputedE
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,13 +80,13 @@ def _measure(corpus: Corpus, storage: str, embedder: str | Embedder, folder: Pat
         db, embedder=embedder, vector_storage=storage if vectors else None, background=False
     )
     try:
-        rows = _insert(vault, corpus.texts)
+        rows = insert(vault, corpus.texts)
         result = VaultResult(storage, insert_per_s=size / rows.elapsed)
         if vectors:
             log(f"{size:,} memories, {storage}: wait_for_jobs (vectors through the queue)")
             ticker = Ticker("embed jobs", size)
             start = time.perf_counter()
-            counts = vault.wait_for_jobs(progress=lambda c: ticker(_settled(c)))
+            counts = vault.wait_for_jobs(progress=lambda c: ticker(settled(c)))
             result.vectors_per_s = size / (time.perf_counter() - start)
             assert counts.done == size and counts.failed == 0, counts
             start = time.perf_counter()
@@ -96,13 +97,13 @@ def _measure(corpus: Corpus, storage: str, embedder: str | Embedder, folder: Pat
         sets = {"content": corpus.content, "common": corpus.common, "dated": corpus.dated}
         for name, queries in sets.items():
             for mode in _modes(name, vectors):
-                latencies, found = _search(vault, queries, mode)
+                latencies, found = timed_search(vault, queries, mode)
                 result.latency[(name, mode)] = (
                     percentile(latencies, 0.50),
                     percentile(latencies, 0.95),
                 )
                 if mode == "vector":
-                    shares += _recall(corpus, queries, found, rows.row_of)
+                    shares += recall_shares(corpus, queries, found, rows.row_of)
         result.recall = float(np.mean(shares)) if shares else 0.0
     finally:
         vault.close()
@@ -128,12 +129,15 @@ def _modes(query_set: str, vectors: bool) -> tuple[str, ...]:
 
 
 @dataclass
-class _Inserted:
+class Inserted:
     elapsed: float
     row_of: dict[str, int]  # memory id -> row of the corpus
 
 
-def _insert(vault: memvault.Vault, texts: list[str]) -> _Inserted:
+def insert(
+    vault: memvault.Vault, texts: list[str], after_batch: Callable[[int], None] | None = None
+) -> Inserted:
+    """``texts`` in batches of ``BATCH``; ``after_batch`` is told the count after each."""
     ticker = Ticker("remember_many", len(texts))
     row_of: dict[str, int] = {}
     start = time.perf_counter()
@@ -143,14 +147,16 @@ def _insert(vault: memvault.Vault, texts: list[str]) -> _Inserted:
         for offset, outcome in enumerate(outcomes):
             row_of[outcome.id] = first + offset
         ticker(first + len(batch))
-    return _Inserted(time.perf_counter() - start, row_of)
+        if after_batch is not None:
+            after_batch(first + len(batch))
+    return Inserted(time.perf_counter() - start, row_of)
 
 
-def _settled(counts: JobCounts) -> int:
+def settled(counts: JobCounts) -> int:
     return counts.done + counts.failed
 
 
-def _search(
+def timed_search(
     vault: memvault.Vault, queries: QuerySet, mode: str
 ) -> tuple[list[float], list[list[str]]]:
     for text in queries.texts[:WARMUP]:
@@ -165,7 +171,7 @@ def _search(
     return latencies, found
 
 
-def _recall(
+def recall_shares(
     corpus: Corpus, queries: QuerySet, found: list[list[str]], row_of: dict[str, int]
 ) -> list[float]:
     """Per query, the share of the exact top-K (brute force, float32) that search found."""

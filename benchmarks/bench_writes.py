@@ -34,11 +34,17 @@ RUNS = (
 def bench_remember(processes: int, embedder: str, layout: str, folder: Path) -> dict[str, float]:
     name = f"writers-{processes}-{embedder}"
     db = folder / f"{name}.db" if layout == "DB-only" else folder / f"{name}-home"
-    memvault.open(db, embedder="none").close()
+    return remember_latency(str(db), processes, embedder)
+
+
+def remember_latency(location: str, processes: int, embedder: str = "none") -> dict[str, float]:
+    """``processes`` writer processes on the vault at ``location`` (a ``.db`` file, a home or a
+    store URL), each remembering its memories one per call: latency percentiles and writes/s."""
+    memvault.open(location, embedder="none").close()
     start = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [*WORKER, str(db), str(n), str(WRITES_PER_PROCESS), embedder],
+            [*WORKER, location, str(n), str(WRITES_PER_PROCESS), embedder],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -47,9 +53,10 @@ def bench_remember(processes: int, embedder: str, layout: str, folder: Path) -> 
     latencies: list[float] = []
     for proc in procs:
         out, _ = proc.communicate()
+        assert proc.returncode == 0, f"writer exited with {proc.returncode}"
         latencies.extend(json.loads(out))
     elapsed = time.perf_counter() - start
-    with memvault.open(db, embedder="none") as vault:
+    with memvault.open(location, embedder="none") as vault:
         assert vault.stats().memories == processes * WRITES_PER_PROCESS
     return {
         "p50": percentile(latencies, 0.50),

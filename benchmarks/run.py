@@ -3,8 +3,8 @@ memvault side by side with its peers, printed and saved.
 
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
 section between the eval markers, which `make eval` writes and this keeps as it is. The session,
-backup and side-by-side tables sit between their own markers, so `--sessions-only`,
-`--backup-only` and `--peers-only` can measure and replace just them.
+backup, side-by-side and PostgreSQL tables sit between their own markers, so `--sessions-only`,
+`--backup-only`, `--peers-only` and `--postgres-only` can measure and replace just them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import bench_backup
 import bench_embedding
 import bench_import
 import bench_peers
+import bench_postgres
 import bench_search
 import bench_sessions
 import bench_startup
@@ -48,6 +49,7 @@ EVAL_SECTION = re.compile(r"<!-- eval:start -->.*?<!-- eval:end -->", re.DOTALL)
 SESSIONS_SECTION = re.compile(r"<!-- sessions:start -->.*?<!-- sessions:end -->", re.DOTALL)
 BACKUP_SECTION = re.compile(r"<!-- backup:start -->.*?<!-- backup:end -->", re.DOTALL)
 PEERS_SECTION = re.compile(r"<!-- peers:start -->.*?<!-- peers:end -->", re.DOTALL)
+POSTGRES_SECTION = re.compile(r"<!-- postgres:start -->.*?<!-- postgres:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -219,7 +221,7 @@ def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
     """Only these tables: in place of the old ones, else before the first block that follows
     them in a full run (the eval section last)."""
     current = REPORT.read_text("utf-8")
-    following = [PEERS_SECTION, SESSIONS_SECTION, BACKUP_SECTION, EVAL_SECTION]
+    following = [PEERS_SECTION, SESSIONS_SECTION, BACKUP_SECTION, POSTGRES_SECTION, EVAL_SECTION]
     later = following[following.index(pattern) + 1 :] if pattern in following else following
     found = [m for m in (p.search(current) for p in later) if m is not None]
     if pattern.search(current):
@@ -242,7 +244,7 @@ def peer_sections(sizes: tuple[int, ...], folder: Path) -> list[Section]:
 
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
-    only = args.sessions_only or args.backup_only or args.peers_only
+    only = args.sessions_only or args.backup_only or args.peers_only or args.postgres_only
     start = time.perf_counter()
     sections: list[Section] = []
     blocks: list[tuple[re.Pattern[str], str]] = []
@@ -252,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
         ("peers", "side-by-side", PEERS_SECTION, args.peers_only, _peers(args.sizes)),
         ("sessions", "session-layer", SESSIONS_SECTION, args.sessions_only, bench_sessions.run),
         ("backup", "online-backup", BACKUP_SECTION, args.backup_only, bench_backup.run),
+        ("postgres", "PostgreSQL", POSTGRES_SECTION, args.postgres_only, _postgres(args.sizes)),
     ]
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
@@ -299,6 +302,10 @@ def _peers(sizes: tuple[int, ...]) -> Callable[[Path], list[Section]]:
     return lambda folder: peer_sections(sizes, folder)
 
 
+def _postgres(sizes: tuple[int, ...]) -> Callable[[Path], list[Section]]:
+    return lambda folder: bench_postgres.run(sizes, folder)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -326,6 +333,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--peers-only",
         action="store_true",
         help="only the side-by-side tables against the peers (replacing just them)",
+    )
+    only.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="only the SQLite-next-to-PostgreSQL tables (replacing just them in the docs)",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -1,6 +1,7 @@
 """Benchmark worker process: remember COUNT memories one per call; print latencies (ms) as JSON.
 
-Usage: write_worker.py DB WORKER COUNT [EMBEDDER]; EMBEDDER defaults to ``none``. With a real
+Usage: write_worker.py LOCATION WORKER COUNT [EMBEDDER]; LOCATION is a ``.db`` file, a home or a
+store URL (``postgresql://…?schema=NAME``), EMBEDDER defaults to ``none``. With a real
 embedder the vault's background thread embeds while the writes go on, as in normal use.
 """
 

@@ -1,0 +1,316 @@
+"""SQLite next to PostgreSQL on the same data: batched insert with vectors, keyword / vector /
+hybrid search latency, vector recall, and ``remember`` with several writer processes.
+
+The same vault code over either engine, so the difference is the engine's: a SQLite file (apsw,
+sqlite-vec, the in-process vector index) against a PostgreSQL schema (psycopg, tsvector,
+pgvector's HNSW) on the server at ``MEMVAULT_BENCH_POSTGRES_URL`` (by default the local test
+server). Vectors are synthetic and precomputed (``synthetic.embedder_for``), so neither side
+pays for a model and query embedding is excluded. Each PostgreSQL vault is a schema of its own,
+dropped afterwards with plain SQL (psycopg here: the package has no "drop a store").
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import bench_search
+import bench_writes
+import numpy as np
+import psycopg
+import synthetic
+from bench_search import BATCH, QUERIES, K
+from psycopg import sql
+from report import Section
+from synthetic import Corpus
+from timing import Ticker, log, percentile
+
+import memvault
+from memvault.core.vector_records import JobCounts
+from memvault.embedding.base import Embedder
+
+SERVER_URL = os.environ.get(
+    "MEMVAULT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+ENGINES = ("SQLite", "PostgreSQL")
+MODES = ("keyword", "vector", "hybrid")
+QUERY_SETS = ("content", "common")
+STORAGE = "float32"
+WRITERS = (1, 4)
+
+
+@dataclass
+class EngineResult:
+    engine: str
+    insert_per_s: float = 0.0
+    vectors_per_s: float = 0.0
+    first_search_s: float = 0.0
+    latency: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    recall: float = 0.0
+
+
+@dataclass
+class SizeResult:
+    size: int
+    engines: dict[str, EngineResult]
+
+
+@contextmanager
+def location(engine: str, folder: Path, name: str) -> Iterator[str]:
+    """Where an engine's vault lives for one measurement, removed afterwards: a file in the
+    benchmark's folder, or a fresh schema on the server."""
+    if engine == "SQLite":
+        db = folder / f"{name}.db"
+        try:
+            yield str(db)
+        finally:
+            for suffix in ("", "-wal", "-shm", ".vindex"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{SERVER_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+class Autovacuum:
+    """What autovacuum's ANALYZE does on a default server, done by hand: the test server runs
+    with autovacuum off, and a PostgreSQL vault that is never analyzed is measured in a state
+    no production server stays in. With no statistics the planner misjudges the ``memories``
+    filters: the duplicate check of each new memory scans the namespace's rows (a load slows to
+    O(n) per insert: 456/s at 10k, 130/s at 25k), and a vector search measures every vector
+    instead of walking the HNSW index (48 ms at 10k instead of ~1). Called with a count of rows
+    written, it analyzes the vault's tables when that count has grown past autovacuum's
+    threshold (50 rows + 10 %) since the last time, the rule ``autovacuum_analyze_*`` sets."""
+
+    def __init__(self, where: str) -> None:
+        self.schema = parse_qs(urlsplit(where).query)["schema"][0] if _is_server(where) else ""
+        self.analyzed = 0
+
+    def __call__(self, rows: int) -> None:
+        if self.schema and rows > 50 + 1.1 * self.analyzed:
+            self.now()
+            self.analyzed = rows
+
+    def now(self) -> None:
+        if not self.schema:
+            return
+        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (self.schema,)
+            ).fetchall()
+            for (table,) in tables:
+                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.schema, table)))
+
+
+@contextmanager
+def analyzing(where: str, every: float = 1.0) -> Iterator[None]:
+    """``Autovacuum`` in a thread while other processes write: every ``every`` seconds it
+    counts the memories and analyzes when they have grown past the threshold."""
+    autovacuum, stop = Autovacuum(where), threading.Event()
+
+    def loop() -> None:
+        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+            table = sql.Identifier(autovacuum.schema, "memories")
+            while not stop.wait(every):
+                row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()
+                autovacuum(int(row[0]) if row else 0)
+
+    thread = threading.Thread(target=loop, daemon=True) if autovacuum.schema else None
+    if thread is not None:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join()
+
+
+def _is_server(where: str) -> bool:
+    return where.startswith("postgresql://")
+
+
+def run(sizes: tuple[int, ...], folder: Path) -> list[Section]:
+    results = []
+    for size in sizes:
+        log(f"PostgreSQL vs SQLite, {size:,} memories: generating texts and vectors")
+        corpus = synthetic.build(size, QUERIES)
+        embedder = synthetic.embedder_for(corpus)
+        engines = {}
+        for engine in ENGINES:
+            with location(engine, folder, f"engines-{size}") as where:
+                engines[engine] = _measure(engine, where, corpus, embedder)
+        results.append(SizeResult(size, engines))
+    writes: dict[int, dict[str, dict[str, float]]] = {}
+    for processes in WRITERS:
+        writes[processes] = {}
+        for engine in ENGINES:
+            log(f"remember: {processes} writer process(es) on {engine}")
+            with location(engine, folder, f"engines-writers-{processes}") as where:
+                memvault.open(where, embedder="none").close()  # the schema, before the thread
+                with analyzing(where):
+                    writes[processes][engine] = bench_writes.remember_latency(where, processes)
+    return [
+        insert_section(results),
+        search_section(results),
+        recall_section(results),
+        writes_section(writes),
+    ]
+
+
+def _measure(engine: str, where: str, corpus: Corpus, embedder: Embedder) -> EngineResult:
+    size = len(corpus.texts)
+    result = EngineResult(engine)
+    log(f"{size:,} memories on {engine}: remember_many in batches of {BATCH}")
+    with memvault.open(where, embedder=embedder, vector_storage=STORAGE, background=False) as vault:
+        autovacuum = Autovacuum(where)
+        rows = bench_search.insert(vault, corpus.texts, autovacuum)
+        result.insert_per_s = size / rows.elapsed
+        log(f"{size:,} memories on {engine}: wait_for_jobs (vectors through the queue)")
+        ticker = Ticker("embed jobs", size)
+        start = time.perf_counter()
+        autovacuum.analyzed = 0  # now the vectors and jobs grow
+
+        def progress(counts: JobCounts) -> None:
+            ticker(bench_search.settled(counts))
+            autovacuum(bench_search.settled(counts))
+
+        counts = vault.wait_for_jobs(progress=progress)
+        result.vectors_per_s = size / (time.perf_counter() - start)
+        assert counts.done == size and counts.failed == 0, counts
+        autovacuum.now()
+        start = time.perf_counter()
+        vault.search(corpus.content.texts[0], k=K, mode="vector")
+        result.first_search_s = time.perf_counter() - start
+        shares: list[float] = []
+        for name, queries in (("content", corpus.content), ("common", corpus.common)):
+            for mode in MODES:
+                log(f"{size:,} memories on {engine}: {name} queries, {mode}")
+                latencies, found = bench_search.timed_search(vault, queries, mode)
+                result.latency[(name, mode)] = (
+                    percentile(latencies, 0.50),
+                    percentile(latencies, 0.95),
+                )
+                if mode == "vector":
+                    shares += bench_search.recall_shares(corpus, queries, found, rows.row_of)
+        result.recall = float(np.mean(shares))
+    return result
+
+
+def _cells(sqlite: float, postgres: float, fmt: str) -> list[str]:
+    """The SQLite | PostgreSQL | ratio cells of one figure (ratio: PostgreSQL / SQLite)."""
+    ratio = postgres / sqlite if sqlite else math.nan
+    return [format(sqlite, fmt), format(postgres, fmt), f"{ratio:.2f}"]
+
+
+def _pair(result: SizeResult, value: Callable[[EngineResult], float]) -> tuple[float, float]:
+    return value(result.engines["SQLite"]), value(result.engines["PostgreSQL"])
+
+
+RATIO_NOTE = (
+    "`ratio`: PostgreSQL ÷ SQLite, so above 1 means PostgreSQL takes longer (latency) or does "
+    "more (throughput). PostgreSQL is the local server (15, pgvector 0.8, default settings) "
+    "on the same 2-CPU machine, reached over TCP on 127.0.0.1: no network in between, but every "
+    "call is a round trip and the server competes with the benchmark for the CPUs. That "
+    "server runs with autovacuum off, so the benchmark runs ANALYZE by autovacuum's rule "
+    "(50 rows + 10 % growth, `Autovacuum` in `benchmarks/bench_postgres.py`), its time "
+    "included: never analyzed, the planner misjudges the duplicate check and vector search and "
+    "a 100k load slows to O(n) per insert."
+)
+
+
+def insert_section(results: list[SizeResult]) -> Section:
+    section = Section(
+        f"PostgreSQL: batched insert with vectors (remember_many, {BATCH} per call), memories/s",
+        ["memories", "step", "SQLite", "PostgreSQL", "ratio"],
+    )
+    for r in results:
+        rows: list[tuple[str, Callable[[EngineResult], float]]] = [
+            ("remember_many", lambda e: e.insert_per_s),
+            ("wait_for_jobs", lambda e: e.vectors_per_s),
+            ("together", lambda e: 1 / (1 / e.insert_per_s + 1 / e.vectors_per_s)),
+        ]
+        for step, value in rows:
+            section.add(f"{r.size:,}", step, *_cells(*_pair(r, value), ",.0f"))
+    section.notes += [
+        "`remember_many`: the memories written (with their keyword rows and embed jobs) in "
+        f"batches of {BATCH}; `wait_for_jobs`: the jobs drained in the foreground by the real "
+        f"worker with precomputed {synthetic.DIMENSIONS}-d vectors ({STORAGE}), which on "
+        "PostgreSQL includes growing the HNSW index row by row, on SQLite writing sqlite-vec's "
+        "rows and the vector log.",
+        RATIO_NOTE,
+    ]
+    return section
+
+
+def search_section(results: list[SizeResult]) -> Section:
+    section = Section(
+        f"PostgreSQL: search latency in ms, k={K}, query embedding excluded",
+        ["memories", "queries", "mode", "percentile", "SQLite", "PostgreSQL", "ratio"],
+    )
+    for r in results:
+        for name in QUERY_SETS:
+            for mode in MODES:
+                for index, label in enumerate(("p50", "p95")):
+                    pair = _pair(r, lambda e: e.latency[(name, mode)][index])  # noqa: B023
+                    section.add(f"{r.size:,}", name, mode, label, *_cells(*pair, ".2f"))
+    section.notes += [
+        f"{QUERIES} queries per set after {bench_search.WARMUP} warm-up calls, as in the "
+        "search table above (the same synthetic data and query sets). On PostgreSQL keyword "
+        "search is a GIN index over tsvector rows with FTS5's BM25 computed in SQL "
+        "(`storage/postgres/keyword.py`), vector search pgvector's HNSW index with iterative "
+        "scan.",
+        RATIO_NOTE,
+    ]
+    return section
+
+
+def recall_section(results: list[SizeResult]) -> Section:
+    section = Section(
+        f"PostgreSQL: vector recall@{K} against exact search",
+        ["memories", "figure", "SQLite", "PostgreSQL", "ratio"],
+    )
+    for r in results:
+        section.add(f"{r.size:,}", f"recall@{K}", *_cells(*_pair(r, lambda e: e.recall), ".3f"))
+        pair = _pair(r, lambda e: e.first_search_s)
+        section.add(f"{r.size:,}", "first vector search s", *_cells(*pair, ".3f"))
+    section.notes += [
+        f"Recall: the share of each query's exact top {K} (numpy, float32) that "
+        f"`search(mode='vector', k={K})` returned, over both query sets ({2 * QUERIES} "
+        "queries). First vector search: right after the vectors were stored; SQLite builds its "
+        "in-process index then, PostgreSQL's HNSW index was built as the rows went in.",
+    ]
+    return section
+
+
+def writes_section(writes: dict[int, dict[str, dict[str, float]]]) -> Section:
+    section = Section(
+        f"PostgreSQL: `remember`, one memory per call ({bench_writes.WRITES_PER_PROCESS} per "
+        "process), DB-only",
+        ["writer processes", "figure", "SQLite", "PostgreSQL", "ratio"],
+    )
+    for processes, engines in writes.items():
+        for figure, fmt in (("p50", ".2f"), ("p99", ".2f"), ("max", ".1f")):
+            pair = engines["SQLite"][figure], engines["PostgreSQL"][figure]
+            section.add(str(processes), f"{figure} ms", *_cells(*pair, fmt))
+        pair = engines["SQLite"]["writes_per_s"], engines["PostgreSQL"]["writes_per_s"]
+        section.add(str(processes), "writes/s", *_cells(*pair, ",.0f"))
+    section.notes += [
+        "Each writer is its own process (`benchmarks/write_worker.py`) with its own "
+        "connection(s), embedder `none`: on SQLite they queue for the file's one write lock, on "
+        "PostgreSQL they write concurrently under row locks. writes/s: all writes over the "
+        "wall time of the run, process start-up included.",
+        RATIO_NOTE,
+    ]
+    return section
