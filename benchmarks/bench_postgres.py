@@ -218,15 +218,16 @@ def _pair(result: SizeResult, value: Callable[[EngineResult], float]) -> tuple[f
     return value(result.engines["SQLite"]), value(result.engines["PostgreSQL"])
 
 
-RATIO_NOTE = (
-    "`ratio`: PostgreSQL ÷ SQLite, so above 1 means PostgreSQL takes longer (latency) or does "
-    "more (throughput). PostgreSQL is the local server (15, pgvector 0.8, default settings) "
-    "on the same 2-CPU machine, reached over TCP on 127.0.0.1: no network in between, but every "
-    "call is a round trip and the server competes with the benchmark for the CPUs. That "
-    "server runs with autovacuum off, so the benchmark runs ANALYZE by autovacuum's rule "
-    "(50 rows + 10 % growth, `Autovacuum` in `benchmarks/bench_postgres.py`), its time "
-    "included: never analyzed, the planner misjudges the duplicate check and vector search and "
-    "a 100k load slows to O(n) per insert."
+RATIO_NOTE = "`ratio`: PostgreSQL ÷ SQLite (above 1: PostgreSQL takes longer, or does more)."
+SERVER_NOTE = (
+    "PostgreSQL is the local server (15, pgvector 0.8, Debian's settings: 128 MB "
+    "shared_buffers, fsync on) on the same 2-CPU machine, reached over TCP on 127.0.0.1: "
+    "no network in between, but every call is a round trip and the server competes with the "
+    "benchmark for the CPUs. That server runs with autovacuum off, so the benchmark runs "
+    "ANALYZE by autovacuum's rule (50 rows + 10 % growth; `Autovacuum` in "
+    "`benchmarks/bench_postgres.py`), its time included: never analyzed, the planner "
+    "misjudges the duplicate check and vector search, and a 100k load slows to O(n) per "
+    "insert."
 )
 
 
@@ -250,6 +251,7 @@ def insert_section(results: list[SizeResult]) -> Section:
         "PostgreSQL includes growing the HNSW index row by row, on SQLite writing sqlite-vec's "
         "rows and the vector log.",
         RATIO_NOTE,
+        SERVER_NOTE,
     ]
     return section
 
@@ -289,7 +291,10 @@ def recall_section(results: list[SizeResult]) -> Section:
         f"Recall: the share of each query's exact top {K} (numpy, float32) that "
         f"`search(mode='vector', k={K})` returned, over both query sets ({2 * QUERIES} "
         "queries). First vector search: right after the vectors were stored; SQLite builds its "
-        "in-process index then, PostgreSQL's HNSW index was built as the rows went in.",
+        "in-process index then, PostgreSQL's HNSW index was built as the rows went in. That "
+        "index has pgvector's defaults (m = 16, ef_construction = 64) and is searched with "
+        "ef_search = max(k, 40) and iterative scan (`storage/postgres/vector_search.py`).",
+        RATIO_NOTE,
     ]
     return section
 
