@@ -13,7 +13,6 @@ import pytest
 
 from memvault.cli.app import main
 
-
 WORDS = [  # one word of its own per imported record, so each is found by its own text
     "bcdfghjklmnpqrstvwxz"[n % 20] + "aeiou"[n % 5] + "bcdfghjklmnpqrstvwxz"[n // 20] + "ora"
     for n in range(30)
