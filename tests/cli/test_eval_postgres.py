@@ -101,3 +101,17 @@ def test_a_failed_run_leaves_no_schema(postgres_database: str) -> None:
         assert len(eval_schemas(postgres_database)) == 1
         raise RuntimeError("stopped")
     assert eval_schemas(postgres_database) == []
+
+
+def test_the_table_says_which_database_without_its_password(
+    capsys: pytest.CaptureFixture[str], postgres_database: str
+) -> None:
+    with_password = postgres_database.replace("postgres@", "postgres:hunter2@", 1)
+    capsys.readouterr()
+    code = main(
+        ["eval", str(BEIR), "--modes", "keyword", "--embedder", "none", "--db", with_password]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"on {postgres_database}" in out
+    assert "hunter2" not in out

@@ -85,6 +85,7 @@ class EvalReport:
     documents: int
     model_id: str | None  # None when only keyword search ran
     results: tuple[EvalResult, ...]
+    server: str | None = None  # the database the vaults were in (--db), None: SQLite files
 
     def to_dict(self) -> dict[str, Any]:
         """The ``memvault eval --json`` contract: exactly these keys."""
@@ -201,6 +202,7 @@ def evaluate(
         documents=dataset.document_count,
         model_id=None if isinstance(embedder, str) else embedder.model_id,
         results=tuple(scores[mode, storage].result(mode, storage) for mode, storage in scores),
+        server=None if store is None else _shown(store),
     )
 
 
@@ -216,6 +218,14 @@ def check_store_url(store: str) -> None:
         raise InvalidInputError(
             "--db: leave ?schema= out: eval makes a fresh schema per collection and drops it after"
         )
+
+
+def _shown(store: str) -> str:
+    """The database URL without its password or query: for the report's title."""
+    parts = urlsplit(store)
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0] + "@" if len(netloc) == 2 else ""
+    return urlunsplit(parts._replace(netloc=user + netloc[-1], query=""))
 
 
 @contextmanager
