@@ -3,14 +3,22 @@ vectors carried, ``check`` ok on each, a stopped copy resumed, a non-empty targe
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import memvault
+from memvault import MemoryDraft
 from memvault.cli.app import main
+from memvault.importers.copy import BATCH
 from memvault.importers.export import Exporter
 from memvault.service.sessions import HandoffDraft
 
@@ -97,3 +105,29 @@ def test_notes_need_a_folder_on_the_other_side(
     build(tmp_path / "first")
     code, refused = copy(capsys, str(tmp_path / "first"), postgres_url)
     assert code != 0 and "has notes" in refused["error"], refused
+
+
+def test_a_copy_killed_halfway_goes_on_where_it_stopped(tmp_path: Path, postgres_url: str) -> None:
+    source = tmp_path / "big.db"
+    with memvault.open(source, background=False) as vault:
+        vault.remember_many([MemoryDraft(f"memory {n} of the big vault") for n in range(2_500)])
+        vault.wait_for_jobs()
+    command = [sys.executable, "-m", "memvault.cli.app", "copy", str(source), postgres_url]
+    running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url, schema = postgres_url.split("?schema=")
+    copied = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.monotonic() + 120
+        # two batches in: the first one's vectors were carried before the second was written
+        while copied < 2 * BATCH and running.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                copied = conn.execute(f"SELECT count(*) FROM {schema}.memories").fetchone()[0]
+    running.send_signal(signal.SIGKILL)
+    running.wait()
+    assert 2 * BATCH <= copied < 2_500, copied  # killed with part of it in
+    again = subprocess.run([*command, "--json"], capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["ok"] and report["memories"] == 2_500 and report["skipped"] >= BATCH, report
+    assert export(postgres_url) == export(source)
