@@ -13,6 +13,11 @@ import pytest
 
 from memvault.cli.app import main
 
+WORDS = [  # one word of its own per imported record, so each is found by its own text
+    "bcdfghjklmnpqrstvwxz"[n % 20] + "aeiou"[n % 5] + "bcdfghjklmnpqrstvwxz"[n // 20] + "ora"
+    for n in range(30)
+]
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     capsys.readouterr()
@@ -70,3 +75,32 @@ def test_an_unreachable_server_is_one_line_and_a_failure(
     code, out, err = run(capsys, "--db", "postgresql://postgres@127.0.0.1:9/none", "stats")
     assert code != 0 and out == ""
     assert err.strip().count("\n") == 0 and "not reachable" in err, err
+
+
+def test_import_verify_and_backup_work_on_a_postgresql_store(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", postgres_url]
+    source = tmp_path / "notes.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps(
+                {"id": f"n{i}", "content": f"the {word} okapi_{i} fact", "tags": "zoo,import"}
+            )
+            + "\n"
+            for i, word in enumerate(WORDS)
+        )
+    )
+    imported = data(capsys, *db, "import", "jsonl", str(source), "--wait", "--verify")
+    assert imported["imported"] == 30 and imported["ok"] is True, imported
+    again = data(capsys, *db, "verify", "jsonl", str(source))
+    assert again["ok"] is True
+    hits = data(capsys, *db, "search", "okapi_7", "--mode", "keyword")["hits"]
+    assert hits[0]["content"] == f"the {WORDS[7]} okapi_7 fact" and hits[0]["tags"] == [
+        "import",
+        "zoo",
+    ]
+    made = data(capsys, *db, "backup", str(tmp_path / "backups"))
+    assert made["counts"]["memories"] == 30, made
+    code, _, err = run(capsys, *db, "restore", made["path"])
+    assert code != 0 and "memvault copy HOME URL" in err

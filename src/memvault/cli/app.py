@@ -18,6 +18,7 @@ from memvault.cli import (
     admin,
     backup,
     context,
+    copying,
     evaluate,
     files,
     graph,
@@ -134,6 +135,7 @@ app.command()(serve.serve)
 app.command("import")(imports.import_command)
 app.command("verify")(imports.verify_command)
 app.command("export")(imports.export_command)
+app.command("copy")(copying.copy_command)
 
 
 def _fail(message: str, code: int, kind: str, as_json: bool) -> int:

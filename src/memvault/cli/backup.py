@@ -157,6 +157,11 @@ def restore(
 ) -> None:
     """Verify a backup, then restore it into a home that no process has open."""
     cli = state(ctx)
+    if to is None and cli.url is not None:
+        raise InvalidInputError(
+            "a backup restores into a home (its database file and folder): restore it with "
+            "--to HOME, then `memvault copy HOME URL` puts it on the server store"
+        )
     home = to if to is not None else cli.location
     from memvault.service.restore import restore_backup
 

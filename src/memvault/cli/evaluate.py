@@ -4,7 +4,12 @@
 :mod:`memvault.cli.gate`; what follows is about the public datasets.)
 
 It needs no vault of the user's: every collection is indexed into a temporary one, so the
-global ``--home``, ``--db`` and ``--embedder`` are ignored (eval has its own ``--embedder``).
+global ``--home`` and ``--embedder`` are ignored (eval has its own ``--embedder``). ``--db URL``
+(a PostgreSQL database, after ``eval`` or, as the global option, before it; eval's own wins)
+puts each temporary vault in a fresh schema of that database instead of a SQLite file, to
+measure the other engine; the schema is dropped afterwards. Only a ``--db`` typed on the command
+line counts: ``MEMVAULT_DB`` points at the user's own vault, and a benchmark must not start
+writing schemas to that server unasked.
 Document vectors are cached on disk (see ``memvault.embedding.cache``) because embedding a
 corpus is by far the slowest step; query vectors are not, so the latencies reported include
 embedding the query, as a real search does.
@@ -90,6 +95,14 @@ def evaluate(
     tolerance: Annotated[
         float, typer.Option("--tolerance", help="--gold: largest drop of a metric that passes.")
     ] = DEFAULT_TOLERANCE,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Run the vaults on this PostgreSQL database (postgresql://USER@HOST/DB): a fresh "
+            "schema each, dropped after. Default: temporary SQLite files.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Measure search quality (nDCG@10, recall@k, MRR): on a public dataset, or with --gold on
@@ -98,6 +111,12 @@ def evaluate(
         from memvault.cli.gate import gold_eval
         from memvault.cli.state import state
 
+        if db is not None:
+            raise typer.BadParameter(
+                "--gold scores the vault the global --db names: put it before eval "
+                "(memvault --db URL eval --gold)",
+                param_hint="--db",
+            )
         _gold_only_checks(path, storage, embedder, split, limit, cache)
         gold_eval(
             state(ctx),
@@ -120,6 +139,9 @@ def evaluate(
 
     chosen_modes = runner.parse_choices(modes, runner.MODES, "search mode")
     chosen_storages = runner.parse_choices(storage, runner.STORAGES, "vector storage")
+    store = db if db is not None else _global_db(ctx)
+    if store is not None:
+        runner.check_store_url(store)  # before the model loads and the corpus is read
     dataset = datasets.load(path, split=split).limited(limit)
     model = build_embedder(embedder or DEFAULT_SPEC, cache or default_cache_dir())
     with progress_bar() as progress:
@@ -129,11 +151,23 @@ def evaluate(
             modes=chosen_modes,
             storages=chosen_storages,
             progress=progress,
+            store=store,
         )
     if json_out:
         print_json(result.to_dict())
     else:
         console.print(report.results_table(result))
+
+
+def _global_db(ctx: typer.Context) -> str | None:
+    """The root command's ``--db`` when it was typed (``memvault --db URL eval``), not when it
+    came from ``MEMVAULT_DB`` or was left out."""
+    root = ctx.find_root()
+    source = root.get_parameter_source("db")  # by name: typer ships a click of its own
+    if source is None or source.name != "COMMANDLINE":
+        return None
+    value = root.params.get("db")
+    return value if isinstance(value, str) else None
 
 
 def _gold_only_checks(

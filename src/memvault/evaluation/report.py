@@ -20,8 +20,10 @@ TIMES = ("p50_ms", "p95_ms")
 
 def title(report: EvalReport) -> str:
     model = f", {report.model_id}" if report.model_id else ""
+    server = f", on {report.server}" if report.server else ""
     return (
-        f"{report.dataset}: {report.queries:,} queries over {report.documents:,} documents{model}"
+        f"{report.dataset}: {report.queries:,} queries over {report.documents:,} documents"
+        f"{model}{server}"
     )
 
 

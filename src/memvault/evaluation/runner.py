@@ -6,18 +6,23 @@ So a number here is the product's number, fusion and quantisation included, not 
 isolation (``benchmarks/embed_models.py`` measures that).
 
 Each collection gets a fresh vault in a temporary folder, once per storage kind, and all modes
-search the same vault. The vault deduplicates identical content, so a memory may stand for
+search the same vault. With ``store`` (a PostgreSQL database URL) each of those vaults is a fresh
+schema in that database instead, dropped afterwards, so the same numbers come from the other
+engine. The vault deduplicates identical content, so a memory may stand for
 several documents: it retrieves all of them at its rank.
 """
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import memvault
 from memvault.core.errors import InvalidInputError, MemvaultError
@@ -28,6 +33,7 @@ from memvault.embedding.factory import make_embedder
 from memvault.evaluation import metrics
 from memvault.evaluation.datasets import Collection, Dataset, Document
 from memvault.service.fusion import FusionSettings
+from memvault.storage import SERVER_SCHEMES, discard_store
 
 if TYPE_CHECKING:
     from memvault.core.vector_records import JobCounts
@@ -38,6 +44,7 @@ MODES = tuple(mode.value for mode in SearchMode)
 STORAGES = tuple(kind.value for kind in VectorStorage)
 K = 10  # nDCG@10 and recall@10 need the top 10; MRR is therefore MRR@10
 INSERT_BATCH = 500  # one transaction each: large enough to be fast, small for steady progress
+SCRATCH_SCHEMA = "memvault_eval_"  # + random hex: the schema of one collection's vault
 
 # (what is being done, how many are done, how many in all): drives a progress bar.
 ProgressFn = Callable[[str, int, int], None]
@@ -78,6 +85,7 @@ class EvalReport:
     documents: int
     model_id: str | None  # None when only keyword search ran
     results: tuple[EvalResult, ...]
+    server: str | None = None  # the database the vaults were in (--db), None: SQLite files
 
     def to_dict(self) -> dict[str, Any]:
         """The ``memvault eval --json`` contract: exactly these keys."""
@@ -140,13 +148,19 @@ def evaluate(
     storages: Sequence[str] = (VectorStorage.FLOAT32.value,),
     progress: ProgressFn | None = None,
     fusion: FusionSettings | None = None,
+    store: str | None = None,
 ) -> EvalReport:
     """Index every collection and run every query in every mode, once per storage kind.
 
-    ``fusion`` replaces the default fusion settings (for tuning and ablations).
+    ``fusion`` replaces the default fusion settings (for tuning and ablations). ``store`` is a
+    PostgreSQL database URL (``postgresql://USER@HOST/DB``): every vault is then a schema of its
+    own there, ``memvault_eval_<hex>``, dropped when its collection is done; None: SQLite files
+    in a temporary folder.
     ``embedder`` is an embedder or a spec string (``make_embedder``); wrap it in
     ``memvault.embedding.cache.CachedEmbedder`` so that re-runs do not embed the corpus again.
     """
+    if store is not None:
+        check_store_url(store)
     modes = parse_choices(",".join(modes), MODES, "search mode")
     storages = parse_choices(",".join(storages), STORAGES, "vector storage")
     needs_vectors = any(mode != SearchMode.KEYWORD for mode in modes)
@@ -165,11 +179,11 @@ def evaluate(
         for collection in dataset.collections:
             if not collection.queries:
                 continue  # nothing would search it: indexing it would only cost time
-            with tempfile.TemporaryDirectory(prefix="memvault-eval-") as folder:
+            with scratch_location(store) as location:
                 # No background worker: wait_for_jobs embeds in this thread, so the model is
                 # never run by two threads at once and the progress bar sees every job.
                 vault = memvault.open(
-                    Path(folder) / "eval.db",
+                    location,
                     embedder=embedder,
                     vector_storage=storage if needs_vectors else None,
                     background=False,
@@ -188,7 +202,50 @@ def evaluate(
         documents=dataset.document_count,
         model_id=None if isinstance(embedder, str) else embedder.model_id,
         results=tuple(scores[mode, storage].result(mode, storage) for mode, storage in scores),
+        server=None if store is None else _shown(store),
     )
+
+
+def check_store_url(store: str) -> None:
+    """``store`` must name a PostgreSQL database, and no schema: eval makes its own there."""
+    parts = urlsplit(store)
+    if "://" not in store or parts.scheme.lower() not in SERVER_SCHEMES:
+        raise InvalidInputError(
+            f"--db {store!r}: give a PostgreSQL URL (postgresql://USER@HOST/DB); "
+            "without --db every vault is a temporary SQLite file"
+        )
+    if any(key == "schema" for key, _ in parse_qsl(parts.query)):
+        raise InvalidInputError(
+            "--db: leave ?schema= out: eval makes a fresh schema per collection and drops it after"
+        )
+
+
+def _shown(store: str) -> str:
+    """The database URL without its password or query: for the report's title."""
+    parts = urlsplit(store)
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0] + "@" if len(netloc) == 2 else ""
+    return urlunsplit(parts._replace(netloc=user + netloc[-1], query=""))
+
+
+@contextmanager
+def scratch_location(store: str | None) -> Iterator[str | Path]:
+    """Where one collection's vault goes: a SQLite file in a temporary folder, or a fresh
+    schema in the ``store`` database. Either is gone afterwards, whatever happened."""
+    if store is None:
+        with tempfile.TemporaryDirectory(prefix="memvault-eval-") as folder:
+            yield Path(folder) / "eval.db"
+        return
+    parts = urlsplit(store)
+    query = [*parse_qsl(parts.query), ("schema", SCRATCH_SCHEMA + secrets.token_hex(6))]
+    url = urlunsplit(parts._replace(query=urlencode(query)))
+    try:
+        yield url
+    except BaseException:
+        with suppress(MemvaultError):  # say why the run failed, not that the cleanup did too
+            discard_store(url)
+        raise
+    discard_store(url)
 
 
 def _index(

@@ -62,7 +62,7 @@ class Exporter:
         out.write(_line(HEADER))
         memories = edges = notes = 0
         for record in self._port.own_memories():
-            data = _memory_line(record)
+            data = memory_line(record)
             if vectors:
                 found = self._port.vectors_of([record.memory.id]).get(record.memory.id)
                 data["vector"] = None if found is None else [round(float(x), 7) for x in found]
@@ -74,7 +74,7 @@ class Exporter:
             notes += 1
         sessions = 0
         for session in self._port.sessions():
-            out.write(_line(_session_line(session)))
+            out.write(_line(session_line(session)))
             sessions += 1
         return ExportCounts(memories, notes, edges, sessions)
 
@@ -138,7 +138,7 @@ def _line(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def _memory_line(record: MemoryRecord) -> dict[str, Any]:
+def memory_line(record: MemoryRecord) -> dict[str, Any]:
     data = record.memory.to_dict()
     for volatile in ("access_count", "accessed_at", "content_hash", "location"):
         data.pop(volatile, None)
@@ -205,7 +205,7 @@ def _record(data: dict[str, Any]) -> MemoryRecord:
     return MemoryRecord(memory, relations, validations, imports)
 
 
-def _session_line(record: SessionRecord) -> dict[str, Any]:
+def session_line(record: SessionRecord) -> dict[str, Any]:
     return {
         "type": "session",
         "session": record.session.to_dict(),

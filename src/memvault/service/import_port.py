@@ -103,6 +103,20 @@ class ImportPort:
         embedder = self._embeddings.embedder()
         return VectorTarget(embedder.model_id, embedder.dimensions, self._embeddings.storage)
 
+    def stored_vectors(self) -> VectorTarget | None:
+        """The model, width and storage of the vectors stored so far (None before the first):
+        what a copy's target must match to take them."""
+        config = self._store.vector_config()
+        if config is None:
+            return None
+        return VectorTarget(config.model_id, config.dimensions, config.storage)
+
+    def setting(self, key: str) -> str | None:
+        return self._store.get_setting(key)
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._store.set_setting(key, value)
+
     def carry_vectors(self, memory_ids: Sequence[str], matrix: Matrix) -> int:
         """Store vectors a source brought, as the vault's own (see :meth:`vector_target`)."""
         target = self.vector_target()
@@ -163,6 +177,14 @@ class ImportPort:
     def session_file_path(self, session: Session) -> str:
         """Where the session's file is in the folder (or would be, in a DB-only vault)."""
         return session_path(session)
+
+    def restore_relations(self, records: Sequence[MemoryRecord]) -> None:
+        """The relations, validations and supersessions of restored memories again, once every
+        memory is in: restored in batches, a memory may point at one of a later batch, which
+        :meth:`restore` had to leave out."""
+        self._store.put_relations(records, embed=self._embeddings.enabled)
+        if self._folder is not None:
+            self._folder.memory_files.render([r.memory.id for r in records])
 
     def restore(
         self,

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from memvault.core.errors import InvalidInputError
+from memvault.core.errors import ConflictError, InvalidInputError
 from memvault.storage.roles import Store
 
 SERVER_SCHEMES = ("postgresql", "postgres")
@@ -55,6 +55,26 @@ def _scheme(text: str) -> str:
     return urlsplit(text).scheme.lower() if "://" in text or text.startswith("file:") else ""
 
 
+def discard_store(location: str | os.PathLike[str]) -> None:
+    """Remove the store at ``location`` for good, with everything in it (throw-away stores,
+    such as ``memvault eval --db URL``'s). Close it first.
+
+    PostgreSQL: the schema the URL names is dropped; a URL with no ``?schema=`` is refused, so
+    the default schema, a user's real store, is never dropped by a slip. SQLite: the database
+    file and its journal files are deleted, refused while another process has it open. A store
+    that is not there is no error."""
+    if not isinstance(location, os.PathLike) and _scheme(str(location)) in SERVER_SCHEMES:
+        from memvault.storage.postgres.schema import drop_store
+
+        drop_store(str(location))
+        return
+    path = sqlite_path(location)
+    if database_in_use(path):
+        raise ConflictError(f"{path} is open in another process: stop it before discarding it")
+    for file in database_files(path):
+        file.unlink(missing_ok=True)
+
+
 # --- database files on this machine, with no connection open (backups, restore) --------------
 def database_file_problems(path: Path) -> list[str]:
     """What an integrity check finds in the database file ``path`` (empty: it is sound)."""
@@ -86,10 +106,12 @@ def install_database(copy: Path, path: Path) -> None:
 
 
 __all__ = [
+    "SERVER_SCHEMES",
     "Store",
     "database_file_problems",
     "database_files",
     "database_in_use",
+    "discard_store",
     "install_database",
     "open_store",
     "sqlite_path",

@@ -90,31 +90,9 @@ class PostgresFactory:
 
 # One entry per engine: every contract test runs once for each.
 ENGINES = ("postgres", "sqlite")
-# While the PostgreSQL engine is being built, the contract modules of the roles it has.
-POSTGRES_MODULES: set[str] = {
-    "test_adjacent",
-    "test_files",
-    "test_graph",
-    "test_imports",
-    "test_memories",
-    "test_operations",
-    "test_search",
-    "test_session_records",
-    "test_session_telemetry",
-    "test_sessions",
-    "test_vector_queue",
-    "test_vectors",
-}
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "engine" in metafunc.fixturenames:
-        module = metafunc.module.__name__.rsplit(".", 1)[-1]
-        names = [n for n in ENGINES if n == "sqlite" or module in POSTGRES_MODULES]
-        metafunc.parametrize("engine", names, indirect=True)
-
-
-@pytest.fixture
+@pytest.fixture(params=ENGINES)
 def engine(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[EngineFactory]:

@@ -133,6 +133,21 @@ def current_with_hash(conn: Connection, namespace: str, content_hash: str) -> st
     return str(row[0]) if row else None
 
 
+def _current(conn: Connection, memories: Sequence[Memory]) -> dict[tuple[str, str], str]:
+    """(namespace, content hash) → id of the current memories that have the content of one of
+    ``memories``: one query for a whole batch (a lookup per memory was a round trip each)."""
+    if not memories:
+        return {}
+    rows = conn.execute(
+        "SELECT m.namespace, m.content_hash, m.id FROM memories m"
+        " JOIN unnest(%s::text[], %s::text[]) AS k(namespace, content_hash)"
+        " ON m.namespace = k.namespace AND m.content_hash = k.content_hash"
+        " WHERE m.valid_to IS NULL AND m.chunk_of IS NULL AND m.session_pk IS NULL",
+        ([m.namespace for m in memories], [m.content_hash for m in memories]),
+    )
+    return {(str(r[0]), str(r[1])): str(r[2]) for r in rows}
+
+
 _INSERT_MEMORY = (
     "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
     " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
@@ -159,11 +174,11 @@ def insert_many(
     conflict, as a second SQLite process would see the first one's row."""
     results: list[tuple[InsertOutcome, int | None]] = []
     fresh: list[Memory] = []
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], str] = {} if session_pk is not None else _current(conn, memories)
     for memory in memories:
         key = (memory.namespace, memory.content_hash)
         if session_pk is None:
-            existing = seen.get(key) or current_with_hash(conn, *key)
+            existing = seen.get(key)
             if existing is not None:
                 results.append((InsertOutcome(existing, created=False), None))
                 continue

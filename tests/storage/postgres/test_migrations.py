@@ -1,0 +1,76 @@
+"""Schema versions of a PostgreSQL store: a new schema at the latest version, several servers
+opening one new store at once (one migrates, the others wait and find it done), a store from a
+newer memvault refused and left alone, a bad schema name refused before anything is made."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from memvault.core.errors import InvalidInputError, SchemaVersionError
+from memvault.storage import open_store
+from memvault.storage.postgres.migrations import LATEST_VERSION, available_migrations
+
+
+def _versions(location: str) -> list[int]:
+    url, schema = location.split("?schema=")
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(f"SELECT version FROM {schema}.schema_migrations ORDER BY version")
+        return [int(r[0]) for r in rows]
+
+
+def test_migrations_are_numbered_without_gaps() -> None:
+    assert [m.version for m in available_migrations()] == list(range(1, LATEST_VERSION + 1))
+
+
+def test_a_new_store_is_made_at_the_latest_version(location: str) -> None:
+    store = open_store(location)
+    try:
+        assert store.stats().schema_version == LATEST_VERSION
+    finally:
+        store.close()
+    assert _versions(location) == list(range(1, LATEST_VERSION + 1))
+
+
+def test_four_processes_opening_one_new_store_at_once_migrate_it_once(location: str) -> None:
+    opener = (
+        "import sys; from memvault.storage import open_store;"
+        " s = open_store(sys.argv[1]); s.set_setting('seen', 'yes'); s.close()"
+    )
+    with ThreadPoolExecutor(4) as pool:
+        done = list(
+            pool.map(
+                lambda _: subprocess.run(
+                    [sys.executable, "-c", opener, location],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ),
+                range(4),
+            )
+        )
+    assert [d.returncode for d in done] == [0] * 4, [d.stderr for d in done]
+    assert _versions(location) == list(range(1, LATEST_VERSION + 1))  # each version once
+
+
+def test_a_store_of_a_newer_memvault_is_refused_and_left_alone(location: str) -> None:
+    open_store(location).close()
+    url, schema = location.split("?schema=")
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            f"INSERT INTO {schema}.schema_migrations VALUES (%s, 'from the future', 'now')",
+            (LATEST_VERSION + 1,),
+        )
+    with pytest.raises(SchemaVersionError, match="newer than this memvault"):
+        open_store(location)
+    assert _versions(location)[-1] == LATEST_VERSION + 1
+
+
+def test_a_schema_name_that_is_not_an_identifier_is_refused(location: str) -> None:
+    url = location.split("?schema=", maxsplit=1)[0]
+    with pytest.raises(InvalidInputError, match="lower-case letters"):
+        open_store(f"{url}?schema=x;DROP TABLE memories")
