@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from memvault.storage.roles import Matrix
 
 EXACT_BELOW = 5_000  # admitted memories up to which an exact scan answers
-EF_SEARCH = (40, 1_000)  # pgvector's default and its maximum
+# HNSW candidates per search: twice the limit, at least 100 (pgvector's default of 40 gave
+# recall@10 0.94-0.96 at 100k in `make bench`, against 0.985 for SQLite's index), at most 1,000
+EF_SEARCH = (100, 1_000)
 
 
 class PostgresVectorSearch(PostgresEngine):
@@ -83,7 +85,7 @@ def _approximate(
     conn.execute(
         "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
         " set_config('hnsw.ef_search', %s, true)",
-        (str(min(max(limit, low), high)),),
+        (str(min(max(2 * limit, low), high)),),
     )
     rows = conn.execute(
         f"SELECT m.id, {_distance(config)} AS d FROM {vectors.TABLE} v"
