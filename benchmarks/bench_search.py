@@ -10,7 +10,6 @@ embed jobs, ``wait_for_jobs`` drains them through the worker with ``PrecomputedE
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,10 +133,8 @@ class Inserted:
     row_of: dict[str, int]  # memory id -> row of the corpus
 
 
-def insert(
-    vault: memvault.Vault, texts: list[str], after_batch: Callable[[int], None] | None = None
-) -> Inserted:
-    """``texts`` in batches of ``BATCH``; ``after_batch`` is told the count after each."""
+def insert(vault: memvault.Vault, texts: list[str]) -> Inserted:
+    """``texts`` in batches of ``BATCH``."""
     ticker = Ticker("remember_many", len(texts))
     row_of: dict[str, int] = {}
     start = time.perf_counter()
@@ -147,8 +144,6 @@ def insert(
         for offset, outcome in enumerate(outcomes):
             row_of[outcome.id] = first + offset
         ticker(first + len(batch))
-        if after_batch is not None:
-            after_batch(first + len(batch))
     return Inserted(time.perf_counter() - start, row_of)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import sql
+from psycopg import IsolationLevel, sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from memvault.core.errors import (
@@ -191,13 +191,12 @@ class PostgresEngine:
         delay = 0.01
         for attempt in range(RETRIES):
             try:
-                with (
-                    self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn,
-                    conn.transaction(),
-                ):
-                    if read_only:
-                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    return job(conn)
+                with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
+                    # in the BEGIN itself: a SET TRANSACTION after it was one more round trip
+                    conn.read_only = read_only
+                    conn.isolation_level = IsolationLevel.REPEATABLE_READ if read_only else None
+                    with conn.transaction():
+                        return job(conn)
             except psycopg.Error as exc:
                 if exc.sqlstate in RETRY_STATES and attempt < RETRIES - 1:
                     time.sleep(delay * (0.5 + random.random()))
