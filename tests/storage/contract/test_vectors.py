@@ -218,3 +218,26 @@ def test_a_reset_seen_from_another_instance(store: Store, second_store: Store) -
     embed_pending(store, vectors, model_id="toy", owner=EMBEDDER)
     hits = second_store.vector_search(unit(1.0), EVERYTHING, limit=2)
     assert [memory_id for memory_id, _ in hits] == [ids[1], ids[0]]
+
+
+def test_bit_storage_scores_the_full_query_against_the_codes(store: Store) -> None:
+    # Two memories one sign away from the query: by Hamming distance alone they tie (and the
+    # older id would win); scored as the index rescores, the one whose flipped sign sits on a
+    # small component of the query is nearer, with score q . s / sqrt(d).
+    rng = np.random.default_rng(11)
+    query = rng.uniform(0.01, 0.02, DIMS).astype(np.float32)
+    query[0], query[1] = 0.5, 0.05
+    query /= np.linalg.norm(query)
+    signs = np.ones(DIMS, dtype=np.float32)
+    big_flipped, small_flipped = signs.copy(), signs.copy()
+    big_flipped[0], small_flipped[1] = -1.0, -1.0
+    older, newer = insert(store, "big component flipped", "small component flipped", embed=True)
+    embed_pending(
+        store,
+        {older: big_flipped / np.sqrt(DIMS), newer: small_flipped / np.sqrt(DIMS)},
+        storage=VectorStorage.BIT,
+    )
+    hits = store.vector_search(query, EVERYTHING, limit=2)
+    assert [memory_id for memory_id, _ in hits] == [newer, older]
+    expected = float(query @ small_flipped / np.sqrt(DIMS))
+    assert hits[0][1] == pytest.approx(expected, rel=1e-5)
