@@ -6,7 +6,7 @@ sqlite-vec, the in-process vector index) against a PostgreSQL schema (psycopg, t
 pgvector's HNSW) on the server at ``MEMVAULT_BENCH_POSTGRES_URL`` (by default the local test
 server). Vectors are synthetic and precomputed (``synthetic.embedder_for``), so neither side
 pays for a model and query embedding is excluded. Each PostgreSQL vault is a schema of its own,
-dropped afterwards with plain SQL (psycopg here: the package has no "drop a store").
+dropped afterwards (``memvault.storage.discard_store``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 import bench_search
 import bench_writes
 import numpy as np
-import psycopg
 import synthetic
 from bench_search import BATCH, QUERIES, K
 from report import Section
@@ -33,6 +32,7 @@ from timing import Ticker, log, percentile
 import memvault
 from memvault.core.vector_records import JobCounts
 from memvault.embedding.base import Embedder
+from memvault.storage import discard_store
 
 SERVER_URL = os.environ.get(
     "MEMVAULT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -72,12 +72,11 @@ def location(engine: str, folder: Path, name: str) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm", ".vindex"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    where = f"{SERVER_URL}?schema=bench_{uuid.uuid4().hex[:12]}"
     try:
-        yield f"{SERVER_URL}?schema={schema}"
+        yield where
     finally:
-        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        discard_store(where)
 
 
 def run(sizes: tuple[int, ...], folder: Path) -> list[Section]:

@@ -14,14 +14,17 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from memvault.storage import discard_store
+
 SERVER_URL = os.environ.get(
     "MEMVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 
 
-def drop_schema(database_url: str, schema: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+def split_location(url: str) -> tuple[str, str]:
+    """A store URL as (the database's URL, the store's schema), for tests that look inside."""
+    database, schema = url.split("?schema=")
+    return database, schema
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +47,6 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_database: str) -> Iterator[str]:
     """The URL of a fresh, empty store: a schema of its own in the run's database."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield f"{postgres_database}?schema={schema}"
-    drop_schema(postgres_database, schema)
+    url = f"{postgres_database}?schema=t_{uuid.uuid4().hex[:16]}"
+    yield url
+    discard_store(url)

@@ -21,6 +21,7 @@ from memvault.cli.app import main
 from memvault.importers.copy import BATCH
 from memvault.importers.export import Exporter
 from memvault.service.sessions import HandoffDraft
+from tests.postgres_server import split_location
 
 
 def build(home: Path) -> int:
@@ -114,7 +115,7 @@ def test_a_copy_killed_halfway_goes_on_where_it_stopped(tmp_path: Path, postgres
         vault.wait_for_jobs()
     command = [sys.executable, "-m", "memvault.cli.app", "copy", str(source), postgres_url]
     running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url, schema = postgres_url.split("?schema=")
+    url, schema = split_location(postgres_url)
     copied = 0
     with psycopg.connect(url, autocommit=True) as conn:
         deadline = time.monotonic() + 120

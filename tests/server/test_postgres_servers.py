@@ -11,6 +11,7 @@ import anyio
 import psycopg
 
 import memvault
+from tests.postgres_server import split_location
 from tests.server.mcp_helpers import call, http_client, http_server
 
 SERVERS, CLIENTS, WRITES = 3, 4, 250
@@ -57,7 +58,7 @@ def test_three_servers_share_one_postgresql_store_and_lose_nothing(postgres_url:
             assert counts.done == len(every) and counts.failed == 0, counts
             assert {m.id for m in vault.list(limit=10_000)} == every
             assert vault.check().ok
-    url, schema = postgres_url.split("?schema=")
+    url, schema = split_location(postgres_url)
     with psycopg.connect(url) as conn:
         claims = conn.execute(
             f"SELECT count(*), count(*) FILTER (WHERE attempts != 1) FROM {schema}.jobs"

@@ -9,10 +9,11 @@ import pytest
 
 from memvault.core.errors import InvalidInputError
 from memvault.storage import database_files, discard_store, open_store
+from tests.postgres_server import split_location
 
 
 def schema_exists(url: str) -> bool:
-    database, schema = url.split("?schema=")
+    database, schema = split_location(url)
     with psycopg.connect(database) as conn:
         found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
         return found.fetchone() is not None

@@ -14,10 +14,11 @@ import pytest
 from memvault.core.errors import InvalidInputError, SchemaVersionError
 from memvault.storage import open_store
 from memvault.storage.postgres.migrations import LATEST_VERSION, available_migrations
+from tests.postgres_server import split_location
 
 
 def _versions(location: str) -> list[int]:
-    url, schema = location.split("?schema=")
+    url, schema = split_location(location)
     with psycopg.connect(url) as conn:
         rows = conn.execute(f"SELECT version FROM {schema}.schema_migrations ORDER BY version")
         return [int(r[0]) for r in rows]
@@ -59,7 +60,7 @@ def test_four_processes_opening_one_new_store_at_once_migrate_it_once(location: 
 
 def test_a_store_of_a_newer_memvault_is_refused_and_left_alone(location: str) -> None:
     open_store(location).close()
-    url, schema = location.split("?schema=")
+    url, schema = split_location(location)
     with psycopg.connect(url) as conn:
         conn.execute(
             f"INSERT INTO {schema}.schema_migrations VALUES (%s, 'from the future', 'now')",

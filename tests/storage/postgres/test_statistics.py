@@ -9,6 +9,7 @@ import time
 import psycopg
 
 from memvault.storage.postgres.store import PostgresStore
+from tests.postgres_server import split_location
 from tests.storage.contract.helpers import memory
 
 
@@ -20,7 +21,7 @@ def test_tables_grown_past_their_statistics_are_analyzed_by_the_writer(location:
         store.insert_memories([memory("one more")])
     finally:
         store.close()  # waits for the statistics thread
-    url, schema = location.split("?schema=")
+    url, schema = split_location(location)
     with psycopg.connect(url) as conn:
         analyzed = conn.execute(
             "SELECT relname FROM pg_stat_user_tables WHERE schemaname = %s"
