@@ -7,6 +7,7 @@ import pytest
 
 import memvault
 from memvault.service.vault import Vault
+from tests.postgres_server import postgres_database, postgres_url  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,3 @@ def home(tmp_path: Path) -> Path:
 def vault(home: Path) -> Iterator[Vault]:
     with memvault.open(home) as opened:
         yield opened
-
-
-from tests.postgres_server import postgres_database, postgres_url  # noqa: E402, F401

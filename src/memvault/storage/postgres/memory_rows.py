@@ -124,15 +124,6 @@ def fetch_many(conn: Connection, ids: Sequence[str]) -> dict[str, Memory]:
     return {memory.id: memory for memory in map(memory_from_row, rows)}
 
 
-def current_with_hash(conn: Connection, namespace: str, content_hash: str) -> str | None:
-    row = conn.execute(
-        "SELECT id FROM memories WHERE namespace = %s AND content_hash = %s AND valid_to IS NULL"
-        " AND chunk_of IS NULL AND session_pk IS NULL",
-        (namespace, content_hash),
-    ).fetchone()
-    return str(row[0]) if row else None
-
-
 def _current(conn: Connection, memories: Sequence[Memory]) -> dict[tuple[str, str], str]:
     """(namespace, content hash) → id of the current memories that have the content of one of
     ``memories``: one query for a whole batch (a lookup per memory was a round trip each)."""

@@ -10,9 +10,6 @@ migration that fails leaves the store exactly at the version it had.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import psycopg
@@ -20,30 +17,11 @@ from psycopg import sql
 
 from memvault.core.errors import SchemaVersionError, StorageError
 from memvault.core.times import now_iso
-
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    sql: str
+from memvault.storage.migration_files import Migration, read_migrations
 
 
 def available_migrations() -> list[Migration]:
-    folder = resources.files("memvault.storage.postgres").joinpath("migrations")
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match:
-            found.append(
-                Migration(int(match[1]), match[2].replace("_", " "), entry.read_text("utf-8"))
-            )
-    found.sort(key=lambda m: m.version)
-    if [m.version for m in found] != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migration files are not numbered 1..N: {[m.version for m in found]}")
-    return found
+    return read_migrations("memvault.storage.postgres")
 
 
 LATEST_VERSION = len(available_migrations())

@@ -17,44 +17,22 @@ written (disk full, read-only folder) nothing is migrated.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import apsw
 
 from memvault.core.errors import SchemaVersionError
 from memvault.core.times import now_iso
+from memvault.storage.migration_files import Migration, read_migrations
 from memvault.storage.sqlite.connection import with_lock_retry
 from memvault.storage.sqlite.database_file import copy_pages
 
 log = logging.getLogger(__name__)
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    sql: str
 
 
 def available_migrations() -> list[Migration]:
-    folder = resources.files("memvault.storage.sqlite").joinpath("migrations")
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match:
-            found.append(
-                Migration(int(match[1]), match[2].replace("_", " "), entry.read_text("utf-8"))
-            )
-    found.sort(key=lambda m: m.version)
-    expected = list(range(1, len(found) + 1))
-    if [m.version for m in found] != expected:
-        raise RuntimeError(f"migration files are not numbered 1..N: {[m.version for m in found]}")
-    return found
+    return read_migrations("memvault.storage.sqlite")
 
 
 LATEST_VERSION = len(available_migrations())
