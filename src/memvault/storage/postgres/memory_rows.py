@@ -21,8 +21,8 @@ from memvault.core.records import (
     Memory,
     MemoryFilter,
     MemoryPatch,
-    MessageScope,
 )
+from memvault.storage import memory_filter
 from memvault.storage.postgres import keyword_rows
 
 Connection = psycopg.Connection[Any]
@@ -65,42 +65,8 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
 
 
 def filter_sql(where: MemoryFilter) -> tuple[str, list[Any]]:
-    """A SQL condition on alias ``m`` and its parameters."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if where.namespace is not None:
-        clauses.append("m.namespace = %s")
-        params.append(where.namespace)
-    if where.kinds:
-        clauses.append("m.kind = ANY(%s)")
-        params.append(list(where.kinds))
-    for tag in where.tags:
-        clauses.append("m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = %s)")
-        params.append(tag)
-    if where.created_after is not None:
-        clauses.append("m.created_at >= %s")
-        params.append(where.created_after)
-    if where.created_before is not None:
-        clauses.append("m.created_at < %s")
-        params.append(where.created_before)
-    if not where.include_chunks:
-        clauses.append("m.chunk_of IS NULL")
-    if where.messages is MessageScope.EXCLUDE and where.session_id is None:
-        clauses.append("m.session_pk IS NULL")
-    elif where.messages is MessageScope.ONLY:
-        clauses.append("m.session_pk IS NOT NULL")
-    if where.min_importance is not None:
-        clauses.append("m.importance >= %s")
-        params.append(where.min_importance)
-    if where.min_confidence is not None:
-        clauses.append("m.confidence >= %s")
-        params.append(where.min_confidence)
-    if where.session_id is not None:
-        clauses.append("m.session_pk = (SELECT pk FROM sessions WHERE id = %s)")
-        params.append(where.session_id)
-    if not where.include_superseded:
-        clauses.append("m.valid_to IS NULL")
-    return (" AND ".join(clauses) or "true"), params
+    """A SQL condition on alias ``m`` and its parameters (:mod:`memvault.storage.memory_filter`)."""
+    return memory_filter.filter_sql(where, "%s")
 
 
 def pk_of(conn: Connection, memory_id: str) -> int | None:

@@ -1,0 +1,50 @@
+"""A :class:`MemoryFilter` as a SQL condition on the ``memories`` table (alias ``m``).
+
+Both engines keep the same tables and columns, so the condition is the same text; only the
+parameter mark differs (``?`` for SQLite, ``%s`` for psycopg).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memvault.core.records import MemoryFilter, MessageScope
+
+
+def filter_sql(where: MemoryFilter, mark: str) -> tuple[str, list[Any]]:
+    """The condition and its parameters, in order."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if where.namespace is not None:
+        clauses.append(f"m.namespace = {mark}")
+        params.append(where.namespace)
+    if where.kinds:
+        clauses.append(f"m.kind IN ({', '.join(mark for _ in where.kinds)})")
+        params.extend(where.kinds)
+    for tag in where.tags:
+        clauses.append(f"m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = {mark})")
+        params.append(tag)
+    if where.created_after is not None:
+        clauses.append(f"m.created_at >= {mark}")
+        params.append(where.created_after)
+    if where.created_before is not None:
+        clauses.append(f"m.created_at < {mark}")
+        params.append(where.created_before)
+    if not where.include_chunks:
+        clauses.append("m.chunk_of IS NULL")
+    if where.messages is MessageScope.EXCLUDE and where.session_id is None:
+        clauses.append("m.session_pk IS NULL")
+    elif where.messages is MessageScope.ONLY:
+        clauses.append("m.session_pk IS NOT NULL")
+    if where.min_importance is not None:
+        clauses.append(f"m.importance >= {mark}")
+        params.append(where.min_importance)
+    if where.min_confidence is not None:
+        clauses.append(f"m.confidence >= {mark}")
+        params.append(where.min_confidence)
+    if where.session_id is not None:
+        clauses.append(f"m.session_pk = (SELECT pk FROM sessions WHERE id = {mark})")
+        params.append(where.session_id)
+    if not where.include_superseded:
+        clauses.append("m.valid_to IS NULL")
+    return (" AND ".join(clauses) or "1 = 1"), params
