@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 BATCH = 500
 COPY_SETTING = "copied_from"  # in the target: the source it is a copy of (resume, refusal)
+# What a batch written by a stopped copy may differ in and still be done: access counts (never
+# copied), and superseded_by, which the relations pass sets once the superseding memory is in.
+_VOLATILE = {"access_count": 0, "accessed_at": None, "superseded_by": None}
 SAME_DIRECTION = 0.999  # cosine of a carried vector and its original (int8/bit re-encode)
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -74,14 +77,15 @@ def copy_vault(source: Vault, target: Vault, *, progress: Progress | None = None
     """Copy everything of ``source`` into ``target`` and verify it; see the module docstring."""
     report = progress or (lambda _what, _done, _total: None)
     src, dst = source.import_port(), target.import_port()
-    if target.folder is None and source.stats().notes:
+    counts = source.stats()
+    if target.folder is None and counts.notes:
         raise InvalidInputError(
             f"{source.location} has notes, and {target.location} has no Markdown folder for "
             "them: copy into a home (--to-home HOME with a store URL)"
         )
-    _claim(source, target)
+    _claim(source, target, dst)
     carry = _same_vectors(src, dst)
-    total = source.stats().memories
+    total = counts.memories
     memories = skipped = vectors = queued = 0
     relations: list[MemoryRecord] = []
     for batch in _batches(src.own_memories(), BATCH):
@@ -154,11 +158,11 @@ def verify_copy(
     return differences
 
 
-def _claim(source: Vault, target: Vault) -> None:
+def _claim(source: Vault, target: Vault, dst: ImportPort) -> None:
     """Mark the target as a copy of this source; refuse one that holds anything else."""
     if source.location == target.location:
         raise InvalidInputError(f"copy needs two different stores (both are {source.location})")
-    copied_from = target.import_port().setting(COPY_SETTING)
+    copied_from = dst.setting(COPY_SETTING)
     if copied_from == source.location:
         return  # an earlier copy of this source: go on where it stopped
     if copied_from is not None or target.stats().memories > 0:
@@ -167,7 +171,7 @@ def _claim(source: Vault, target: Vault) -> None:
             + (f" (a copy of {copied_from})" if copied_from else "")
             + ": copy into a new store"
         )
-    target.import_port().set_setting(COPY_SETTING, source.location)
+    dst.set_setting(COPY_SETTING, source.location)
 
 
 def _same_vectors(src: ImportPort, dst: ImportPort) -> bool:
@@ -197,9 +201,6 @@ def _already_there(dst: ImportPort, batch: Sequence[MemoryRecord], brought: dict
         if found is None or found.to_dict() | _VOLATILE != record.memory.to_dict() | _VOLATILE:
             return False
     return not brought or set(dst.vectors_of(list(brought))) == set(brought)
-
-
-_VOLATILE = {"access_count": 0, "accessed_at": None, "superseded_by": None}
 
 
 def _points_elsewhere(record: MemoryRecord) -> bool:
