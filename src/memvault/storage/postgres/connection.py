@@ -6,8 +6,7 @@ without it the store is schema ``memvault``). A schema per store is what lets se
 the contract tests, share a database without seeing each other's rows.
 
 Connections come from a ``psycopg_pool`` pool: each gets the store's ``search_path`` (its schema,
-then ``public`` where the ``vector`` extension lives) and pgvector's types, once, when the pool
-makes it.
+then ``public`` where the ``vector`` extension lives), once, when the pool makes it.
 """
 
 from __future__ import annotations
@@ -69,15 +68,12 @@ def _without_password(parts: SplitResult) -> str:
 
 
 def configure(schema: str) -> Callable[[psycopg.Connection[Any]], None]:
-    """The pool's ``configure`` callback: search path and pgvector's types on a new connection."""
+    """The pool's ``configure`` callback: the store's search path on a new connection.
+    pgvector's types are registered where vectors are read or written (``vectors.use_types``),
+    so a connection that never touches one costs no lookup and loads no pgvector."""
 
     def setup(conn: psycopg.Connection[Any]) -> None:
         conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
-        vector = conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone()
-        if vector is not None:
-            from pgvector.psycopg import register_vector
-
-            register_vector(conn)
         conn.commit()
 
     return setup

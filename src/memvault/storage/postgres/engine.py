@@ -71,8 +71,6 @@ class PostgresEngine:
         try:
             with self._pool.connection() as conn:
                 migrate(conn, self._where.schema, self._where.shown)
-                # vectors.py asks again when a vector config is first set (a pooled connection
-                # made before the extension existed has no vector type registered)
         except psycopg.Error as exc:
             self._pool.close()
             raise translate(exc, self._where.shown) from exc

@@ -170,8 +170,8 @@ def decode(config: VectorConfig, value: Any) -> Matrix:
 
 
 def use_types(conn: Connection) -> None:
-    """pgvector's adapters on this connection: a pooled connection made before the extension
-    existed (the very first one of a new database) was configured without them."""
+    """pgvector's adapters on this connection, registered on its first use of a vector (the
+    pool's connections are made without them: see ``connection.configure``)."""
     if conn.adapters.types.get("halfvec") is None:
         from pgvector.psycopg import register_vector
 
