@@ -32,7 +32,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-unit: install $(NODE_STAMP)
+# Debian's chromium, which the web page's browser tests drive through playwright (no download
+# of playwright's own browsers: the machine has Debian's registry only).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
+	  || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -q --no-install-recommends chromium)
+
+unit: install $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit

@@ -2,7 +2,7 @@
 
 Each top-level package of ``memvault`` is one layer, with a rank. A module may import its own
 package and packages of a lower rank only; packages of the same rank (storage and embedding,
-folder and indexing, server and evaluation) do not import each other. The package itself
+folder and indexing, server, web and evaluation) do not import each other. The package itself
 (``memvault/__init__.py``) is the public API, above the importers and below the shells.
 
 - A module in a package this map does not know fails (so a new file gets its rules from where
@@ -41,6 +41,7 @@ RANKS: dict[str, int] = {
     API: 6,  # memvault.open and the public names
     "server": 7,  # the MCP shell
     "evaluation": 7,  # memvault eval
+    "web": 7,  # the web page beside /mcp
     "cli": 8,  # the command line (serves MCP, runs eval)
 }
 DRIVERS = {

@@ -30,6 +30,7 @@ from memvault.cli import (
     memories,
     search,
     serve,
+    ui,
 )
 from memvault.cli.notes import note_app
 from memvault.cli.sessions import session_app
@@ -132,6 +133,7 @@ app.command()(files.reindex)
 app.command()(files.index)
 app.command()(files.watch)
 app.command()(serve.serve)
+app.command()(ui.ui)
 app.command("import")(imports.import_command)
 app.command("verify")(imports.verify_command)
 app.command("export")(imports.export_command)

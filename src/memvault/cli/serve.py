@@ -1,12 +1,17 @@
-"""``memvault serve``: the MCP server, over stdio (default) or streamable HTTP."""
+"""``memvault serve``: the MCP server, over stdio (default) or streamable HTTP with the web page
+beside it."""
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,7 +26,9 @@ from memvault.server.toolsets import DEFAULT, tools_for
 if TYPE_CHECKING:  # for annotations only: start-up stays light
     from memvault.folder.watcher import FolderWatcher
     from memvault.indexing.roots import IndexRoots
+    from memvault.server.http import HttpAccess
     from memvault.service.vault import Vault
+    from memvault.web import WebAuth
 
 TOKEN_ENV = "MEMVAULT_TOKEN"
 log = logging.getLogger("memvault.serve")
@@ -66,6 +73,9 @@ def serve(
             "groups and names, e.g. core,graph,notes,files,sessions,admin.",
         ),
     ] = DEFAULT,
+    web: Annotated[
+        bool, typer.Option(help="Serve the web page at / beside /mcp (with --http).")
+    ] = True,
     index_root: Annotated[
         list[Path] | None,
         typer.Option(
@@ -81,25 +91,51 @@ def serve(
     echo_warnings()  # memvault's own records: the log file, and warnings here too
     listed = tools_for(tools)
     roots = _index_roots(index_root, over_http=http is not None)
-    access = None
-    address: tuple[str, int] | None = None
-    sock = None
-    if http is not None:
-        from memvault.server.http import HttpAccess, is_loopback, listen
+    if http is None:
+        run_server(ctx, None, listed=listed, tools=tools, roots=roots, budget=budget, watch=watch)
+        return
+    from memvault.server.http import HttpAccess, is_loopback, listen
 
-        address = _address(http)
-        token = _token(token_file)
-        if token is None and not no_auth:
-            raise InvalidInputError(
-                f"serving HTTP needs a bearer token: set ${TOKEN_ENV} or pass --token-file "
-                "(or --no-auth on a loopback address)"
-            )
-        if no_auth and not is_loopback(address[0]):
-            raise InvalidInputError("--no-auth is only allowed on a loopback address")
-        access = HttpAccess.for_address(
-            *address, None if no_auth else token, allow_host or (), allow_origin or ()
+    address = _address(http)
+    token = _token(token_file)
+    if token is None and not no_auth:
+        raise InvalidInputError(
+            f"serving HTTP needs a bearer token: set ${TOKEN_ENV} or pass --token-file "
+            "(or --no-auth on a loopback address)"
         )
-        sock = listen(*address)  # before the vault opens: a port in use changes nothing
+    if no_auth and not is_loopback(address[0]):
+        raise InvalidInputError("--no-auth is only allowed on a loopback address")
+    access = HttpAccess.for_address(
+        *address, None if no_auth else token, allow_host or (), allow_origin or ()
+    )
+    sock = listen(*address)  # before the vault opens: a port in use changes nothing
+    endpoint = HttpEndpoint(address, access, sock, web=web)
+    run_server(ctx, endpoint, listed=listed, tools=tools, roots=roots, budget=budget, watch=watch)
+
+
+@dataclass(frozen=True)
+class HttpEndpoint:
+    """Where and how a server answers HTTP; ``opened`` hears the web page's base URL and its
+    login (``memvault ui`` opens the browser there)."""
+
+    address: tuple[str, int]
+    access: HttpAccess
+    sock: socket.socket
+    web: bool = True
+    opened: Callable[[str, WebAuth], None] | None = None
+
+
+def run_server(
+    ctx: typer.Context,
+    endpoint: HttpEndpoint | None,
+    *,
+    listed: Sequence[ModuleType],
+    tools: str,
+    roots: IndexRoots,
+    budget: int,
+    watch: bool,
+) -> None:
+    """Open the vault and serve it over stdio (``endpoint`` None) or HTTP until stopped."""
     from memvault.server.app import build_server
     from memvault.server.budget import Budget
 
@@ -113,7 +149,7 @@ def serve(
     backups.start()
     first_sync = _FirstSync(vault, watch=watch and vault.folder is not None, ready=ready)
     try:
-        if address is None:
+        if endpoint is None:
             from memvault.server.stdio import run_stdio
 
             _announce(f"serving MCP over stdio; {len(listed)} tools ({tools}); {roots.describe()}")
@@ -121,11 +157,22 @@ def serve(
         else:
             from memvault.server.http import MCP_PATH, run_http
 
-            assert access is not None and sock is not None
-            host, port = address
-            where = f"http://{host}:{port}{MCP_PATH}"
-            _announce(f"serving MCP at {where}; {len(listed)} tools ({tools}); {roots.describe()}")
-            run_http(server, sock, access)
+            host, port = endpoint.address
+            base = f"http://{host}:{port}"
+            pages = None
+            if endpoint.web:
+                from memvault.web import WebAuth, build_pages
+
+                auth = WebAuth(endpoint.access.token)
+                pages = build_pages(vault, auth, ready=ready)
+                if endpoint.opened is not None:
+                    endpoint.opened(base, auth)
+            page = f"; the web page at {base}/" if endpoint.web else ""
+            _announce(
+                f"serving MCP at {base}{MCP_PATH}{page}; {len(listed)} tools ({tools}); "
+                f"{roots.describe()}"
+            )
+            run_http(server, endpoint.sock, endpoint.access, pages)
     finally:
         backups.stop()
         first_sync.stop()

@@ -2,9 +2,11 @@
 
 The SDK's ASGI app serves both protocol eras (the 2026-07-28 stateless revision and the
 ``initialize`` handshake, here without sessions so any number of clients share one server).
-A small ASGI guard in front refuses what must never reach a tool: a Host that is not this
-server's (DNS rebinding: a web page that resolves its own name to 127.0.0.1), a browser Origin
-that is not allowed (403), and a missing or wrong token (401, compared in constant time). A
+A small ASGI guard in front refuses what must never reach a tool or a page: a Host that is not
+this server's (DNS rebinding: a web page that resolves its own name to 127.0.0.1), a browser
+Origin that is not allowed (403), and at ``/mcp`` a missing or wrong token (401, compared in
+constant time). The web pages (``pages``, mounted at ``/``) get the same Host and Origin checks
+and do their own login (a cookie made from the same token: :mod:`memvault.web.auth`). A
 request with two Host or two Authorization headers is refused (400) rather than read one way
 here and another way by a proxy in front. The socket is bound before uvicorn starts, so a port
 in use is one line of error, not uvicorn's log and its exit status.
@@ -26,7 +28,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memvault.core.errors import InvalidInputError, MemvaultError
@@ -78,7 +80,7 @@ class _Guard:
         self._expected = None if access.token is None else f"Bearer {access.token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith(MCP_PATH):
+        if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         raw: list[tuple[bytes, bytes]] = scope["headers"]
@@ -87,21 +89,23 @@ class _Guard:
         if any(names.count(name) > 1 for name in _SINGLE_HEADERS):
             refusal = PlainTextResponse("Duplicate Host or Authorization header", status_code=400)
         else:
-            refusal = self._refusal(dict(raw))
+            refusal = self._refusal(dict(raw), mcp=str(scope["path"]).startswith(MCP_PATH))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         await self._app(scope, receive, send)
 
-    def _refusal(self, headers: dict[bytes, bytes]) -> Response | None:
+    def _refusal(self, headers: dict[bytes, bytes], *, mcp: bool) -> Response | None:
         host = headers.get(b"host", b"").decode("latin-1")
         if host not in self._access.allowed_hosts:
             return PlainTextResponse("Host not allowed", status_code=421)
         origin = headers.get(b"origin")
         if origin is not None and origin.decode("latin-1") not in self._access.allowed_origins:
             return PlainTextResponse("Origin not allowed", status_code=403)
-        if self._expected is not None and not hmac.compare_digest(
-            headers.get(b"authorization", b""), self._expected
+        if (
+            mcp
+            and self._expected is not None
+            and not hmac.compare_digest(headers.get(b"authorization", b""), self._expected)
         ):
             return JSONResponse(
                 {"error": "invalid_token", "error_description": "a valid bearer token is needed"},
@@ -111,7 +115,8 @@ class _Guard:
         return None
 
 
-def build_http_app(server: MCPServer, access: HttpAccess) -> ASGIApp:
+def build_http_app(server: MCPServer, access: HttpAccess, pages: ASGIApp | None = None) -> ASGIApp:
+    """MCP at ``/mcp``, ``/healthz``, and ``pages`` (the web page) at ``/`` when given."""
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -129,7 +134,11 @@ def build_http_app(server: MCPServer, access: HttpAccess) -> ASGIApp:
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/healthz", health), Mount("/", app=mcp_app)], lifespan=lifespan)
+    # The SDK's app is only its /mcp route here (no auth middleware): its routes sit beside ours.
+    routes: list[BaseRoute] = [Route("/healthz", health), *mcp_app.routes]
+    if pages is not None:
+        routes.append(Mount("/", app=pages))
+    app = Starlette(routes=routes, lifespan=lifespan)
     return _Guard(app, access)
 
 
@@ -145,8 +154,10 @@ def listen(host: str, port: int) -> socket.socket:
         raise MemvaultError(f"cannot listen on {host}:{port}: {reason}") from exc
 
 
-def run_http(server: MCPServer, sock: socket.socket, access: HttpAccess) -> None:
+def run_http(
+    server: MCPServer, sock: socket.socket, access: HttpAccess, pages: ASGIApp | None = None
+) -> None:
     import uvicorn
 
-    config = uvicorn.Config(build_http_app(server, access), log_level="warning")
+    config = uvicorn.Config(build_http_app(server, access, pages), log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

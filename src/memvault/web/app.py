@@ -1,0 +1,139 @@
+"""The web page's ASGI app: one module per page, a login in front, safe headers on every answer.
+
+``memvault serve --http`` mounts it at ``/`` beside ``/mcp`` (``server/http.py`` checks Host and
+Origin for both). In front of every page but the login and the static files sits
+:class:`LoginGate`: without a valid session cookie (or the bearer token) a browser is sent to
+``/login`` and a ``fetch`` gets 401. Every answer carries a Content-Security-Policy that allows
+scripts and styles from this server only (no inline script: a memory that holds ``<script>``
+is escaped by the templates, and would not run even if it were not).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from memvault.core.errors import ConflictError, InvalidInputError, MemvaultError, NotFoundError
+from memvault.service.vault import Vault
+from memvault.web import graph, login, memories, notes, operations, search, sessions
+from memvault.web.auth import SESSION_COOKIE, WebAuth
+from memvault.web.context import STATIC, PageContext, templates, wants_json
+
+PAGES = (login, search, memories, notes, graph, operations, sessions)
+PUBLIC = ("/login", "/static/")  # what a browser may load before it logs in
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def build_pages(vault: Vault, auth: WebAuth, *, ready: threading.Event | None = None) -> ASGIApp:
+    context = PageContext(vault, auth, templates(), ready)
+    routes: list[BaseRoute] = [Mount("/static", app=StaticFiles(directory=STATIC), name="static")]
+    for page in PAGES:
+        routes.extend(page.routes(context))
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        status, message = _status(exc)
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
+        return context.render(
+            request, "error.html", status_code=status, message=message, status=status
+        )
+
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: refused, MemvaultError: refused}
+    )
+    return _Headers(LoginGate(app, auth))
+
+
+class LoginGate:
+    """Lets a request through with a valid session cookie or bearer token; else a browser is
+    redirected to the login (303) and a ``fetch`` gets 401. With ``--no-auth`` a browser
+    without a session gets one here."""
+
+    def __init__(self, app: ASGIApp, auth: WebAuth) -> None:
+        self._app = app
+        self._auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope["path"]).startswith(PUBLIC):
+            await self._app(scope, receive, send)
+            return
+        request = Request(scope)
+        if self._auth.bearer_matches(request.headers.get("authorization")):
+            scope["memvault.bearer"] = True
+            await self._app(scope, receive, send)
+            return
+        if self._auth.session_valid(request.cookies.get(SESSION_COOKIE)):
+            await self._app(scope, receive, send)
+            return
+        if not self._auth.needs_login:
+            session = self._auth.new_session()
+            scope["memvault.session"] = session
+            await self._app(scope, receive, _with_cookie(send, session))
+            return
+        if wants_json(request):
+            response: Response = JSONResponse(
+                {"error": "not logged in: log in at /login or send the bearer token"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="memvault"'},
+            )
+        else:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        await response(scope, receive, send)
+
+
+def _with_cookie(send: Send, session: str) -> Send:
+    cookie = f"{SESSION_COOKIE}={session}; HttpOnly; Path=/; SameSite=strict".encode()
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]
+        await send(message)
+
+    return sending
+
+
+class _Headers:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self._app(scope, receive, sending)
+
+
+def _status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail)
+    message = " ".join(str(exc).split())
+    codes: list[tuple[type[Any], int]] = [
+        (NotFoundError, 404),
+        (ConflictError, 409),
+        (InvalidInputError, 400),
+    ]
+    for kind, status in codes:
+        if isinstance(exc, kind):
+            return status, message
+    return 500, message

@@ -1,0 +1,159 @@
+"""What every page module gets: the vault, the templates, the login, and the rules of a write.
+
+Pages are rendered on the server (Jinja2, autoescaped: text from memories and notes is always
+escaped). Reads are plain functions, which Starlette runs in its thread pool (the vault is
+synchronous and safe across threads). Writes go through :meth:`PageContext.action`, which reads
+the form, refuses it without the session's CSRF token (403), and only then calls the page's
+function in the thread pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from memvault.service.vault import Vault
+from memvault.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, WebAuth
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PAGE_SIZE = 20
+
+# The sections of the page, in the order of the navigation bar: (path, label).
+SECTIONS = (
+    ("/", "Search"),
+    ("/memories", "Memories"),
+    ("/notes", "Notes"),
+    ("/graph", "Graph"),
+    ("/operations", "Operations"),
+    ("/sessions", "Sessions"),
+)
+
+Action = Callable[[Request, FormData], Response]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def templates() -> Jinja2Templates:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["query"] = _query
+    return Jinja2Templates(env=environment)
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    opened: Vault
+    auth: WebAuth
+    pages: Jinja2Templates
+    # Set once ``memvault serve``'s first folder sync is done: a page must see it, as a tool does.
+    ready: threading.Event | None = None
+
+    @property
+    def vault(self) -> Vault:
+        if self.ready is not None:
+            self.ready.wait()
+        return self.opened
+
+    def render(
+        self, request: Request, template: str, status_code: int = 200, **values: Any
+    ) -> Response:
+        session = request.cookies.get(SESSION_COOKIE) or request.scope.get("memvault.session")
+        values.setdefault("title", "memvault")
+        return self.pages.TemplateResponse(
+            request,
+            template,
+            {
+                "csrf": self.auth.csrf_for(session) if session else "",
+                "csrf_field": CSRF_FIELD,
+                "sections": SECTIONS,
+                "section": _section(request.url.path),
+                "logged_in": self.auth.needs_login and bool(session),
+                "has_folder": self.opened.folder is not None,
+                **values,
+            },
+            status_code=status_code,
+        )
+
+    def action(self, function: Action) -> Endpoint:
+        """An endpoint for a write: the form is read, its CSRF token checked, then
+        ``function(request, form)`` runs in the thread pool."""
+
+        async def endpoint(request: Request) -> Response:
+            form = await request.form()
+            self.require_csrf(request, form)
+            return await run_in_threadpool(function, request, form)
+
+        return endpoint
+
+    def require_csrf(self, request: Request, form: Mapping[str, Any] | None = None) -> None:
+        """403 unless the request carries its session's CSRF token (form field or header);
+        a request that came with the bearer token has no ambient credential to abuse."""
+        if request.scope.get("memvault.bearer"):
+            return
+        given = request.headers.get(CSRF_HEADER)
+        if given is None and form is not None:
+            value = form.get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+        if not self.auth.csrf_valid(request.cookies.get(SESSION_COOKIE), given):
+            raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+
+
+def redirect(path: str, **query: Any) -> RedirectResponse:
+    """303 after a write: the browser GETs the result (a reload does not post again)."""
+    return RedirectResponse(path + _query(query), status_code=303)
+
+
+def session_cookie(response: Response, session: str, request: Request) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def form_text(form: FormData, name: str) -> str | None:
+    """A form field as text; an empty field is None (not given)."""
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    return value if value.strip() else None
+
+
+def _query(values: Mapping[str, Any]) -> str:
+    """``?a=1&b=2`` of the values that are set (empty string when none are)."""
+    kept = {k: v for k, v in values.items() if v not in (None, "", False)}
+    return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def _section(path: str) -> str:
+    for prefix, _label in reversed(SECTIONS):
+        if prefix != "/" and path.startswith(prefix):
+            return prefix
+    return "/"

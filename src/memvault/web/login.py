@@ -1,0 +1,91 @@
+"""``/login`` and ``/logout``: the bearer token (or a one-time code from ``memvault ui``) in,
+a session cookie out."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from memvault.web.auth import LOGIN_COOKIE, SESSION_COOKIE
+from memvault.web.context import PageContext, form_text, session_cookie
+
+
+def routes(context: PageContext) -> list[BaseRoute]:
+    def login_form(request: Request) -> Response:
+        target = safe_next(request.query_params.get("next"))
+        code = request.query_params.get("code")
+        if code is not None:
+            if not context.auth.use_code(code):
+                return _form(context, request, target, "that login link was used or has expired")
+            return _logged_in(context, request, target)
+        if not context.auth.needs_login:
+            return RedirectResponse(target, status_code=303)
+        return _form(context, request, target, None)
+
+    async def log_in(request: Request) -> Response:
+        form = await request.form()
+        pre = request.cookies.get(LOGIN_COOKIE)
+        given = form.get(LOGIN_COOKIE)
+        if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
+            raise HTTPException(403, "the login form's CSRF token is missing or wrong: reload")
+        return _check_token(context, request, form)
+
+    async def log_out(request: Request) -> Response:
+        form = await request.form()
+        context.require_csrf(request, form)
+        response = RedirectResponse("/login" if context.auth.needs_login else "/", 303)
+        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
+        return response
+
+    return [
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", log_in, methods=["POST"]),
+        Route("/logout", log_out, methods=["POST"]),
+    ]
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after the login: a path on this server only (``//evil`` is another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _check_token(context: PageContext, request: Request, form: FormData) -> Response:
+    target = safe_next(form_text(form, "next"))
+    token = form_text(form, "token") or ""
+    if not context.auth.token_matches(token):
+        return _form(context, request, target, "that token is not this server's", status=401)
+    return _logged_in(context, request, target)
+
+
+def _logged_in(context: PageContext, request: Request, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    session_cookie(response, context.auth.new_session(), request)
+    response.delete_cookie(LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
+    return response
+
+
+def _form(
+    context: PageContext, request: Request, target: str, error: str | None, status: int = 200
+) -> Response:
+    pre = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    response = context.render(
+        request,
+        "login.html",
+        status_code=status,
+        title="Log in · memvault",
+        next=target,
+        error=error,
+        login_field=LOGIN_COOKIE,
+        login_token=pre,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE, pre, max_age=3600, httponly=True, samesite="strict", path="/login"
+    )
+    return response
