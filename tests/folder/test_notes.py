@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from pathlib import Path
 
 import pytest
 
 import memvault
+from memvault.folder.lock import FolderLock
 from memvault.service.vault import Vault
 
 
@@ -136,3 +139,57 @@ def test_list_shows_memories_of_their_own_unless_chunks_are_asked_for(vault: Vau
     assert [m.id for m in vault.list()] == [own]
     listed = vault.list(include_chunks=True)
     assert own in {m.id for m in listed} and any(m.location for m in listed)
+
+
+def test_a_write_from_a_stale_version_is_refused_and_writes_nothing(vault: Vault) -> None:
+    loaded = vault.notes.write("draft.md", "first words\n")
+    assert vault.folder is not None
+    path = vault.folder / "draft.md"
+    assert loaded.file_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    saved = vault.notes.write("draft.md", "second words\n", expected_hash=loaded.file_hash)
+    assert saved.body == "second words\n" and saved.file_hash != loaded.file_hash
+    path.write_text(path.read_text("utf-8").replace("second", "outside"), "utf-8")
+    outside = path.read_bytes()
+    with pytest.raises(memvault.ConflictError, match="changed on disk"):
+        vault.notes.write("draft.md", "third words\n", expected_hash=saved.file_hash)
+    assert path.read_bytes() == outside
+    path.unlink()
+    with pytest.raises(memvault.ConflictError, match="deleted"):
+        vault.notes.write("draft.md", "fourth words\n", expected_hash=saved.file_hash)
+    assert not path.exists()
+
+
+def test_the_hash_is_checked_under_the_folder_lock(vault: Vault) -> None:
+    """Another writer (as another process would: its own flock) holds the folder lock and
+    changes the file between the caller's load and its save: the save waits for the lock,
+    then sees the change and refuses."""
+    loaded = vault.notes.write("race.md", "base\n")
+    assert vault.folder is not None
+    path = vault.folder / "race.md"
+    other = FolderLock(vault.folder)
+    outcome: list[BaseException | None] = []
+
+    def save() -> None:
+        try:
+            vault.notes.write("race.md", "mine\n", expected_hash=loaded.file_hash)
+            outcome.append(None)
+        except memvault.ConflictError as error:
+            outcome.append(error)
+
+    with other.held():
+        saver = threading.Thread(target=save)
+        saver.start()
+        saver.join(0.3)
+        assert saver.is_alive()  # waiting for the lock, not yet checked
+        path.write_text(path.read_text("utf-8").replace("base", "theirs"), "utf-8")
+    saver.join(10)
+    assert isinstance(outcome[0], memvault.ConflictError)
+    assert "theirs" in path.read_text("utf-8") and "mine" not in path.read_text("utf-8")
+
+
+def test_a_new_note_never_replaces_one_that_exists(vault: Vault) -> None:
+    vault.notes.write("taken.md", "already here\n")
+    with pytest.raises(memvault.ConflictError, match="exists already"):
+        vault.notes.write("taken", "replacement\n", new=True)
+    assert vault.notes.read("taken.md").body == "already here\n"
+    assert vault.notes.write("free.md", "fresh\n", new=True).body == "fresh\n"

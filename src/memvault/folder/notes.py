@@ -21,7 +21,7 @@ from memvault.content.markdown.paths import atomic_write, note_path
 from memvault.core import inputs
 from memvault.core.errors import ConflictError, InvalidInputError, NotFoundError
 from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, LinkView, PendingWrite
-from memvault.core.ids import new_id
+from memvault.core.ids import file_hash, new_id
 from memvault.core.records import DEFAULT_NAMESPACE
 from memvault.core.times import now_iso
 from memvault.folder.disk_errors import explained
@@ -41,6 +41,8 @@ class Note:
     body: str
     front_matter: dict[str, Any]
     namespace: str = DEFAULT_NAMESPACE  # its chunks' namespace: what a filtered search sees
+    # sha256 of the file's bytes as read: what an editor sends back as ``expected_hash``
+    file_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,16 +80,24 @@ class Notes:
         title: str | None = None,
         tags: Iterable[str] | None = None,
         namespace: str | None = None,
+        expected_hash: str | None = None,
+        new: bool = False,
     ) -> Note:
         """Create the note, or replace its body (keeping its id and creation time).
 
         The namespace is written into the front matter (``namespace``: the one given, else the
         note's own, else the vault's default), so the file says which namespace-filtered
         searches find the note, and a rebuild from the folder gives the same answer.
+
+        ``expected_hash`` (the :attr:`Note.file_hash` an editor loaded) and ``new`` (the path
+        must be free) guard against writing over a change the writer has not seen: both are
+        checked while the folder lock is held, so no other memvault write can slip in between
+        the check and the write; a mismatch raises :class:`ConflictError` and writes nothing.
         """
         absolute, rel = note_path(self.root, path)
         body = _body(body)
         with self._lock.held():
+            self._check_base(absolute, rel, expected_hash, new=new)
             at = now_iso()
             front: dict[str, Any] = {}
             if absolute.exists():
@@ -188,14 +198,24 @@ class Notes:
         absolute, rel = note_path(self.root, path)
         if not absolute.is_file():
             raise NotFoundError(f"no note at {rel}")
-        document = self._parse(absolute, rel)
+        data = absolute.read_bytes()
+        document = self._parse_bytes(data, rel)
         front = document.front_matter
         indexed = self._files.get_file(FOLDER_ROOT, rel)
         note_id = str(front.get("id") or (indexed.state.record_id if indexed else ""))
         title = note_title(front, document.body, rel)
         tags = indexed.tags if indexed else tuple(inputs.tag_values(front.get("tags")))
         namespace = indexed.namespace if indexed else str(front.get("namespace") or "")
-        return Note(note_id, rel, title, tags, document.body, front, namespace or DEFAULT_NAMESPACE)
+        return Note(
+            note_id,
+            rel,
+            title,
+            tags,
+            document.body,
+            front,
+            namespace or DEFAULT_NAMESPACE,
+            file_hash(data),
+        )
 
     def list(
         self,
@@ -230,6 +250,19 @@ class Notes:
         return self._files.note_links(FOLDER_ROOT, rel)
 
     # --- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _check_base(absolute: Path, rel: str, expected: str | None, *, new: bool) -> None:
+        """Refuse a write made from a version of the file that is no longer on disk."""
+        exists = absolute.exists()
+        if new and exists:
+            raise ConflictError(f"{rel} exists already: open it to edit it, or pick another path")
+        if expected is None:
+            return
+        if not exists:
+            raise ConflictError(f"{rel} was deleted since it was loaded; nothing was written")
+        if file_hash(absolute.read_bytes()) != expected:
+            raise ConflictError(f"{rel} changed on disk since it was loaded; nothing was written")
+
     def _commit(self, rel: str, text: str) -> SyncReport:
         with self._lock.held():
             self._files.mark_pending(self._marks(rel))
@@ -247,7 +280,10 @@ class Notes:
 
     @staticmethod
     def _parse(absolute: Path, rel: str) -> Any:
-        data = absolute.read_bytes()
+        return Notes._parse_bytes(absolute.read_bytes(), rel)
+
+    @staticmethod
+    def _parse_bytes(data: bytes, rel: str) -> Any:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
