@@ -67,6 +67,5 @@ class SqliteSessionOverview(SqliteEngine):
             ).fetchall()
         )
         return [
-            ProjectSessions(None if r[0] is None else str(r[0]), int(r[1]), str(r[2]))
-            for r in rows
+            ProjectSessions(None if r[0] is None else str(r[0]), int(r[1]), str(r[2])) for r in rows
         ]
