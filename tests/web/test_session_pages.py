@@ -194,7 +194,12 @@ def test_long_sessions_and_long_listings_are_paged(tmp_path: Path) -> None:
         "".join(json.dumps({"role": "user", "content": f"turn {n}"}) + "\n" for n in range(105))
     )
     memvault(home, "session", "log", talk, "--file", str(turns), embedder="hash")
-    python(home, "for n in range(21):\n    vault.sessions.start(project='many')")
+    python(
+        home,
+        f"vault.sessions.new_conversation({talk!r}, title='Round <two>')\n"
+        f"vault.sessions.log({talk!r}, ['after the break'])\n"
+        "for n in range(21):\n    vault.sessions.start(project='many')",
+    )
     with web_server(home, embedder="hash") as base:
         client, _ = logged_in_client(base)
         first = client.get(f"/sessions/{talk}")
@@ -203,10 +208,15 @@ def test_long_sessions_and_long_listings_are_paged(tmp_path: Path) -> None:
         assert (
             "Page 1 of 2" in first.text and f'href="/sessions/{talk}?page=2#messages"' in first.text
         )
+        assert "Conversation 1" in first.text and "Conversation 2" not in first.text
         second = client.get(f"/sessions/{talk}?page=2")
-        assert second.text.count('<li class="message ') == 5
+        assert second.text.count('<li class="message ') == 6
         assert ">turn 104</div>" in second.text and ">turn 99</div>" not in second.text
         assert '<ol class="messages" start="101">' in second.text
+        # the page is cut where the second conversation starts, numbering going on
+        assert "Conversation 2 · Round &lt;two&gt;" in second.text
+        assert '<ol class="messages" start="106">' in second.text
+        assert second.text.index(">turn 104<") < second.text.index("Round &lt;two&gt;")
         many = client.get("/sessions?project=many")
         assert many.text.count("<tr>") - many.text.count("<thead>") == 20  # a page of 20
         more = client.get("/sessions?project=many&page=2")
