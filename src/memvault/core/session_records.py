@@ -149,6 +149,39 @@ class CostTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyCost:
+    """Costs of one model on one day (UTC): the cells of a chart of spending over time."""
+
+    day: str  # YYYY-MM-DD, in UTC
+    model: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    usd: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCounts:
+    """What a session's messages add up to, for a listing that does not load them."""
+
+    messages: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSessions:
+    """A project that has sessions (None: the sessions without a project), how many, and
+    when the latest of them was active."""
+
+    project: str | None
+    sessions: int
+    last_active_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentInteraction:
     """An agent given a task within a session, and how it went."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from memvault.core import inputs
-from memvault.core.errors import InvalidInputError, NotFoundError
+from memvault.core.errors import InvalidInputError
 from memvault.core.ids import new_id
 from memvault.core.records import (
     DEFAULT_NAMESPACE,
@@ -49,6 +49,7 @@ from memvault.folder.markdown_folder import MarkdownFolder
 from memvault.service.embeddings import Embeddings
 from memvault.service.retention import PruneReport, Retention, RetentionRules
 from memvault.service.search import Searcher
+from memvault.service.session_overview import SessionOverview
 from memvault.storage.roles import Store
 
 MAX_BATCH = MAX_LOG_BATCH  # messages or costs in one call
@@ -62,6 +63,7 @@ class CostDraft:
     input_tokens: int = 0
     output_tokens: int = 0
     usd: float = 0.0
+    created_at: str | None = None  # None: now (an import of past spending brings its own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class HandoffDraft:
     touched: tuple[str, ...] = ()  # ids of memories and notes the work touched
 
 
-class Sessions:
+class Sessions(SessionOverview):
     def __init__(
         self,
         store: Store,
@@ -218,12 +220,6 @@ class Sessions:
             return self._store.mark_summarised(session.id, ids)
 
     # --- reading ----------------------------------------------------------------------------
-    def get(self, session_id: str) -> Session:
-        found = self._store.get_session(inputs.memory_id(session_id))
-        if found is None:
-            raise NotFoundError(f"no session with id {session_id}")
-        return found
-
     def list(
         self,
         *,
@@ -399,7 +395,7 @@ class Sessions:
             inputs.count(draft.input_tokens, "input_tokens"),
             inputs.count(draft.output_tokens, "output_tokens"),
             inputs.money(draft.usd, "usd"),
-            at,
+            at if draft.created_at is None else normal_timestamp(draft.created_at),
         )
 
     def _handoff(self, session: Session, draft: HandoffDraft) -> Handoff:

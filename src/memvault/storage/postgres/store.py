@@ -16,6 +16,7 @@ from memvault.storage.postgres.imports import PostgresImports
 from memvault.storage.postgres.memories import PostgresMemories
 from memvault.storage.postgres.repair import PostgresRepair
 from memvault.storage.postgres.search import PostgresSearch
+from memvault.storage.postgres.session_overview import PostgresSessionOverview
 from memvault.storage.postgres.session_telemetry import PostgresTelemetry
 from memvault.storage.postgres.sessions import PostgresSessions
 from memvault.storage.postgres.vector_imports import PostgresVectorImports
@@ -36,6 +37,7 @@ class PostgresStore(
     PostgresImports,
     PostgresSessions,
     PostgresTelemetry,
+    PostgresSessionOverview,
     PostgresVectorQueue,
     PostgresVectorSearch,
     PostgresVectorImports,

@@ -14,11 +14,14 @@ from memvault.core.session_records import (
     CostEntry,
     CostGrouping,
     CostTotal,
+    DailyCost,
     Handoff,
     Message,
     Metric,
+    ProjectSessions,
     RoutingDecision,
     Session,
+    SessionCounts,
     SessionRecord,
     SessionStatus,
 )
@@ -130,6 +133,28 @@ class SessionStore(Protocol):
         since: str | None = None,
     ) -> list[CostTotal]:
         """Costs summed per session, project, model or day (UTC), largest first."""
+        ...
+
+    def daily_costs(
+        self,
+        *,
+        project: str | None = None,
+        session_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[DailyCost]:
+        """Costs summed per day (UTC) and model, from ``since`` (inclusive) to ``until``
+        (exclusive); by day, then model."""
+        ...
+
+    def session_counts(self, session_ids: Sequence[str]) -> dict[str, SessionCounts]:
+        """The number of messages and their tokens of each of these sessions (0 for one
+        without messages); unknown ids are left out."""
+        ...
+
+    def session_projects(self) -> list[ProjectSessions]:
+        """Every project that has sessions (None for those without one), with how many it
+        has; the most recently active first."""
         ...
 
     def log_telemetry(

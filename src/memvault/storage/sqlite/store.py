@@ -2,7 +2,7 @@
 
 Each role is a class of its own module, with its SQL beside it (``memories.py``, ``search.py``,
 ``adjacent.py``, ``graph.py``, ``vector_queue.py``, ``files.py``, ``imports.py``, ``sessions.py``,
-``session_telemetry.py``, ``health.py``, ``backup.py``, ``repair.py``,
+``session_telemetry.py``, ``session_overview.py``, ``health.py``, ``backup.py``, ``repair.py``,
 ``compact.py``); all of them run
 their work through the connections and the single writer of :class:`SqliteEngine`.
 """
@@ -19,6 +19,7 @@ from memvault.storage.sqlite.imports import SqliteImports
 from memvault.storage.sqlite.memories import SqliteMemories
 from memvault.storage.sqlite.repair import SqliteRepair
 from memvault.storage.sqlite.search import SqliteSearch
+from memvault.storage.sqlite.session_overview import SqliteSessionOverview
 from memvault.storage.sqlite.session_telemetry import SqliteTelemetry
 from memvault.storage.sqlite.sessions import SqliteSessions
 from memvault.storage.sqlite.vector_queue import SqliteVectorQueue
@@ -34,6 +35,7 @@ class SqliteStore(
     SqliteImports,
     SqliteSessions,
     SqliteTelemetry,
+    SqliteSessionOverview,
     SqliteHealth,
     SqliteBackup,
     SqliteRepair,
