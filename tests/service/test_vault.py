@@ -181,3 +181,11 @@ def test_sql_looking_content_is_stored_verbatim(vault: Vault) -> None:
     memory_id = vault.remember(text).id
     assert vault.get(memory_id).content == text
     assert [h.memory.id for h in vault.search("DROP TABLE memories", mode="keyword")] == [memory_id]
+
+
+def test_list_sorts_by_importance_and_refuses_an_unknown_order(vault: Vault) -> None:
+    vault.remember_many([MemoryDraft("low", importance=0.1), MemoryDraft("high", importance=0.9)])
+    assert [m.content for m in vault.list(order="importance")] == ["high", "low"]
+    assert [m.content for m in vault.list(order=" Recent ")] == ["high", "low"]
+    with pytest.raises(InvalidInputError, match="unknown order 'loudest': use recent, importance"):
+        vault.list(order="loudest")

@@ -18,7 +18,7 @@ from typing import Any
 
 from memvault.core.errors import InvalidInputError
 from memvault.core.ids import new_id
-from memvault.core.records import Memory, MemoryDraft, MemoryFilter, SearchMode
+from memvault.core.records import ListOrder, Memory, MemoryDraft, MemoryFilter, SearchMode
 from memvault.core.times import normal_timestamp
 
 # A token budget: a context pack's, or one MCP tool response's. The CLI's options name the
@@ -161,6 +161,14 @@ def search_mode(value: object) -> SearchMode:
         raise InvalidInputError(
             f"unknown search mode {value!r}: use hybrid, keyword or vector"
         ) from None
+
+
+def list_order(value: object) -> ListOrder:
+    try:
+        return ListOrder(str(value).strip().lower())
+    except ValueError:
+        names = ", ".join(order.value for order in ListOrder)
+        raise InvalidInputError(f"unknown order {value!r}: use {names}") from None
 
 
 def label(value: str | None, field: str) -> str | None:

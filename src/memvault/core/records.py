@@ -323,6 +323,15 @@ class SearchMode(StrEnum):
     VECTOR = "vector"
 
 
+class ListOrder(StrEnum):
+    """The order of a listing; each puts the most first and breaks ties by id, newest first."""
+
+    RECENT = "recent"  # newest first (the order of storing)
+    IMPORTANCE = "importance"
+    CONFIDENCE = "confidence"
+    ACCESS = "access"  # most accessed first, then the most recently accessed
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryRecord:
     """Everything a memory file holds: the memory, its outgoing edges, its validations, and the

@@ -23,6 +23,7 @@ from memvault.core.records import (
     DEFAULT_KIND,
     DEFAULT_NAMESPACE,
     InsertOutcome,
+    ListOrder,
     Memory,
     MemoryDraft,
     MemoryPatch,
@@ -283,15 +284,19 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         include_chunks: bool = False,
         limit: int = 50,
         offset: int = 0,
+        order: ListOrder | str = ListOrder.RECENT,
     ) -> builtins.list[Memory]:
-        """Memories, newest first; with ``include_chunks`` also the chunks of notes and indexed
-        files (search always looks at those)."""
+        """Memories, newest first or in another ``order`` (recent, importance, confidence,
+        access); with ``include_chunks`` also the chunks of notes and indexed files (search
+        always looks at those)."""
         where = memory_filter(
             namespace, kinds, tags, since, until, include_superseded, include_chunks=include_chunks
         )
         inputs.positive(limit, "limit", 10_000)
         inputs.count(offset, "offset")
-        return self._store.list_memories(where, limit=limit, offset=offset)
+        return self._store.list_memories(
+            where, limit=limit, offset=offset, order=inputs.list_order(order)
+        )
 
     def supersede(self, old_id: str, new_id: str) -> None:
         """Mark ``old_id`` as replaced by ``new_id``: it stays readable, out of default search."""

@@ -1,4 +1,5 @@
-"""A :class:`MemoryFilter` as a SQL condition on the ``memories`` table (alias ``m``).
+"""A :class:`MemoryFilter` as a SQL condition on the ``memories`` table (alias ``m``), and a
+:class:`ListOrder` as its ``ORDER BY``.
 
 Both engines keep the same tables and columns, so the condition is the same text; only the
 parameter mark differs (``?`` for SQLite, ``%s`` for psycopg).
@@ -8,7 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from memvault.core.records import MemoryFilter, MessageScope
+from memvault.core.records import ListOrder, MemoryFilter, MessageScope
+
+# ``NULLS LAST`` is said, not left to the engine: SQLite sorts NULL first ascending, PostgreSQL
+# last, so a descending NULL would land at opposite ends. Ids are text in byte order on both
+# (PostgreSQL's columns are ``COLLATE "C"``), so ties fall the same way.
+_ORDER_BY = {
+    ListOrder.RECENT: "m.pk DESC",
+    ListOrder.IMPORTANCE: "m.importance DESC, m.id DESC",
+    ListOrder.CONFIDENCE: "m.confidence DESC, m.id DESC",
+    ListOrder.ACCESS: "m.access_count DESC, m.accessed_at DESC NULLS LAST, m.id DESC",
+}
+
+
+def order_sql(order: ListOrder) -> str:
+    """The ``ORDER BY`` list of a listing (without the keywords)."""
+    return _ORDER_BY[order]
 
 
 def filter_sql(where: MemoryFilter, mark: str) -> tuple[str, list[Any]]:

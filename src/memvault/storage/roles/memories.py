@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.core.records import (
     Edge,
     InsertOutcome,
+    ListOrder,
     Memory,
     MemoryFilter,
     MemoryPatch,
@@ -47,8 +48,17 @@ class MemoryStore(Protocol):
         """Memories with their outgoing edges and validation history (what a file holds)."""
         ...
 
-    def list_memories(self, where: MemoryFilter, *, limit: int, offset: int = 0) -> list[Memory]:
-        """Newest first."""
+    def list_memories(
+        self,
+        where: MemoryFilter,
+        *,
+        limit: int,
+        offset: int = 0,
+        order: ListOrder = ListOrder.RECENT,
+    ) -> list[Memory]:
+        """In ``order``: newest first (``recent``); the most important or confident first; or
+        the most accessed first, then the latest accessed (never-accessed last). Ties by id,
+        newest first, so pages never overlap."""
         ...
 
     def update_memory(

@@ -10,12 +10,14 @@ from memvault.core.errors import ConflictError
 from memvault.core.records import (
     Edge,
     InsertOutcome,
+    ListOrder,
     Memory,
     MemoryFilter,
     MemoryPatch,
     MemoryRecord,
     Relation,
 )
+from memvault.storage import memory_filter
 from memvault.storage.sqlite import graph, import_rows, jobs, memory_rows, vectors
 from memvault.storage.sqlite.engine import SqliteEngine
 
@@ -64,11 +66,18 @@ class SqliteMemories(SqliteEngine):
 
         return self._read(job)
 
-    def list_memories(self, where: MemoryFilter, *, limit: int, offset: int = 0) -> list[Memory]:
+    def list_memories(
+        self,
+        where: MemoryFilter,
+        *,
+        limit: int,
+        offset: int = 0,
+        order: ListOrder = ListOrder.RECENT,
+    ) -> list[Memory]:
         condition, params = memory_rows.filter_sql(where)
         sql = (
             f"SELECT {memory_rows.MEMORY_COLUMNS} FROM memories m WHERE {condition}"
-            " ORDER BY m.pk DESC LIMIT ? OFFSET ?"
+            f" ORDER BY {memory_filter.order_sql(order)} LIMIT ? OFFSET ?"
         )
         return self._read(
             lambda conn: [
