@@ -30,7 +30,8 @@ from memvault.web.auth import SESSION_COOKIE, WebAuth
 from memvault.web.context import STATIC, PageContext, templates, wants_json
 
 PAGES = (login, search, memories, notes, graph, operations, sessions)
-PUBLIC = ("/login", "/static/")  # what a browser may load before it logs in
+PUBLIC_PATHS = ("/login",)  # what a browser may load before it logs in: these exactly,
+PUBLIC_PREFIXES = ("/static/",)  # and what lies under these
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -73,7 +74,11 @@ class LoginGate:
         self._auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope["path"]).startswith(PUBLIC):
+        if scope["type"] == "websocket":  # no page has one: none gets past without a login
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             await self._app(scope, receive, send)
             return
         request = Request(scope)
@@ -87,7 +92,8 @@ class LoginGate:
         if not self._auth.needs_login:
             session = self._auth.new_session()
             scope["memvault.session"] = session
-            await self._app(scope, receive, _with_cookie(send, session))
+            secure = scope.get("scheme") == "https"
+            await self._app(scope, receive, _with_cookie(send, session, secure=secure))
             return
         if wants_json(request):
             response: Response = JSONResponse(
@@ -101,8 +107,9 @@ class LoginGate:
         await response(scope, receive, send)
 
 
-def _with_cookie(send: Send, session: str) -> Send:
-    cookie = f"{SESSION_COOKIE}={session}; HttpOnly; Path=/; SameSite=strict".encode()
+def _with_cookie(send: Send, session: str, *, secure: bool) -> Send:
+    cookie = f"{SESSION_COOKIE}={session}; HttpOnly; Path=/; SameSite=strict"
+    cookie = (cookie + "; Secure" if secure else cookie).encode()
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -113,23 +120,25 @@ def _with_cookie(send: Send, session: str) -> Send:
 
 
 class _Headers:
-    """The security headers, and ``Server-Timing: app;dur=MS`` (the time until the answer's
-    first byte, which ``make bench`` reads as the page's server time)."""
+    """The security headers, ``Cache-Control: no-store`` on pages (memories stay out of the
+    browser's cache: after a logout the back button shows nothing), and ``Server-Timing:
+    app;dur=MS`` (the time until the answer's first byte, which ``make bench`` reads as the
+    page's server time)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        cached = str(scope.get("path", "")).startswith(PUBLIC_PREFIXES)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 spent = f"app;dur={(time.perf_counter() - started) * 1000:.2f}".encode()
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *SECURITY_HEADERS,
-                    (b"server-timing", spent),
-                ]
+                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                if not cached and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = [*headers, (b"server-timing", spent)]
             await send(message)
 
         await self._app(scope, receive, sending)

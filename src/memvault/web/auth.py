@@ -38,6 +38,7 @@ class WebAuth:
         material = token.encode() if token is not None else secrets.token_bytes(32)
         self._key = hmac.new(material, b"memvault web session v1", hashlib.sha256).digest()
         self._codes: dict[str, float] = {}
+        self._revoked: dict[str, float] = {}  # logged-out sessions, until they expire anyway
         self._lock = threading.Lock()
 
     @property
@@ -67,7 +68,23 @@ class WebAuth:
         if not hmac.compare_digest(signature, self._sign("session", value)):
             return False
         issued = value.split(".", 1)[0]
-        return issued.isdigit() and time.time() - int(issued) < SESSION_SECONDS
+        if not issued.isdigit() or time.time() - int(issued) >= SESSION_SECONDS:
+            return False
+        with self._lock:
+            return cookie not in self._revoked
+
+    def revoke(self, cookie: str | None) -> None:
+        """Log a session out on the server too: a copy of the cookie (another browser, a
+        proxy's log) is refused from now on, not only the browser's own, which it deletes.
+        Kept in memory until the session would have expired (a restart forgets them)."""
+        if not self.session_valid(cookie):
+            return
+        assert cookie is not None
+        issued = int(cookie.split(".", 1)[0])
+        now = time.time()
+        with self._lock:
+            self._revoked = {c: until for c, until in self._revoked.items() if until > now}
+            self._revoked[cookie] = issued + SESSION_SECONDS
 
     def csrf_for(self, session: str) -> str:
         return self._sign("csrf", session)

@@ -74,7 +74,7 @@ class PageContext:
     def render(
         self, request: Request, template: str, status_code: int = 200, **values: Any
     ) -> Response:
-        session = request.cookies.get(SESSION_COOKIE) or request.scope.get("memvault.session")
+        session = self.session_of(request)
         values.setdefault("title", "memvault")
         return self.pages.TemplateResponse(
             request,
@@ -90,6 +90,15 @@ class PageContext:
             },
             status_code=status_code,
         )
+
+    def session_of(self, request: Request) -> str | None:
+        """The request's valid session: the one the gate just made (``--no-auth``), else the
+        cookie when it is good (a stale one on the login page is no session)."""
+        made = request.scope.get("memvault.session")
+        if isinstance(made, str):
+            return made
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return cookie if self.auth.session_valid(cookie) else None
 
     def action(self, function: Action) -> Endpoint:
         """An endpoint for a write: the form is read, its CSRF token checked, then
@@ -127,8 +136,14 @@ def session_cookie(response: Response, session: str, request: Request) -> None:
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
     )
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser talks https: to this server, or to a proxy on this machine in front
+    (uvicorn takes ``X-Forwarded-Proto`` from 127.0.0.1); cookies are then ``Secure``."""
+    return request.url.scheme == "https"
 
 
 def wants_json(request: Request) -> bool:

@@ -4,6 +4,7 @@ a session cookie out."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -12,14 +13,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from memvault.web.auth import LOGIN_COOKIE, SESSION_COOKIE
-from memvault.web.context import PageContext, form_text, session_cookie
+from memvault.web.context import PageContext, form_text, is_https, session_cookie
 
 
 def routes(context: PageContext) -> list[BaseRoute]:
     def login_form(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
         code = request.query_params.get("code")
-        if code is not None:
+        if code is not None and request.method == "GET":  # a HEAD (a link preview) keeps it
             if not context.auth.use_code(code):
                 return _form(context, request, target, "that login link was used or has expired")
             return _logged_in(context, request, target)
@@ -28,7 +29,8 @@ def routes(context: PageContext) -> list[BaseRoute]:
         return _form(context, request, target, None)
 
     async def log_in(request: Request) -> Response:
-        form = await request.form()
+        # Before any login: a few small fields, not the megabytes a form may hold elsewhere.
+        form = await request.form(max_fields=8, max_part_size=4096)
         pre = request.cookies.get(LOGIN_COOKIE)
         given = form.get(LOGIN_COOKIE)
         if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
@@ -38,6 +40,7 @@ def routes(context: PageContext) -> list[BaseRoute]:
     async def log_out(request: Request) -> Response:
         form = await request.form()
         context.require_csrf(request, form)
+        context.auth.revoke(request.cookies.get(SESSION_COOKIE))  # a copy of it is dead too
         response = RedirectResponse("/login" if context.auth.needs_login else "/", 303)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
         return response
@@ -50,8 +53,12 @@ def routes(context: PageContext) -> list[BaseRoute]:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after the login: a path on this server only (``//evil`` is another host)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Where to go after the login: a path on this server only. ``//evil`` is another host, and
+    browsers drop tabs and newlines (``/\\t/evil``) and read ``\\`` as ``/``."""
+    if not target or any(ord(c) < 0x21 or c == "\\" for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
         return "/"
     return target
 
@@ -86,6 +93,12 @@ def _form(
         login_token=pre,
     )
     response.set_cookie(
-        LOGIN_COOKIE, pre, max_age=3600, httponly=True, samesite="strict", path="/login"
+        LOGIN_COOKIE,
+        pre,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=is_https(request),
     )
     return response
