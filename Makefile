@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench-peers: install
 # test server); --quick for 10k only.
 bench-postgres: install
 	$(BIN)/python benchmarks/run.py --postgres-only
+
+# Only the search page of `memvault serve --http` at 100k memories (server and wall time, weight).
+bench-web: install
+	$(BIN)/python benchmarks/run.py --web-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

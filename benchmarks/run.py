@@ -3,8 +3,9 @@ memvault side by side with its peers, printed and saved.
 
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
 section between the eval markers, which `make eval` writes and this keeps as it is. The session,
-backup, side-by-side and PostgreSQL tables sit between their own markers, so `--sessions-only`,
-`--backup-only`, `--peers-only` and `--postgres-only` can measure and replace just them.
+backup, side-by-side, PostgreSQL and search-page tables sit between their own markers, so
+`--sessions-only`, `--backup-only`, `--peers-only`, `--postgres-only` and `--web-only` can
+measure and replace just them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import bench_postgres
 import bench_search
 import bench_sessions
 import bench_startup
+import bench_web
 import bench_writes
 import peer_report
 import peer_startup
@@ -50,6 +52,7 @@ SESSIONS_SECTION = re.compile(r"<!-- sessions:start -->.*?<!-- sessions:end -->"
 BACKUP_SECTION = re.compile(r"<!-- backup:start -->.*?<!-- backup:end -->", re.DOTALL)
 PEERS_SECTION = re.compile(r"<!-- peers:start -->.*?<!-- peers:end -->", re.DOTALL)
 POSTGRES_SECTION = re.compile(r"<!-- postgres:start -->.*?<!-- postgres:end -->", re.DOTALL)
+WEB_SECTION = re.compile(r"<!-- web:start -->.*?<!-- web:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -221,7 +224,14 @@ def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
     """Only these tables: in place of the old ones, else before the first block that follows
     them in a full run (the eval section last)."""
     current = REPORT.read_text("utf-8")
-    following = [PEERS_SECTION, SESSIONS_SECTION, BACKUP_SECTION, POSTGRES_SECTION, EVAL_SECTION]
+    following = [
+        PEERS_SECTION,
+        SESSIONS_SECTION,
+        BACKUP_SECTION,
+        POSTGRES_SECTION,
+        WEB_SECTION,
+        EVAL_SECTION,
+    ]
     later = following[following.index(pattern) + 1 :] if pattern in following else following
     found = [m for m in (p.search(current) for p in later) if m is not None]
     if pattern.search(current):
@@ -244,7 +254,13 @@ def peer_sections(sizes: tuple[int, ...], folder: Path) -> list[Section]:
 
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
-    only = args.sessions_only or args.backup_only or args.peers_only or args.postgres_only
+    only = (
+        args.sessions_only
+        or args.backup_only
+        or args.peers_only
+        or args.postgres_only
+        or args.web_only
+    )
     start = time.perf_counter()
     sections: list[Section] = []
     blocks: list[tuple[re.Pattern[str], str]] = []
@@ -255,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         ("sessions", "session-layer", SESSIONS_SECTION, args.sessions_only, bench_sessions.run),
         ("backup", "online-backup", BACKUP_SECTION, args.backup_only, bench_backup.run),
         ("postgres", "PostgreSQL", POSTGRES_SECTION, args.postgres_only, _postgres(args.sizes)),
+        ("web", "search-page", WEB_SECTION, args.web_only, _web(args.sizes)),
     ]
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
@@ -306,6 +323,10 @@ def _postgres(sizes: tuple[int, ...]) -> Callable[[Path], list[Section]]:
     return lambda folder: bench_postgres.run(sizes, folder)
 
 
+def _web(sizes: tuple[int, ...]) -> Callable[[Path], list[Section]]:
+    return lambda folder: bench_web.run(sizes, folder)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -338,6 +359,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--postgres-only",
         action="store_true",
         help="only the SQLite-next-to-PostgreSQL tables (replacing just them in the docs)",
+    )
+    only.add_argument(
+        "--web-only",
+        action="store_true",
+        help="only the search page's tables (replacing just them in the docs)",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -111,10 +111,27 @@ def _camel_split(segment: str) -> list[str]:
 
 def subwords(compound: str) -> list[str]:
     """``src/parseConfig.py`` -> ``['src', 'parse', 'Config', 'py']``."""
-    parts: list[str] = []
-    for run in _ALNUM_RUN.findall(compound):
-        parts.extend(_camel_split(run))
-    return parts
+    return [compound[start:end] for start, end in subword_spans(compound)]
+
+
+def compound_spans(text: str) -> list[tuple[int, int]]:
+    """Where the compounds (words glued by ``_ . - /`` and the like) of ``text`` are."""
+    return [match.span() for match in _COMPOUND.finditer(text)]
+
+
+def subword_spans(compound: str) -> list[tuple[int, int]]:
+    """Where each of :func:`subwords` sits in ``compound`` (the web page marks them)."""
+    spans: list[tuple[int, int]] = []
+    for run in _ALNUM_RUN.finditer(compound):
+        segment = run.group()
+        if segment.isascii() and _HAS_CAMEL.search(segment):
+            spans += [
+                (run.start() + p.start(), run.start() + p.end())
+                for p in _CAMEL_PART.finditer(segment)
+            ]
+        else:
+            spans.append(run.span())
+    return spans
 
 
 def _plain(word: str) -> bool:
