@@ -108,8 +108,8 @@ class LoginGate:
 
 
 def _with_cookie(send: Send, session: str, *, secure: bool) -> Send:
-    cookie = f"{SESSION_COOKIE}={session}; HttpOnly; Path=/; SameSite=strict"
-    cookie = (cookie + "; Secure" if secure else cookie).encode()
+    text = f"{SESSION_COOKIE}={session}; HttpOnly; Path=/; SameSite=strict"
+    cookie = (text + "; Secure" if secure else text).encode()
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":

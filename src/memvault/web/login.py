@@ -30,7 +30,7 @@ def routes(context: PageContext) -> list[BaseRoute]:
 
     async def log_in(request: Request) -> Response:
         # Before any login: a few small fields, not the megabytes a form may hold elsewhere.
-        form = await request.form(max_fields=8, max_part_size=4096)
+        form = await request.form(max_fields=16, max_part_size=4096)
         pre = request.cookies.get(LOGIN_COOKIE)
         given = form.get(LOGIN_COOKIE)
         if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
