@@ -290,9 +290,13 @@ class Importer:
         )
 
     def verify(self, source: Source, *, sample: int = 100) -> VerifyReport:
+        """Verify ``source`` against the vault; its summary is kept (the last per source), so
+        the web page's operations show when each import was last verified and what it found."""
         from memvault.importers.verify import verify
 
-        return verify(self._vault, source, namespace=self._namespace, sample=sample)
+        report = verify(self._vault, source, namespace=self._namespace, sample=sample)
+        self._port.save_verify(report.summary())
+        return report
 
     def status(self, source: Source) -> dict[str, Any]:
         """Source records vs imported ones, and the last run's state."""

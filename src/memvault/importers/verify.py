@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from memvault.core.import_records import VerifySummary
 from memvault.core.records import DEFAULT_KIND, Memory
+from memvault.core.times import now_iso
 from memvault.core.vector_records import VectorStorage
 from memvault.importers.records import Source, SourceRecord, draft_of, duplicates_of
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from memvault.service.vault import Vault
 
 SELF_RETRIEVAL_MIN = 0.9
+EXAMPLES = 5  # mismatches a kept summary names
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
 
 
@@ -63,6 +66,31 @@ class VerifyReport:
             and not self.differing
             and not self.vector_mismatch
             and self.self_retrieval >= SELF_RETRIEVAL_MIN
+        )
+
+    def summary(self) -> VerifySummary:
+        """The counts and the first mismatches, stamped now: what the vault keeps of a verify."""
+        examples = [
+            *(f"{i}: missing in memvault" for i in self.missing[:EXAMPLES]),
+            *(f"{d['id']}: {d['field']} differs" for d in self.differing[:EXAMPLES]),
+            *(f"{i}: vector differs" for i in self.vector_mismatch[:EXAMPLES]),
+            *(f"{i}: not found by its own words" for i in self.not_found[:EXAMPLES]),
+        ]
+        return VerifySummary(
+            source=self.source,
+            ok=self.ok,
+            verified_at=now_iso(),
+            records=self.records,
+            linked=self.linked,
+            missing=len(self.missing),
+            differing=len(self.differing),
+            vector_mismatch=len(self.vector_mismatch),
+            vectors_carried=self.vectors_carried,
+            source_failures=self.source_failures,
+            sampled=self.sampled,
+            found=self.found,
+            parity=self.parity,
+            examples=tuple(examples[:EXAMPLES]),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the rules of a write (dedup, files, embed jobs) stay with the vault.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from memvault.content.markdown.session_file import session_path
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT, FileKind
 from memvault.core.ids import owner_gone
-from memvault.core.import_records import ImportLink, ImportRun
+from memvault.core.import_records import ImportLink, ImportRun, ImportRunEntry, VerifySummary
 from memvault.core.records import DEFAULT_NAMESPACE, Memory, MemoryFilter, MemoryRecord
 from memvault.core.session_records import Session, SessionRecord
 from memvault.core.vector_records import VectorStorage
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from memvault.storage.roles import Matrix
 
 _PAGE = 1000
+VERIFY_KEY = "import.verify."  # + the source's name: its last verify's summary, as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +73,27 @@ class ImportPort:
         """The source's last run; one still ``running`` whose process is gone (killed, or
         from before runs had owners) is ``interrupted``."""
         run = self._store.import_run(source)
-        if (
-            run is not None
-            and run.state == "running"
-            and (run.owner is None or owner_gone(run.owner))
-        ):
-            return replace(run, state="interrupted")
-        return run
+        return None if run is None else _as_seen(run)
+
+    def runs(self, limit: int = 100) -> list[ImportRunEntry]:
+        """Every source's last run, the latest first (``interrupted`` as :meth:`run` says)."""
+        return [replace(e, run=_as_seen(e.run)) for e in self._store.import_runs(limit)]
 
     def save_run(self, run: ImportRun) -> None:
         self._store.save_import_run(run)
+
+    def save_verify(self, summary: VerifySummary) -> None:
+        """Keep what this verify of a source found (the last one per source), for the page."""
+        self._store.set_setting(VERIFY_KEY + summary.source, json.dumps(summary.to_dict()))
+
+    def last_verify(self, source: str) -> VerifySummary | None:
+        raw = self._store.get_setting(VERIFY_KEY + source)
+        if raw is None:
+            return None
+        try:
+            return VerifySummary.from_dict(json.loads(raw))
+        except (ValueError, TypeError):
+            return None  # written by another version: as if never verified
 
     def existing(self, ids: Sequence[str]) -> dict[str, Memory]:
         """The memories among ``ids`` that still exist (a linked one may have been forgotten)."""
@@ -219,3 +232,11 @@ class ImportPort:
                 written.append(rel)
             self._folder.sync(written)
         self._embeddings.written()
+
+
+def _as_seen(run: ImportRun) -> ImportRun:
+    """A run still ``running`` whose process is gone (killed, or from before runs had owners)
+    reads as ``interrupted``."""
+    if run.state == "running" and (run.owner is None or owner_gone(run.owner)):
+        return replace(run, state="interrupted")
+    return run

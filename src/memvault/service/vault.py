@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from memvault.core import inputs
 from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.file_records import IndexRun
+from memvault.core.import_records import ImportRunEntry, VerifySummary
 from memvault.core.inputs import memory_filter, new_memory
 from memvault.core.records import (
     DEFAULT_KIND,
@@ -118,6 +119,14 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
     def import_port(self) -> ImportPort:
         """What importers, verify and export need beyond this API (see :mod:`.import_port`)."""
         return ImportPort(self._store, self._embeddings, self._folder)
+
+    def import_runs(self, limit: int = 100) -> builtins.list[ImportRunEntry]:
+        """Every imported source's last run, the latest first (``memvault import``)."""
+        return self.import_port().runs(limit)
+
+    def last_verify(self, source: str) -> VerifySummary | None:
+        """What the last ``memvault verify`` (or ``import --verify``) of ``source`` found."""
+        return self.import_port().last_verify(source)
 
     def _markdown_folder(self) -> MarkdownFolder:
         if self._folder is None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from memvault.core.errors import ModelMismatchError
-from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun, ImportRunEntry
 from memvault.core.records import Edge, MemoryRecord, ValidationEvent, Verdict
 from memvault.core.vector_records import VectorStorage
 from memvault.storage.roles import Store
@@ -54,6 +54,21 @@ def test_an_import_run_is_saved_and_resumed_from(store: Store) -> None:
     store.save_import_run(done)
     assert store.import_run(SOURCE) == done
     assert store.import_run("other") is None
+
+
+def test_import_runs_are_listed_one_per_source_the_latest_first(store: Store) -> None:
+    assert store.import_runs() == []
+    store.save_import_run(ImportRun(SOURCE, "running", "doc-500", imported=500, owner="h:1:t"))
+    other = ImportRun("jsonl:///tmp/a.jsonl", "failed", "l-9", imported=9, error="line 10: bad")
+    store.save_import_run(other)
+    done = ImportRun(SOURCE, "done", None, imported=900, updated=3, unchanged=1, failed=2)
+    store.save_import_run(done)  # the same source again: still one entry, now the latest
+    listed = store.import_runs()
+    assert [entry.run for entry in listed] == [done, other]
+    first = listed[0]
+    assert isinstance(first, ImportRunEntry)
+    assert first.started_at <= first.updated_at and first.updated_at > listed[1].updated_at
+    assert [entry.run for entry in store.import_runs(limit=1)] == [done]
 
 
 # --- carried vectors --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from memvault.core.errors import MemvaultError
-from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun, ImportRunEntry
 from memvault.core.records import MemoryRecord
 from memvault.core.times import now_iso
 from memvault.storage.postgres import import_rows, sync_rows
@@ -34,6 +34,9 @@ _SAVE_RUN = (
     " failed = excluded.failed, owner = excluded.owner, error = excluded.error,"
     " updated_at = excluded.updated_at"
 )
+
+
+_RUN_COLUMNS = "source, state, checkpoint, imported, updated, unchanged, failed, owner, error"
 
 
 class PostgresImports(PostgresEngine):
@@ -80,12 +83,21 @@ class PostgresImports(PostgresEngine):
     def import_run(self, source: str) -> ImportRun | None:
         row = self._read(
             lambda conn: conn.execute(
-                "SELECT source, state, checkpoint, imported, updated, unchanged, failed,"
-                " owner, error FROM import_runs WHERE source = %s",
+                f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE source = %s",
                 (source,),
             ).fetchone()
         )
         return None if row is None else ImportRun(*row)
+
+    def import_runs(self, limit: int = 100) -> list[ImportRunEntry]:
+        rows = self._read(
+            lambda conn: conn.execute(
+                f"SELECT {_RUN_COLUMNS}, started_at, updated_at FROM import_runs"
+                " ORDER BY updated_at DESC, source LIMIT %s",
+                (limit,),
+            ).fetchall()
+        )
+        return [ImportRunEntry(ImportRun(*row[:9]), str(row[9]), str(row[10])) for row in rows]
 
     def save_import_run(self, run: ImportRun) -> None:
         at = now_iso()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun, ImportRunEntry
 from memvault.core.records import (
     MemoryRecord,
 )
@@ -34,6 +34,10 @@ class ImportLedger(Protocol):
     def import_run(self, source: str) -> ImportRun | None: ...
 
     def save_import_run(self, run: ImportRun) -> None: ...
+
+    def import_runs(self, limit: int = 100) -> list[ImportRunEntry]:
+        """Every source's run (one per source), the one that moved last first."""
+        ...
 
     def carry_vectors(
         self, memory_ids: Sequence[str], *, model_id: str, storage: VectorStorage, matrix: Matrix

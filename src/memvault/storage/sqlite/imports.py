@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import apsw
 
 from memvault.core.errors import MemvaultError
-from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun
+from memvault.core.import_records import ImportLink, ImportOrigin, ImportRun, ImportRunEntry
 from memvault.core.records import MemoryRecord
 from memvault.core.times import now_iso
 from memvault.core.vector_records import VectorStorage
@@ -19,6 +19,9 @@ from memvault.storage.sqlite.engine import SqliteEngine
 
 if TYPE_CHECKING:
     from memvault.storage.roles import Matrix
+
+
+_RUN_COLUMNS = "source, state, checkpoint, imported, updated, unchanged, failed, owner, error"
 
 
 class SqliteImports(SqliteEngine):
@@ -64,12 +67,21 @@ class SqliteImports(SqliteEngine):
     def import_run(self, source: str) -> ImportRun | None:
         row: Row | None = self._read(
             lambda conn: conn.execute(
-                "SELECT source, state, checkpoint, imported, updated, unchanged, failed,"
-                " owner, error FROM import_runs WHERE source = ?",
+                f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE source = ?",
                 (source,),
             ).fetchone()
         )
         return None if row is None else ImportRun(*row)
+
+    def import_runs(self, limit: int = 100) -> list[ImportRunEntry]:
+        rows: list[Row] = self._read(
+            lambda conn: conn.execute(
+                f"SELECT {_RUN_COLUMNS}, started_at, updated_at FROM import_runs"
+                " ORDER BY updated_at DESC, source LIMIT ?",
+                (limit,),
+            ).fetchall()
+        )
+        return [ImportRunEntry(ImportRun(*row[:9]), str(row[9]), str(row[10])) for row in rows]
 
     def save_import_run(self, run: ImportRun) -> None:
         at = now_iso()
