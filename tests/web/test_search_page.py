@@ -45,8 +45,10 @@ def hits(page: Any) -> Any:
 
 def test_hybrid_search_with_the_bundled_model_in_a_browser(tmp_path: Path, page: Any) -> None:
     home = tmp_path / "home"
-    seed(home, embedder=None)  # the vault's own: the bundled model
-    memvault(home, "jobs", "--wait")  # vectors exist before the server starts
+    seed(home, embedder="bundled")  # kept as the vault's own: the server uses it too
+    # The vectors exist before the server starts, and they are the real model's.
+    done = json.loads(memvault(home, "jobs", "--wait", "--json", embedder="bundled"))
+    assert done["vectors"]["model_id"] == "all-MiniLM-L6-v2-int8" and done["queued"] == 0
     with web_server(home) as base:
         log_in(page, base)
         page.get_by_label("Search memories").fill("settings file parse_config")
