@@ -143,7 +143,7 @@ def raw_post(port: int, headers: list[tuple[str, str]]) -> int:
         conn.close()
 
 
-def test_http_refuses_two_host_or_two_authorization_headers(home: Path) -> None:
+def test_http_refuses_two_host_origin_or_authorization_headers(home: Path) -> None:
     with http_server(home) as base:
         port = int(base.rsplit(":", 1)[1])
         host = ("Host", f"127.0.0.1:{port}")
@@ -152,6 +152,9 @@ def test_http_refuses_two_host_or_two_authorization_headers(home: Path) -> None:
         assert raw_post(port, [("Host", "evil.example:80"), host, good]) == 400
         assert raw_post(port, [host, ("Authorization", "Bearer wrong"), good]) == 400
         assert raw_post(port, [host, good, good]) == 400
+        allowed = ("Origin", f"http://127.0.0.1:{port}")
+        assert raw_post(port, [host, allowed, good]) == 200
+        assert raw_post(port, [host, ("Origin", "http://evil.example"), allowed, good]) == 400
 
 
 def run_serve(home: Path, *args: str, token: str) -> subprocess.CompletedProcess[str]:

@@ -24,6 +24,7 @@ from tests.web.browser import TOKEN, log_in, logged_in_client, memvault, web_ser
 
 XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 NOTE = "ideas/plan.md"
+PROXY_HOST = "mem.example"  # the public name of the https proxy in front of the module's server
 NOTE_TEXT = "# Plan\n\nShip the web page.\n"
 HOSTILE = {
     "content": "HACKED",
@@ -47,7 +48,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     note = home / "vault" / NOTE
     note.parent.mkdir(parents=True, exist_ok=True)
     note.write_text(NOTE_TEXT, "utf-8")
-    with web_server(home, embedder="hash") as base:
+    proxied = ("--allow-host", PROXY_HOST, "--allow-origin", f"https://{PROXY_HOST}")
+    with web_server(home, *proxied, embedder="hash") as base:
         yield home, base, memory_id
 
 
@@ -93,6 +95,11 @@ def test_without_a_session_a_page_redirects_and_a_fetch_gets_401(
         assert answer.status_code == 401 and "not logged in" in answer.json()["error"]
     assert httpx2.get(f"{base}/login").status_code == 200
     assert httpx2.get(f"{base}/loginx").status_code == 303  # public is /login exactly
+    # A form posted without a session: to the login, not back to the write's URL afterwards.
+    posted = httpx2.post(
+        f"{base}/memories/{memory_id}/edit", data={"content": "x"}, headers={"Origin": base}
+    )
+    assert posted.status_code == 303 and posted.headers["location"] == "/login"
 
 
 def test_a_wrong_token_gets_401_and_no_session(served: tuple[Path, str, str]) -> None:
@@ -161,6 +168,8 @@ def test_logging_out_kills_every_copy_of_the_cookie(served: tuple[Path, str, str
     client, csrf = logged_in_client(base)
     copied = client.cookies["memvault_session"]
     assert httpx2.get(f"{base}/", cookies={"memvault_session": copied}).status_code == 200
+    again = client.get("/login", params={"next": "/memories"})
+    assert again.status_code == 303 and again.headers["location"] == "/memories"
     assert client.post("/logout", data={"csrf": csrf}).status_code == 303
     stolen = httpx2.get(f"{base}/", cookies={"memvault_session": copied})
     assert stolen.status_code == 303 and stolen.headers["location"].startswith("/login")
@@ -216,7 +225,9 @@ def test_note_paths_out_of_the_vault_are_400(served: tuple[Path, str, str]) -> N
     for url in ("/notes/view?path=../x", "/notes/edit?path=../../etc/passwd"):
         answer = client.get(url)
         assert answer.status_code == 400, (url, answer.text)
-        assert "root:" not in answer.text
+        lines = re.findall(r'role="alert">([^<]*)</p>', answer.text)
+        assert len(lines) == 1 and lines[0].strip() and "\n" not in lines[0].strip(), lines
+        assert "root:" not in answer.text and "Traceback" not in answer.text
     assert client.get(f"/notes/view?path={NOTE}").status_code == 200
 
 
@@ -338,4 +349,115 @@ def test_no_auth_gives_a_session_but_writes_still_need_its_csrf(tmp_path: Path) 
             headers={"Origin": base},
         )
         assert answer.status_code == 303
+        # Logged out: the old cookie gets a new session at the gate, and its token writes nothing.
+        old = httpx2.post(
+            f"{base}{edit}",
+            data={"content": "HACKED", "csrf": csrf.group(1)},
+            cookies={"memvault_session": fresh},
+            headers={"Origin": base},
+        )
+        assert old.status_code == 403 and "CSRF" in old.text
     assert state_of(home, memory_id) == before
+
+
+def test_odd_characters_in_a_token_are_refused_not_a_crash(
+    served: tuple[Path, str, str],
+) -> None:
+    """A header is read as latin-1 and a form field as UTF-8: a non-ASCII token is compared,
+    and refused, like any wrong one (``compare_digest`` raises on non-ASCII text)."""
+    home, base, memory_id = served
+    client, csrf = logged_in_client(base)
+    before = state_of(home, memory_id)
+    edit = f"/memories/{memory_id}/edit"
+    odd = "é" + csrf[1:]
+    header = client.post(edit, data={"content": "HACKED"}, headers={"X-CSRF-Token": odd.encode()})
+    assert header.status_code == 403 and "CSRF" in header.text
+    field = client.post(edit, data={"content": "HACKED", "csrf": odd})
+    assert field.status_code == 403 and "CSRF" in field.text
+    good = client.cookies["memvault_session"]
+    for cookie in (f"{good[:-1]}é", "1.é.é"):
+        page = httpx2.get(f"{base}/", headers={"Cookie": f"memvault_session={cookie}".encode()})
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    bearer = {"Authorization": f"Bearer é{TOKEN}".encode()}
+    assert httpx2.get(f"{base}/", headers=bearer).status_code == 303
+    assert httpx2.post(f"{base}/mcp", json={}, headers=bearer).status_code == 401
+    stranger = httpx2.Client(base_url=base, headers={"Origin": base})
+    stranger.get("/login")  # the pre-login cookie
+    login = stranger.post("/login", data={"memvault_login": "é", "token": TOKEN})
+    assert login.status_code == 403 and "memvault_session" not in login.headers.get(
+        "set-cookie", ""
+    )
+    assert state_of(home, memory_id) == before
+
+
+def test_behind_an_https_proxy_the_cookies_are_secure(served: tuple[Path, str, str]) -> None:
+    """docs/web.md's proxy: memvault on 127.0.0.1, the proxy sends the public Host and
+    ``X-Forwarded-Proto: https``; the browser's Origin is the public https name."""
+    _home, base, _memory_id = served
+    proxy = {
+        "Host": PROXY_HOST,
+        "Origin": f"https://{PROXY_HOST}",
+        "X-Forwarded-Proto": "https",
+    }
+    form = httpx2.get(f"{base}/login", headers=proxy)
+    pre_cookie = _set_cookie(form, "memvault_login")
+    assert "secure" in pre_cookie
+    pre = re.search(r'name="memvault_login" value="([^"]+)"', form.text)
+    assert pre is not None
+    done = httpx2.post(
+        f"{base}/login",
+        data={"memvault_login": pre.group(1), "token": TOKEN},
+        headers={**proxy, "Cookie": f"memvault_login={pre.group(1)}"},
+    )
+    assert done.status_code == 303, done.text
+    session = _set_cookie(done, "memvault_session")
+    assert {"secure", "httponly", "samesite=strict", "path=/"} <= session
+    value = next(p for p in session if p.startswith("memvault_session="))
+    page = httpx2.get(f"{base}/", headers={**proxy, "Cookie": value})
+    assert page.status_code == 200  # the public name is allowed, and the session good
+    plain, _csrf = logged_in_client(base)  # straight to the server over http: no Secure
+    assert "secure" not in _set_cookie(plain.get("/login", params={"code": "x"}), "memvault_login")
+    wrong = httpx2.get(f"{base}/", headers={**proxy, "Origin": f"http://{PROXY_HOST}"})
+    assert wrong.status_code == 403  # the plain-http origin of that name is not allowed
+
+
+def _set_cookie(answer: httpx2.Response, name: str) -> set[str]:
+    """The attributes (lowercased) of the Set-Cookie for ``name``, with ``name=value`` as sent."""
+    for header in answer.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            first, *rest = header.split(";")
+            return {first.strip(), *(part.strip().lower() for part in rest)}
+    raise AssertionError(f"no {name} cookie in {answer.headers.get_list('set-cookie')}")
+
+
+def test_a_fetch_writes_as_json_with_the_csrf_header_only(tmp_path: Path, page: Any) -> None:
+    """``window.memvault.postJson`` (static/app.js) reaches the same write as the form and gets
+    JSON back; the same fetch without the ``X-CSRF-Token`` header is refused."""
+    home = tmp_path / "home"
+    memvault(home, "init", embedder="hash")
+    done = memvault(home, "remember", "deploy with blue-green", "--json", embedder="hash")
+    memory_id = json.loads(done)["id"]
+    with web_server(home, embedder="hash") as base:
+        log_in(page, base)
+        page.goto(f"{base}/memories/{memory_id}")
+        url = f"/memories/{memory_id}/validate"
+        answer = page.evaluate(
+            "url => window.memvault.postJson(url, {verdict: 'confirm', note: 'checked by fetch'})",
+            url,
+        )
+        assert answer == {"location": f"/memories/{memory_id}?done=validated"}
+        bare = page.evaluate(
+            """url => fetch(url, {method: 'POST', body: JSON.stringify({verdict: 'refute'}),
+                headers: {'Content-Type': 'application/json', Accept: 'application/json'}})
+              .then(async r => ({status: r.status, body: await r.json()}))""",
+            url,
+        )
+        assert bare["status"] == 403 and "CSRF" in bare["body"]["error"]
+        broken = page.evaluate(
+            "url => window.memvault.postJson(url, ['confirm']).catch(e => String(e))", url
+        )
+        assert broken.endswith(": 400")
+        page.goto(f"{base}/memories/{memory_id}")
+        page.screenshot(path=tmp_path / "validated-by-fetch.png", full_page=True)
+        validations = page.locator("table.validations").inner_text()
+        assert "checked by fetch" in validations and "refute" not in validations

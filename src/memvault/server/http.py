@@ -7,8 +7,9 @@ this server's (DNS rebinding: a web page that resolves its own name to 127.0.0.1
 Origin that is not allowed (403), and at ``/mcp`` a missing or wrong token (401, compared in
 constant time). The web pages (``pages``, mounted at ``/``) get the same Host and Origin checks
 and do their own login (a cookie made from the same token: :mod:`memvault.web.auth`). A
-request with two Host or two Authorization headers is refused (400) rather than read one way
-here and another way by a proxy in front. The socket is bound before uvicorn starts, so a port
+request with two Host, Origin or Authorization headers is refused (400) rather than read one way
+here and another way by a proxy in front (or by the app behind: the guard reads the last, a
+Starlette ``request.headers.get`` the first). The socket is bound before uvicorn starts, so a port
 in use is one line of error, not uvicorn's log and its exit status.
 """
 
@@ -35,7 +36,7 @@ from memvault.core.errors import InvalidInputError, MemvaultError
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16  # 16 random characters are out of reach of guessing over the network
-_SINGLE_HEADERS = (b"host", b"authorization")
+_SINGLE_HEADERS = (b"host", b"origin", b"authorization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,9 @@ class _Guard:
         names = [name for name, _ in raw]
         refusal: Response | None
         if any(names.count(name) > 1 for name in _SINGLE_HEADERS):
-            refusal = PlainTextResponse("Duplicate Host or Authorization header", status_code=400)
+            refusal = PlainTextResponse(
+                "Duplicate Host, Origin or Authorization header", status_code=400
+            )
         else:
             refusal = self._refusal(dict(raw), mcp=str(scope["path"]).startswith(MCP_PATH))
         if refusal is not None:

@@ -102,9 +102,17 @@ class LoginGate:
                 headers={"WWW-Authenticate": 'Bearer realm="memvault"'},
             )
         else:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            response = RedirectResponse(_login_url(request), status_code=303)
         await response(scope, receive, send)
+
+
+def _login_url(request: Request) -> str:
+    """The login, with the page to come back to: a page only (after a form's POST the browser
+    would GET a write's URL, and get 405), so a write sends the browser to the login alone."""
+    if request.method not in ("GET", "HEAD"):
+        return "/login"
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target)}"
 
 
 def _with_cookie(send: Send, session: str, *, secure: bool) -> Send:

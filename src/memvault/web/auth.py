@@ -48,13 +48,13 @@ class WebAuth:
     def token_matches(self, given: str) -> bool:
         if self._token is None:
             return True
-        return hmac.compare_digest(given.strip().encode(), self._token.encode())
+        return same_text(given.strip(), self._token)
 
     def bearer_matches(self, header: str | None) -> bool:
         """An ``Authorization: Bearer …`` header with the token (scripts and the benchmark)."""
         if self._token is None or header is None:
             return False
-        return hmac.compare_digest(header.encode(), f"Bearer {self._token}".encode())
+        return same_text(header, f"Bearer {self._token}")
 
     # --- sessions ---------------------------------------------------------------------------
     def new_session(self) -> str:
@@ -65,7 +65,7 @@ class WebAuth:
         if not cookie or cookie.count(".") != 2:
             return False
         value, _, signature = cookie.rpartition(".")
-        if not hmac.compare_digest(signature, self._sign("session", value)):
+        if not same_text(signature, self._sign("session", value)):
             return False
         issued = value.split(".", 1)[0]
         if not issued.isdigit() or time.time() - int(issued) >= SESSION_SECONDS:
@@ -92,7 +92,7 @@ class WebAuth:
     def csrf_valid(self, session: str | None, given: str | None) -> bool:
         if not session or not given:
             return False
-        return hmac.compare_digest(given, self.csrf_for(session))
+        return same_text(given, self.csrf_for(session))
 
     # --- one-time codes (memvault ui) ---------------------------------------------------------
     def one_time_code(self) -> str:
@@ -110,3 +110,12 @@ class WebAuth:
     def _sign(self, purpose: str, value: str) -> str:
         message = f"{purpose}:{value}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+def same_text(given: str, expected: str) -> bool:
+    """Whether two texts are equal, in constant time. Compared as UTF-8 bytes: a header (read as
+    latin-1), a cookie or a form field may hold any character, and ``compare_digest`` raises on
+    a non-ASCII ``str`` (a 500 instead of a refusal)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

@@ -3,12 +3,13 @@
 Pages are rendered on the server (Jinja2, autoescaped: text from memories and notes is always
 escaped). Reads are plain functions, which Starlette runs in its thread pool (the vault is
 synchronous and safe across threads). Writes go through :meth:`PageContext.action`, which reads
-the form, refuses it without the session's CSRF token (403), and only then calls the page's
-function in the thread pool.
+the form (or the JSON object of ``window.memvault.postJson``), refuses it without the session's
+CSRF token (403), and only then calls the page's function in the thread pool.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -18,10 +19,10 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from memvault.service.vault import Vault
@@ -102,12 +103,17 @@ class PageContext:
 
     def action(self, function: Action) -> Endpoint:
         """An endpoint for a write: the form is read, its CSRF token checked, then
-        ``function(request, form)`` runs in the thread pool."""
+        ``function(request, form)`` runs in the thread pool. A ``fetch`` that asks for JSON
+        gets the 303's target as ``{"location": …}`` (a fetch would follow the redirect to an
+        HTML page), so one function serves the form and ``postJson``."""
 
         async def endpoint(request: Request) -> Response:
-            form = await request.form()
+            form = await fields(request)
             self.require_csrf(request, form)
-            return await run_in_threadpool(function, request, form)
+            response = await run_in_threadpool(function, request, form)
+            if response.status_code == 303 and wants_json(request):
+                return JSONResponse({"location": response.headers["location"]})
+            return response
 
         return endpoint
 
@@ -120,8 +126,30 @@ class PageContext:
         if given is None and form is not None:
             value = form.get(CSRF_FIELD)
             given = value if isinstance(value, str) else None
-        if not self.auth.csrf_valid(request.cookies.get(SESSION_COOKIE), given):
+        # The session the gate let in: with --no-auth a stale or logged-out cookie gets a new
+        # session there, and its old token must not write with it.
+        if not self.auth.csrf_valid(self.session_of(request), given):
             raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+
+
+async def fields(request: Request) -> FormData:
+    """A write's fields: the form, or a JSON object's members as form fields (a list is a field
+    given several times), so ``window.memvault.postJson(url, {…})`` reaches the same code."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return await request.form()
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise HTTPException(400, "the request's JSON body does not parse") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the request's JSON body must be an object of fields")
+    items: list[tuple[str, str | UploadFile]] = []
+    for name, value in body.items():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, bool) or not isinstance(one, str | int | float):
+                raise HTTPException(400, f"the JSON field {name!r} must be text or a number")
+            items.append((name, str(one)))
+    return FormData(items)
 
 
 def redirect(path: str, **query: Any) -> RedirectResponse:

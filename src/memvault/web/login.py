@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from memvault.web.auth import LOGIN_COOKIE, SESSION_COOKIE
+from memvault.web.auth import LOGIN_COOKIE, SESSION_COOKIE, same_text
 from memvault.web.context import PageContext, form_text, is_https, session_cookie
 
 
@@ -24,8 +24,8 @@ def routes(context: PageContext) -> list[BaseRoute]:
             if not context.auth.use_code(code):
                 return _form(context, request, target, "that login link was used or has expired")
             return _logged_in(context, request, target)
-        if not context.auth.needs_login:
-            return RedirectResponse(target, status_code=303)
+        if not context.auth.needs_login or context.session_of(request) is not None:
+            return RedirectResponse(target, status_code=303)  # nothing to log in to
         return _form(context, request, target, None)
 
     async def log_in(request: Request) -> Response:
@@ -33,7 +33,7 @@ def routes(context: PageContext) -> list[BaseRoute]:
         form = await request.form(max_fields=16, max_part_size=4096)
         pre = request.cookies.get(LOGIN_COOKIE)
         given = form.get(LOGIN_COOKIE)
-        if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
+        if not pre or not isinstance(given, str) or not same_text(given, pre):
             raise HTTPException(403, "the login form's CSRF token is missing or wrong: reload")
         return _check_token(context, request, form)
 
