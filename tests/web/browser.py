@@ -3,8 +3,8 @@
 The server is a separate process on a free loopback port, with the vault's own embedder
 (tests/conftest.py sets ``MEMVAULT_EMBEDDER=hash`` for every test, and ``init`` keeps it: pass
 ``embedder="bundled"`` to the CLI calls for the real model, as the jobs page's tests do); the
-browser is Debian's ``/usr/bin/chromium`` (``make test`` installs it), headless. Every browser test writes a screenshot of the page it
-checked under its temp folder.
+browser is Debian's ``/usr/bin/chromium`` (``make test`` installs it), headless. Every browser
+test writes a screenshot of the page it checked under its temp folder.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fixtures of the web page's tests: one headless chromium per test process."""
+"""Fixtures of the web page's tests: one headless chromium per test module."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from tests.web.browser import CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: playwright's sync API keeps an event
+    loop running in the thread while it is started, and the MCP tests that later run in the
+    same worker (``asyncio.run``) would find it there."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"

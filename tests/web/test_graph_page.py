@@ -1,226 +1,269 @@
-"""The Graph page on a real server: a memory's neighbourhood drawn by cytoscape.js (shipped in
-the package) and clickable, a note's wiki links, the list that reads without JavaScript, and
-the JSON at /api/graph with its refusals."""
+"""The Graph page in a real chromium against a real server: the neighbourhood of a memory and
+of a note drawn with the vendored Cytoscape.js, clickable, re-centred by a double-click; the
+same neighbourhood as a list of links with JavaScript off; ``/api/graph`` and its refusals."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx2
 import pytest
 
-from memvault.service.vault import Vault
-from memvault.web.graph_walk import MAX_NODES, memory_graph
+import memvault as memvault_api
 from tests.web.browser import log_in, logged_in_client, memvault, web_server
 
+UNKNOWN = "01900000-0000-7000-8000-000000000000"
+SPOKES = 230  # more than the page's cap of 200 nodes
 
-@dataclass(frozen=True)
-class Served:
-    home: Path
-    base: str
-    ids: dict[str, str]  # name -> memory id
+DRAWN = """() => { const cy = window.memvaultGraph;
+  return {nodes: cy.nodes().map(n => n.id()).sort(),
+          kinds: [...new Set(cy.nodes().map(n => n.data('kind')))].sort(),
+          centre: cy.nodes('.centre').map(n => n.id()),
+          edges: cy.edges().map(e => [e.data('source'), e.data('relation'), e.data('target')])
+                 .sort(),
+          labels: cy.edges().map(e => e.style('label')).sort()} }"""
 
+# Where a node is drawn, in the page's coordinates (for a real mouse click on the canvas).
+NODE_AT = """(id) => { const cy = window.memvaultGraph;
+  const p = cy.getElementById(id).renderedPosition();
+  const box = cy.container().getBoundingClientRect(); return [box.left + p.x, box.top + p.y]; }"""
 
-def _remember(home: Path, text: str) -> str:
-    return str(json.loads(memvault(home, "remember", text, "--json", embedder="hash"))["id"])
+FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Memories a -supports-> b -depends_on-> d -relates_to-> e, and c -relates_to-> a (so a's
-    depth 2 is b, c, d; e is three steps away); notes hub -> alpha -> gamma, hub -> beta."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """A vault built with the CLI (five memories with relations, four notes with wiki links)
+    plus a hub past the cap; the running server's URL and the memories' ids by name."""
     home = tmp_path_factory.mktemp("graph") / "home"
     memvault(home, "init", embedder="hash")
-    ids = {name: _remember(home, f"Memory {name.upper()} of the graph") for name in "abcdeu"}
-    for source, target, relation in (
-        ("a", "b", "supports"),
-        ("b", "d", "depends_on"),
-        ("d", "e", "relates_to"),
-        ("c", "a", "relates_to"),
-    ):
+    texts = {
+        "alpha": "Alpha: the store is SQLite",
+        "beta": "Beta: WAL mode lets readers go on",
+        "gamma": "Gamma: checkpoint the WAL when it grows",
+        "delta": "Delta: three links from alpha",
+        "epsilon": "Epsilon: a JSON file was considered",
+    }
+    ids = {
+        name: json.loads(memvault(home, "remember", text, "--json", embedder="hash"))["id"]
+        for name, text in texts.items()
+    }
+    for source, target, relation in [
+        ("alpha", "beta", "supports"),
+        ("beta", "gamma", "relates_to"),
+        ("gamma", "delta", "relates_to"),
+        ("epsilon", "alpha", "contradicts"),
+    ]:
         memvault(home, "relate", ids[source], ids[target], "-r", relation, embedder="hash")
-    for path, body in (
-        ("topics/hub", "See [[alpha]] and [[beta]], and [[nowhere]]."),
-        ("alpha", "Onwards to [[gamma]]."),
-        ("beta", "A leaf."),
-        ("gamma", "The end."),
-    ):
+    for path, body in [
+        ("plans/roadmap", "Next: [[storage]] and [[Search]], later [[nobody wrote this]]."),
+        ("storage", "# Storage design\n\nSee [[plans/roadmap]]."),
+        ("search", "Hybrid search. More in [[ranking]]."),
+        ("ranking", "Fusion weights."),
+    ]:
         memvault(home, "note", "write", path, "-c", body, embedder="hash")
+    with memvault_api.open(home, embedder="hash", background=False) as vault:  # many: in-process
+        hub = vault.remember("Hub: a memory with many links").id
+        for outcome in vault.remember_many(
+            [memvault_api.MemoryDraft(f"spoke number {i}") for i in range(SPOKES)]
+        ):
+            vault.relate(hub, outcome.id)
+    ids["hub"] = hub
     with web_server(home, embedder="hash") as base:
-        yield Served(home, base, ids)
+        yield base, ids
 
 
-def _wait_drawn(page: Any, count: int) -> None:
-    page.wait_for_function(
-        "n => window.memvaultGraph && window.memvaultGraph.nodes().length === n", arg=count
-    )
+def _watch(page: Any) -> list[str]:
+    """Console errors (a CSP violation is one) and uncaught script errors, as they come."""
+    problems: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error" and "favicon" not in message.location.get("url", ""):
+            problems.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
 
 
-def test_a_memory_graph_is_drawn_and_a_node_opens_its_page(
-    served: Served, page: Any, tmp_path: Path
+def _drawn(page: Any) -> dict[str, Any]:
+    page.wait_for_selector("#graph[data-state=ready]")  # laid out
+    drawn: dict[str, Any] = page.evaluate(DRAWN)
+    return drawn
+
+
+def _click_node(page: Any, node_id: str, *, double: bool = False) -> None:
+    page.locator("#graph").scroll_into_view_if_needed()  # the mouse reaches the viewport only
+    page.evaluate(FRAMES)  # Cytoscape learns of the scroll from its event, a frame later
+    x, y = page.evaluate(NODE_AT, node_id)
+    if double:
+        page.mouse.dblclick(x, y)
+    else:
+        page.mouse.click(x, y)
+
+
+def test_a_memory_graph_is_drawn_and_its_nodes_open_and_re_centre(
+    served: tuple[str, dict[str, str]], page: Any, tmp_path: Path
 ) -> None:
-    ids = served.ids
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    log_in(page, served.base)
-    page.goto(f"{served.base}/graph?id={ids['a']}&depth=2")
-    _wait_drawn(page, 4)  # a, b, c, d: e is three steps away
-    page.screenshot(path=str(tmp_path / "graph-memory.png"), full_page=True)
-    drawn = page.evaluate(
-        """() => {
-          const cy = window.memvaultGraph;
-          return {
-            nodes: cy.nodes().map(n => n.id()).sort(),
-            centre: cy.nodes('.centre').map(n => n.id()),
-            edges: cy.edges().map(e => [e.source().id(), e.target().id(), e.data('relation')]),
-          };
-        }"""
-    )
-    assert drawn["nodes"] == sorted(ids[n] for n in "abcd")
-    assert drawn["centre"] == [ids["a"]]
-    assert sorted(drawn["edges"]) == sorted(
+    base, ids = served
+    problems = _watch(page)
+    log_in(page, base)
+    page.goto(f"{base}/graph?id={ids['alpha']}&depth=2")
+    drawn = _drawn(page)
+    page.screenshot(path=tmp_path / "memory-graph.png", full_page=True)
+    page.locator("#graph").screenshot(path=tmp_path / "memory-picture.png")
+    assert drawn["nodes"] == sorted([ids["alpha"], ids["beta"], ids["gamma"], ids["epsilon"]])
+    assert drawn["centre"] == [ids["alpha"]] and drawn["kinds"] == ["memory"]
+    assert drawn["edges"] == sorted(
         [
-            [ids["a"], ids["b"], "supports"],
-            [ids["c"], ids["a"], "relates_to"],
-            [ids["b"], ids["d"], "depends_on"],
+            [ids["alpha"], "supports", ids["beta"]],
+            [ids["beta"], "relates_to", ids["gamma"]],
+            [ids["epsilon"], "contradicts", ids["alpha"]],
         ]
     )
-    assert not [e for e in errors if "Content Security Policy" in e], errors
-    # Click node d where it is drawn: the browser goes to d's page.
-    spot = page.evaluate(
-        """id => {
-          const node = window.memvaultGraph.getElementById(id);
-          const box = document.getElementById('graph').getBoundingClientRect();
-          const at = node.renderedPosition();
-          return { x: box.left + at.x, y: box.top + at.y };
-        }""",
-        ids["d"],
-    )
-    page.mouse.click(spot["x"], spot["y"])
-    page.wait_for_url(f"{served.base}/memories/{ids['d']}")
-    assert "Memory D of the graph" in page.content()
-    page.screenshot(path=str(tmp_path / "graph-clicked.png"), full_page=True)
+    assert drawn["labels"] == ["contradicts", "relates_to", "supports"]  # edges say their relation
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Graph of the memory")
+
+    _click_node(page, ids["beta"])
+    page.wait_for_url(f"{base}/memories/{ids['beta']}")
+    assert "WAL mode lets readers go on" in page.locator("#content").inner_text()
+
+    page.go_back()
+    _drawn(page)
+    _click_node(page, ids["gamma"], double=True)
+    page.wait_for_url(f"{base}/graph?id={ids['gamma']}&depth=2")
+    recentred = _drawn(page)
+    page.screenshot(path=tmp_path / "memory-graph-recentred.png", full_page=True)
+    assert recentred["centre"] == [ids["gamma"]]
+    assert recentred["nodes"] == sorted([ids[n] for n in ("alpha", "beta", "gamma", "delta")])
+
+    page.locator(f'.graph-tree a[data-node="{ids["delta"]}"]').focus()
+    page.keyboard.press("Enter")  # the list is the keyboard's way in
+    page.wait_for_url(f"{base}/memories/{ids['delta']}")
+    assert problems == []  # no CSP refusal (Cytoscape's own <style>), no script error
 
 
-def test_a_note_graph_shows_its_wiki_links_both_ways(
-    served: Served, page: Any, tmp_path: Path
+def test_a_note_graph_shows_linked_notes_and_opens_them(
+    served: tuple[str, dict[str, str]], page: Any, tmp_path: Path
 ) -> None:
-    log_in(page, served.base)
-    page.goto(f"{served.base}/graph?note=alpha.md&depth=2")
-    _wait_drawn(page, 4)  # alpha; gamma (out), hub (backlink); beta through hub
-    page.screenshot(path=str(tmp_path / "graph-note.png"), full_page=True)
-    nodes = page.evaluate(
-        "() => window.memvaultGraph.nodes().map(n => [n.id(), n.data('kind'), n.data('depth')])"
-    )
-    assert sorted(nodes) == [
-        ["alpha.md", "note", 0],
-        ["beta.md", "note", 2],
-        ["gamma.md", "note", 1],
-        ["topics/hub.md", "note", 1],
-    ]
-    page.evaluate("() => window.memvaultGraph.getElementById('gamma.md').emit('tap')")
-    page.wait_for_url(re.compile(r"/notes/view\?path=gamma\.md$"))
-    assert page.get_by_text("The end.").is_visible()
+    base, _ids = served
+    problems = _watch(page)
+    log_in(page, base)
+    page.goto(f"{base}/notes/view?path=plans/roadmap.md")
+    page.locator("main").get_by_role("link", name="Graph", exact=True).click()
+    page.wait_for_url(f"{base}/graph?note=plans%2Froadmap.md")
+    drawn = _drawn(page)
+    page.screenshot(path=tmp_path / "note-graph.png", full_page=True)
+    assert drawn["nodes"] == ["plans/roadmap.md", "search.md", "storage.md"]
+    assert drawn["centre"] == ["plans/roadmap.md"] and drawn["kinds"] == ["note"]
+    assert ["storage.md", "relates_to", "plans/roadmap.md"] in drawn["edges"]  # a backlink
+    titles = page.evaluate("window.memvaultGraph.nodes().map(n => n.data('label')).sort()")
+    assert titles == ["Storage design", "roadmap", "search"]
+
+    page.get_by_label("Depth", exact=True).select_option("2")
+    page.get_by_role("button", name="Show graph").click()
+    assert "ranking.md" in _drawn(page)["nodes"]  # two links away
+    page.screenshot(path=tmp_path / "note-graph-depth-2.png", full_page=True)
+
+    _click_node(page, "storage.md")
+    page.wait_for_url(f"{base}/notes/view?path=storage.md")
+    assert page.locator("main h1").first.inner_text() == "Storage design"
+    assert problems == []
 
 
-def test_without_javascript_the_neighbours_are_listed_as_links(
-    served: Served, browser: Any, tmp_path: Path
+def test_without_javascript_the_neighbourhood_is_a_list_of_links(
+    served: tuple[str, dict[str, str]], browser: Any, tmp_path: Path
 ) -> None:
+    base, ids = served
     context = browser.new_context(java_script_enabled=False)
     context.set_default_timeout(10_000)
-    page = context.new_page()
     try:
-        log_in(page, served.base)
-        page.goto(f"{served.base}/graph?id={served.ids['b']}&depth=1")
-        page.screenshot(path=str(tmp_path / "graph-nojs.png"), full_page=True)
-        rows = page.locator("table.graph-list tbody tr")
-        assert rows.count() == 2  # a (supports, incoming), d (depends_on, outgoing)
-        texts = sorted(" | ".join(rows.nth(i).locator("td").all_inner_texts()) for i in range(2))
-        assert texts == [
-            "Memory A of the graph | memory | supports | incoming | 1",
-            "Memory D of the graph | memory | depends_on | outgoing | 1",
-        ]
-        link = page.get_by_role("link", name="Memory D of the graph")
-        assert link.get_attribute("href") == f"/memories/{served.ids['d']}"
-        assert not page.locator("#graph").is_visible()  # nothing to draw without JS
-        # The form alone, with a hint, when nothing is asked for.
-        page.goto(f"{served.base}/graph")
-        assert page.get_by_label("Memory id").is_visible()
-        assert page.get_by_label("Depth").is_visible()
-        assert page.get_by_text("to see what is linked to it").is_visible()
+        page = context.new_page()
+        log_in(page, base)
+        page.goto(f"{base}/graph?id={ids['alpha']}&depth=2")
+        page.screenshot(path=tmp_path / "graph-no-js.png", full_page=True)
+        assert not page.locator("#graph-view").is_visible()  # no empty picture box
+        tree = page.locator(".graph-tree")
+        beta = tree.locator("li", has=page.locator(f'a[data-node="{ids["beta"]}"]')).first
+        assert "—supports→" in beta.inner_text() and "depth 1" in beta.inner_text()
+        gamma = beta.locator(f'a[data-node="{ids["gamma"]}"]')  # nested under what reached it
+        assert gamma.inner_text() == "Gamma: checkpoint the WAL when it grows"
+        epsilon = tree.locator("li", has=page.locator(f'a[data-node="{ids["epsilon"]}"]')).first
+        assert "←contradicts—" in epsilon.inner_text()
+        assert tree.locator(f'a[data-node="{ids["delta"]}"]').count() == 0  # three links away
+        page.get_by_role(
+            "link", name="Re-centre on Gamma: checkpoint the WAL when it grows"
+        ).click()
+        page.wait_for_url(f"{base}/graph?id={ids['gamma']}&depth=2")
+        assert tree.locator(f'a[data-node="{ids["delta"]}"]').is_visible()
+        page.get_by_role("link", name="Delta: three links from alpha", exact=True).click()
+        page.wait_for_url(f"{base}/memories/{ids['delta']}")
     finally:
         context.close()
 
 
-def test_api_graph_shape_and_refusals(served: Served) -> None:
-    client, _csrf = logged_in_client(served.base)
-    ids = served.ids
-    answer = client.get("/api/graph", params={"id": ids["a"], "depth": "3"})
+def test_a_hub_is_cut_to_the_nearest_200_nodes_and_says_so(
+    served: tuple[str, dict[str, str]], page: Any, tmp_path: Path
+) -> None:
+    base, ids = served
+    log_in(page, base)
+    page.goto(f"{base}/graph?id={ids['hub']}")
+    drawn = _drawn(page)
+    page.screenshot(path=tmp_path / "hub-graph.png", full_page=True)
+    page.locator("#graph").screenshot(path=tmp_path / "hub-picture.png")
+    assert len(drawn["nodes"]) == 200 and len(drawn["edges"]) == 199
+    assert "Only the nearest 200 nodes are shown" in page.get_by_role("status").inner_text()
+
+
+def test_api_graph_answers_nodes_and_edges_and_refuses_bad_queries(
+    served: tuple[str, dict[str, str]],
+) -> None:
+    base, ids = served
+    client, _csrf = logged_in_client(base)
+    answer = client.get("/api/graph", params={"id": ids["alpha"], "depth": 1})
     assert answer.status_code == 200
-    data = answer.json()
-    assert set(data) == {"centre", "nodes", "edges", "truncated"} and data["truncated"] is False
-    by_id = {node["id"]: node for node in data["nodes"]}
-    assert set(by_id) == {ids[n] for n in "abcde"}  # u has no edges
-    assert by_id[ids["e"]] == {
-        "id": ids["e"],
-        "label": "Memory E of the graph",
+    graph = answer.json()
+    assert graph["truncated"] is False and graph["centre"] == ids["alpha"]
+    assert graph["nodes"][0] == {
+        "id": ids["alpha"],
+        "label": "Alpha: the store is SQLite",
         "kind": "memory",
-        "url": f"/memories/{ids['e']}",
-        "depth": 3,
+        "url": f"/memories/{ids['alpha']}",
+        "depth": 0,
     }
-    assert {"source": ids["d"], "target": ids["e"], "relation": "relates_to"} in data["edges"]
-    notes = client.get("/api/graph", params={"note": "topics/hub", "depth": "1"}).json()
-    assert sorted(n["id"] for n in notes["nodes"]) == ["alpha.md", "beta.md", "topics/hub.md"]
-    assert {"source": "topics/hub.md", "target": "beta.md", "relation": "relates_to"} in (
-        notes["edges"]
-    )
-    # Looking is not an access: a, the centre of several graphs by now, was never used.
-    shown = json.loads(memvault(served.home, "get", ids["a"], "--json", embedder="hash"))
-    assert shown["access_count"] <= 1  # this CLI get itself counts once
-    for params, status in (
-        ({"id": "01a23bd6-0000-7000-8000-000000000000"}, 404),
-        ({"note": "no/such.md"}, 404),
-        ({"id": ids["a"], "depth": "4"}, 400),
-        ({"id": ids["a"], "depth": "0"}, 400),
-        ({"id": ids["a"], "depth": "two"}, 400),
-        ({"note": "../escape.md"}, 400),
-        ({}, 400),
+    assert {(n["id"], n["depth"]) for n in graph["nodes"][1:]} == {
+        (ids["beta"], 1),
+        (ids["epsilon"], 1),
+    }
+    assert sorted(graph["edges"], key=lambda e: e["relation"]) == [
+        {"source": ids["epsilon"], "target": ids["alpha"], "relation": "contradicts"},
+        {"source": ids["alpha"], "target": ids["beta"], "relation": "supports"},
+    ]
+    notes = client.get("/api/graph", params={"note": "plans/roadmap.md"}).json()
+    storage = next(n for n in notes["nodes"] if n["id"] == "storage.md")
+    assert storage["url"] == "/notes/view?path=storage.md" and storage["kind"] == "note"
+    assert client.get("/api/graph", params={"id": ids["hub"]}).json()["truncated"] is True
+
+    missing = client.get(f"/graph?id={UNKNOWN}")
+    assert missing.status_code == 404 and f"no memory with id {UNKNOWN}" in missing.text
+    assert client.get(f"/api/graph?id={UNKNOWN}").json() == {
+        "error": f"no memory with id {UNKNOWN}"
+    }
+    assert client.get("/api/graph?note=nowhere.md").status_code == 404
+    assert client.get(f"/graph?note={quote('no such note.md')}").status_code == 404
+    for bad in (
+        f"id={ids['alpha']}&depth=4",
+        f"id={ids['alpha']}&depth=0",
+        f"id={ids['alpha']}&depth=two",
+        f"id={ids['alpha']}&note=storage.md",
     ):
-        refused = client.get("/api/graph", params=params)
-        assert refused.status_code == status, (params, refused.text)
-        assert set(refused.json()) == {"error"}
-        page = client.get("/graph", params=params)
-        expected = 200 if not params else status  # the bare page is the form
-        assert page.status_code == expected, (params, page.text)
-        if status != 200 and params:
-            lines = re.findall(r'<p class="error" role="alert">([^<]*)</p>', page.text)
-            assert len(lines) == 1, page.text
-
-
-def test_a_db_only_vault_says_it_has_no_notes(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    memvault(home, "init", "--no-vault", embedder="hash")
-    with web_server(home, embedder="hash") as base:
-        client, _csrf = logged_in_client(base)
-        refused = client.get("/api/graph", params={"note": "ideas/plan.md"})
-        assert refused.status_code == 400
-        assert "no Markdown folder" in refused.json()["error"]
-        page = client.get("/graph", params={"note": "ideas/plan.md"})
-        assert page.status_code == 400 and "no Markdown folder" in page.text
-
-
-def test_a_graph_is_cut_at_its_node_bound_and_says_so(vault: Vault) -> None:
-    hub = vault.remember("the hub").id
-    for n in range(MAX_NODES + 5):
-        vault.relate(hub, vault.remember(f"spoke {n}").id, "relates_to")
-    graph = memory_graph(vault, hub, 1)
-    assert graph.truncated and len(graph.nodes) == MAX_NODES
-    drawn = {node.id for node in graph.nodes}
-    assert all(e.source in drawn and e.target in drawn for e in graph.edges)
-    assert len(graph.edges) == MAX_NODES - 1
-    small = memory_graph(vault, vault.remember("alone").id, 3)
-    assert not small.truncated and [n.id for n in small.nodes] == [small.centre.id]
+        assert client.get(f"/graph?{bad}").status_code == 400, bad
+        refused = client.get(f"/api/graph?{bad}")
+        assert refused.status_code == 400 and "error" in refused.json(), bad
+    assert client.get("/api/graph").status_code == 400  # nothing asked
+    assert client.get("/graph").status_code == 200  # the form alone
+    assert httpx2.get(f"{base}/api/graph?id={ids['alpha']}").status_code == 401

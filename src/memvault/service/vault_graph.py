@@ -11,12 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from memvault.core import inputs
 from memvault.core.confidence import next_confidence
-from memvault.core.errors import InvalidInputError
+from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.ids import new_id
 from memvault.core.records import Edge, Neighbour, Relation, ValidationEvent, Verdict
 from memvault.core.times import now_iso
+from memvault.service.neighbourhood import (
+    GRAPH_NODES,
+    Neighbourhood,
+    memory_neighbourhood,
+    note_neighbourhood,
+)
 
 if TYPE_CHECKING:
+    from memvault.folder.notes import Notes
     from memvault.storage.roles import Store
 
 
@@ -27,6 +34,9 @@ class VaultGraph:
         def _changing(
             self, targets: dict[str, str | None], *, new: bool = False
         ) -> AbstractContextManager[None]: ...
+
+        @property
+        def notes(self) -> Notes: ...
 
     # --- graph ----------------------------------------------------------------------------
     def relate(
@@ -63,6 +73,27 @@ class VaultGraph:
             depth=depth,
             relation=None if relation is None else inputs.name(relation, "relation"),
         )
+
+    def neighbourhood(
+        self, memory_id: str, *, depth: int = 1, limit: int = GRAPH_NODES
+    ) -> Neighbourhood:
+        """The memory, the memories within ``depth`` edges (nearest first, at most ``limit``
+        nodes in all) and every edge between them: what a picture of its graph shows."""
+        inputs.positive(limit, "limit", 10_000)
+        memory_id = inputs.memory_id(memory_id)
+        centre = self._store.get_memory(memory_id)
+        if centre is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        reached = self.neighbours(memory_id, depth=depth)
+        return memory_neighbourhood(self._store, centre, reached, limit=limit)
+
+    def note_neighbourhood(
+        self, path: str, *, depth: int = 1, limit: int = GRAPH_NODES
+    ) -> Neighbourhood:
+        """The note and the notes within ``depth`` wiki links of it, either way (backlinks
+        too), at most ``limit`` in all, with every link between them."""
+        inputs.positive(limit, "limit", 10_000)
+        return note_neighbourhood(self._store, self.notes, path, depth=depth, limit=limit)
 
     # --- validation -----------------------------------------------------------------------
     def validate(

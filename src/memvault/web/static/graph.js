@@ -1,102 +1,167 @@
-// The Graph page's drawing: fetch the neighbourhood the page lists (data-api) and draw it
-// with cytoscape.js (static/vendor). Clicking a node opens its page. The list under the
-// drawing holds the same nodes as links, for keyboards and for JavaScript off.
+// The Graph page's picture: the neighbourhood from /api/graph, drawn with Cytoscape.js
+// (static/vendor/). The page's list already holds every node; this adds the drawing.
+// Click a node: its page. Double-click: the graph re-centred on it (same depth).
+// The instance is window.memvaultGraph, and the box gets data-state="ready" once laid out
+// (the browser tests read both).
 "use strict";
 (function () {
-  function cssVar(name, fallback) {
-    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const SHORT = 28; // characters of a label drawn on the picture (the list has the long one)
+  const MOST_ZOOM = 1.4; // how far a laid-out picture is zoomed in at most
+  const MOST_DEPTH = 3;
+  const CROWD = 40; // above this many nodes the rings leave no room for labels (shown on zoom)
+
+  function variable(element, name, fallback) {
+    const value = getComputedStyle(element).getPropertyValue(name).trim();
     return value || fallback;
+  }
+
+  function shortLabel(text) {
+    return text.length <= SHORT ? text : text.slice(0, SHORT - 1).trimEnd() + "…";
+  }
+
+  function recentreUrl(node, depth) {
+    const query = new URLSearchParams();
+    query.set(node.data("kind") === "note" ? "note" : "id", node.id());
+    query.set("depth", depth);
+    return "/graph?" + query.toString();
   }
 
   function elements(data) {
     const nodes = data.nodes.map((node) => ({
       group: "nodes",
-      data: { id: node.id, label: node.label, kind: node.kind, url: node.url, depth: node.depth },
+      data: { ...node, short: shortLabel(node.label) },
       classes: node.kind + (node.id === data.centre ? " centre" : ""),
     }));
     const edges = data.edges.map((edge, index) => ({
       group: "edges",
-      data: { id: "e" + index, source: edge.source, target: edge.target, relation: edge.relation },
+      data: { id: "edge-" + index, ...edge },
     }));
     return nodes.concat(edges);
   }
 
-  // Rings around the centre, one per step of the walk, each turned a little against the one
-  // inside it so that an edge does not run straight through another node.
-  function rings(data) {
-    const byDepth = new Map();
-    data.nodes.forEach((node) => {
-      if (!byDepth.has(node.depth)) byDepth.set(node.depth, []);
-      byDepth.get(node.depth).push(node.id);
-    });
-    const positions = {};
-    let radius = -160;
-    [...byDepth.keys()].sort((a, b) => a - b).forEach((depth) => {
-      const ids = byDepth.get(depth);
-      radius = depth === 0 ? 0 : Math.max(radius + 160, ids.length * 12); // ~75 px apart on a ring
-      ids.forEach((id, index) => {
-        const angle = (2 * Math.PI * index) / ids.length + depth * 0.9 - Math.PI / 3;
-        positions[id] = { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
-      });
-    });
-    return positions;
+  function styles(box, crowded) {
+    const colour = (name, fallback) => variable(box, name, fallback);
+    // Crowded and so zoomed far out, labels wait for a zoom in (the pointer shows one below).
+    const hidden = crowded ? [{ selector: "node, edge", style: { "min-zoomed-font-size": 8 } }] : [];
+    return hidden.concat([
+      {
+        selector: "node",
+        style: {
+          label: "data(short)",
+          color: colour("--fg", "#1b1f24"),
+          "font-size": 12,
+          "text-valign": "bottom",
+          "text-margin-y": 4,
+          "text-background-color": colour("--bg", "#ffffff"),
+          "text-background-opacity": 0.8,
+          "text-background-padding": 1,
+          width: 22,
+          height: 22,
+        },
+      },
+      { selector: "node.memory", style: { "background-color": colour("--graph-memory", "#0b5cad") } },
+      { selector: "node.chunk", style: { "background-color": colour("--graph-chunk", "#7b3fb0"), shape: "round-rectangle" } },
+      { selector: "node.note", style: { "background-color": colour("--graph-note", "#1e7b34"), shape: "round-rectangle" } },
+      {
+        selector: "node.centre",
+        style: { width: 34, height: 34, "border-width": 5, "border-color": colour("--graph-centre", "#f59e0b"), "font-weight": "bold" },
+      },
+      { selector: "node.lit, node:selected", style: { "border-width": 4, "border-color": colour("--focus", "#f59e0b") } },
+      {
+        selector: "edge",
+        style: {
+          width: 1.5,
+          "curve-style": "bezier",
+          "line-color": colour("--muted", "#5b6470"),
+          "target-arrow-color": colour("--muted", "#5b6470"),
+          "target-arrow-shape": "triangle",
+          label: "data(relation)",
+          "font-size": 10,
+          color: colour("--muted", "#5b6470"),
+          "text-rotation": "autorotate",
+          "text-background-color": colour("--bg", "#ffffff"),
+          "text-background-opacity": 0.8,
+        },
+      },
+    ]);
   }
 
-  function style() {
-    const fg = cssVar("--fg", "#1b1f24");
-    const bg = cssVar("--bg", "#ffffff");
-    const muted = cssVar("--muted", "#5b6470");
-    return [
-      { selector: "node", style: {
-        label: "data(label)", color: fg, "font-size": 11, "text-valign": "bottom", "text-margin-y": 4,
-        "text-wrap": "ellipsis", "text-max-width": 160, width: 22, height: 22,
-        "text-background-color": bg, "text-background-opacity": 0.8, "text-background-padding": 2 } },
-      { selector: "node.memory", style: { "background-color": cssVar("--graph-memory", "#0b5cad") } },
-      { selector: "node.note", style: { "background-color": cssVar("--graph-note", "#1e7b34"), shape: "round-rectangle" } },
-      { selector: "node.centre", style: {
-        width: 34, height: 34, "border-width": 4, "border-color": cssVar("--graph-centre", "#f59e0b"),
-        "font-weight": "bold", "font-size": 13 } },
-      { selector: "edge", style: {
-        label: "data(relation)", "font-size": 9, color: muted, width: 1.5, "line-color": muted,
-        "target-arrow-color": muted, "target-arrow-shape": "triangle", "curve-style": "bezier",
-        "text-rotation": "autorotate", "text-background-color": bg, "text-background-opacity": 0.8 } },
-    ];
+  function wire(cy, box) {
+    const depth = box.dataset.depth || "1";
+    // onetap waits out a possible second tap: a double-click re-centres instead of opening.
+    cy.on("onetap", "node", (event) => window.location.assign(event.target.data("url")));
+    cy.on("dbltap", "node", (event) => window.location.assign(recentreUrl(event.target, depth)));
+    // Under the picture: the node the pointer is on, in full (a crowded picture hides labels).
+    const hovered = document.getElementById("graph-hovered");
+    cy.on("mouseover", "node", (event) => {
+      box.style.cursor = "pointer";
+      hovered.textContent = event.target.data("kind") + ": " + event.target.data("label");
+    });
+    cy.on("mouseout", "node", () => {
+      box.style.cursor = "";
+      hovered.textContent = "\u00a0";
+    });
+    // A node of the list that has the focus (or the pointer) is lit in the picture.
+    for (const link of document.querySelectorAll(".graph-tree [data-node]")) {
+      const node = () => cy.getElementById(link.dataset.node);
+      const light = () => node().addClass("lit");
+      const dim = () => node().removeClass("lit");
+      link.addEventListener("focus", light);
+      link.addEventListener("blur", dim);
+      link.addEventListener("mouseenter", light);
+      link.addEventListener("mouseleave", dim);
+    }
   }
 
-  function draw(container, data) {
-    container.hidden = false;
-    const legend = document.querySelector(".graph-legend");
-    if (legend) legend.hidden = false;
+  async function draw() {
+    const box = document.getElementById("graph");
+    const view = document.getElementById("graph-view");
+    if (!box || !view || typeof window.cytoscape !== "function") return;
+    let data;
+    try {
+      data = await window.memvault.getJson(box.dataset.api);
+    } catch (error) {
+      const shown = document.getElementById("graph-error");
+      shown.textContent = "The picture could not be loaded (" + error.message + "); the list below is complete.";
+      view.hidden = false;
+      shown.hidden = false;
+      return;
+    }
+    view.hidden = false; // before Cytoscape measures its box
+    const crowded = data.nodes.length > CROWD;
     const cy = window.cytoscape({
-      container: container,
+      container: box,
       elements: elements(data),
-      style: style(),
-      layout: { name: "preset", positions: rings(data), fit: true, padding: 40, animate: false },
-      maxZoom: 2,
-      wheelSensitivity: 0.3,
+      style: styles(box, crowded),
+      layout: { name: "preset" },
+      minZoom: 0.05, // 200 nodes on one ring fit only far out
+      maxZoom: 3,
     });
-    cy.on("tap", "node", (event) => window.location.assign(event.target.data("url")));
-    cy.on("mouseover", "node", () => { container.style.cursor = "pointer"; });
-    cy.on("mouseout", "node", () => { container.style.cursor = ""; });
     window.memvaultGraph = cy;
-    container.dataset.state = "drawn";
+    wire(cy, box);
+    const layout = cy.layout({
+      name: "concentric",
+      concentric: (node) => MOST_DEPTH + 1 - node.data("depth"), // a ring per depth, centre inside
+      levelWidth: () => 1,
+      minNodeSpacing: crowded ? 4 : 70, // room for a label between nodes of a ring, if not crowded
+      spacingFactor: data.nodes.length <= 8 ? 1.4 : 1,
+      avoidOverlap: true,
+      animate: false,
+      fit: true,
+      padding: 30,
+    });
+    layout.one("layoutstop", () => {
+      cy.fit(undefined, 30);
+      if (cy.zoom() > MOST_ZOOM) { // a few nodes fitted to the box would be drawn huge
+        cy.zoom(MOST_ZOOM);
+        cy.center();
+      }
+      // Drawn on Cytoscape's next animation frame: ready after it.
+      requestAnimationFrame(() => requestAnimationFrame(() => { box.dataset.state = "ready"; }));
+    });
+    layout.run();
   }
 
-  function failed(container, error) {
-    container.hidden = false;
-    const line = document.createElement("p");
-    line.className = "graph-error";
-    line.textContent = "The drawing could not be loaded (" + error.message + "); the list below is complete.";
-    container.replaceChildren(line);
-    container.dataset.state = "failed";
-  }
-
-  document.addEventListener("DOMContentLoaded", () => {
-    const container = document.getElementById("graph");
-    if (!container || !window.cytoscape) return;
-    window.memvault.getJson(container.dataset.api).then(
-      (data) => draw(container, data),
-      (error) => failed(container, error),
-    );
-  });
+  // Deferred scripts run in order before DOMContentLoaded: app.js (window.memvault) is there by then.
+  document.addEventListener("DOMContentLoaded", draw);
 })();
