@@ -307,6 +307,33 @@ def test_memvault_ui_logs_in_once_with_its_link(tmp_path: Path, page: Any) -> No
     assert "Bearer" not in out + err
 
 
+def test_memvault_ui_takes_memvault_token_for_a_login_after_the_link(tmp_path: Path) -> None:
+    """With $MEMVAULT_TOKEN set, `memvault ui` serves with it: once the one-time link is used
+    (or has expired), a browser still logs in with the token; nothing prints it."""
+    home = tmp_path / "home"
+    memvault(home, "init", embedder="hash")
+    env = {**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "ui"]
+    proc = subprocess.Popen(
+        [*command, "--no-open", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _said, link = _read_link(proc)
+        base = link.split("/login", 1)[0]
+        client, csrf = logged_in_client(base)
+        assert csrf and client.get("/memories").status_code == 200
+        wrong = httpx2.get(f"{base}/", headers={"Authorization": "Bearer not-the-token-at-all"})
+        assert wrong.status_code == 303
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=15)
+    assert TOKEN not in out + err
+
+
 def _read_link(proc: subprocess.Popen[str]) -> tuple[str, str]:
     """stderr up to the one-time login link: all it said, and the link."""
     assert proc.stderr is not None

@@ -97,7 +97,7 @@ def serve(
     from memvault.server.http import HttpAccess, is_loopback, listen
 
     address = _address(http)
-    token = _token(token_file)
+    token = read_token(token_file)
     if token is None and not no_auth:
         raise InvalidInputError(
             f"serving HTTP needs a bearer token: set ${TOKEN_ENV} or pass --token-file "
@@ -253,7 +253,7 @@ def _address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _token(token_file: Path | None) -> str | None:
+def read_token(token_file: Path | None) -> str | None:
     if token_file is not None:
         try:
             token = token_file.read_text("utf-8").strip()

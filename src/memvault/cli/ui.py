@@ -1,8 +1,9 @@
 """``memvault ui``: the web page of this home on a loopback port, opened in the browser.
 
-It is ``memvault serve --http 127.0.0.1:PORT`` with a fresh random token that is never shown:
-the browser is sent a one-time login link instead (it works once, for two minutes), so a link
-left in the history or seen over a shoulder opens nothing.
+It is ``memvault serve --http 127.0.0.1:PORT`` with ``$MEMVAULT_TOKEN``, or else a fresh random
+token that is never shown: the browser is sent a one-time login link instead (it works once, for
+two minutes), so a link left in the history or seen over a shoulder opens nothing. With
+``$MEMVAULT_TOKEN`` set, a browser can also log in with it once the link has expired.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memvault.cli.logs import echo_warnings
-from memvault.cli.serve import HttpEndpoint, run_server
+from memvault.cli.serve import HttpEndpoint, read_token, run_server
 from memvault.server.toolsets import DEFAULT, tools_for
 
 if TYPE_CHECKING:
@@ -34,14 +35,16 @@ def ui(
         bool, typer.Option("--open/--no-open", help="Open the page in the default browser.")
     ] = True,
 ) -> None:
-    """Open the web page (search, memories, notes, graph, jobs, sessions) on this machine."""
+    """Open the web page (search, memories, notes, graph, jobs, sessions) on this machine, with
+    a one-time login link (and $MEMVAULT_TOKEN, when set)."""
     from memvault.indexing.roots import IndexRoots
     from memvault.server.http import HttpAccess, listen
 
     echo_warnings()
     sock = listen(HOST, port)
     chosen = int(sock.getsockname()[1])
-    access = HttpAccess.for_address(HOST, chosen, secrets.token_urlsafe(24))
+    token = read_token(None) or secrets.token_urlsafe(24)
+    access = HttpAccess.for_address(HOST, chosen, token)
 
     def opened(base: str, auth: WebAuth) -> None:
         link = f"{base}/login?code={auth.one_time_code()}"
