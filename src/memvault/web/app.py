@@ -23,7 +23,13 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from memvault.core.errors import ConflictError, InvalidInputError, MemvaultError, NotFoundError
+from memvault.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    MemvaultError,
+    NotFoundError,
+    StorageBusyError,
+)
 from memvault.service.vault import Vault
 from memvault.web import graph, login, memories, notes, operations, search, sessions
 from memvault.web.auth import SESSION_COOKIE, WebAuth
@@ -160,6 +166,7 @@ def _status(exc: Exception) -> tuple[int, str]:
         (NotFoundError, 404),
         (ConflictError, 409),
         (InvalidInputError, 400),
+        (StorageBusyError, 503),  # the database is locked past the wait: try again
     ]
     for kind, status in codes:
         if isinstance(exc, kind):
