@@ -39,6 +39,7 @@ RANKS: dict[str, int] = {
     "service": 4,  # Vault, search, fusion, embeddings, the worker, the import port
     "importers": 5,  # import, verify, export; readers of foreign stores
     API: 6,  # memvault.open and the public names
+    "hosting": 6,  # many tenants in one server: registry, tokens, open vaults, quotas
     "server": 7,  # the MCP shell
     "evaluation": 7,  # memvault eval
     "web": 7,  # the web page beside /mcp

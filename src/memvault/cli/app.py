@@ -34,6 +34,7 @@ from memvault.cli import (
 )
 from memvault.cli.notes import note_app
 from memvault.cli.sessions import session_app
+from memvault.cli.tenants import tenants_app
 from memvault.cli.state import CliState
 from memvault.core.errors import InvalidInputError, MemvaultError, NotFoundError
 from memvault.core.home import database_path, is_url, resolve_home
@@ -126,6 +127,7 @@ app.command()(jobs.reembed)
 app.command("eval")(evaluate.evaluate)
 app.add_typer(note_app)
 app.add_typer(session_app)
+app.add_typer(tenants_app)
 app.add_typer(session_app, name="sessions", hidden=True)  # the plural some docs use
 app.command()(context.context)
 app.command()(context.costs)

@@ -84,6 +84,23 @@ def serve(
             "current folder over stdio (none when that is /).",
         ),
     ] = None,
+    tenants: Annotated[
+        Path | None,
+        typer.Option(
+            "--tenants",
+            metavar="DIR",
+            help="Host the tenants of DIR (memvault tenants add), each by its own token.",
+        ),
+    ] = None,
+    max_open: Annotated[
+        int, typer.Option(min=1, max=100_000, help="With --tenants: most vaults kept open.")
+    ] = 64,
+    idle_seconds: Annotated[
+        float, typer.Option(min=1, help="With --tenants: close a vault unused this long.")
+    ] = 300,
+    embed_threads: Annotated[
+        int, typer.Option(min=1, max=64, help="With --tenants: threads embedding for all.")
+    ] = 1,
 ) -> None:
     """Serve memvault to MCP clients (Claude Code, Claude Desktop, Cursor, …)."""
     # stdout belongs to the protocol on stdio: everything else goes to stderr.
@@ -97,6 +114,17 @@ def serve(
     from memvault.server.http import HttpAccess, is_loopback, listen
 
     address = _address(http)
+    if tenants is not None:
+        if token_file is not None or no_auth or index_root:
+            raise InvalidInputError(
+                "--tenants takes no --token-file, --no-auth or --index-root: each tenant has "
+                "its own tokens (memvault tenants), and index_path reads no server folder"
+            )
+        hosted = HostedOptions(tenants, max_open, idle_seconds, embed_threads)
+        access = HttpAccess.for_address(*address, None, allow_host or (), allow_origin or ())
+        endpoint = HttpEndpoint(address, access, listen(*address), web=web)
+        run_hosted(endpoint, hosted, listed=listed, tools=tools, budget=budget)
+        return
     token = read_token(token_file)
     if token is None and not no_auth:
         raise InvalidInputError(
@@ -176,6 +204,58 @@ def run_server(
     finally:
         backups.stop()
         first_sync.stop()
+
+
+@dataclass(frozen=True)
+class HostedOptions:
+    tenants: Path
+    max_open: int
+    idle_seconds: float
+    embed_threads: int
+
+
+def run_hosted(
+    endpoint: HttpEndpoint,
+    options: HostedOptions,
+    *,
+    listed: Sequence[ModuleType],
+    tools: str,
+    budget: int,
+) -> None:
+    """Serve every tenant of a hosting folder over HTTP until stopped (``--tenants``)."""
+    from memvault.hosting.host import Host
+    from memvault.hosting.registry import TenantRegistry
+    from memvault.server.app import build_server
+    from memvault.server.budget import Budget
+    from memvault.server.http import MCP_PATH, run_http
+    from memvault.server.tenants import TenantGate, free_tools
+
+    registry = TenantRegistry(options.tenants)
+    host = Host(
+        registry,
+        max_open=options.max_open,
+        idle_seconds=options.idle_seconds,
+        embed_threads=options.embed_threads,
+    )
+    server = build_server(None, Budget(budget), listed)
+    free = free_tools(server)
+    host.start()
+    try:
+        host_name, port = endpoint.address
+        _announce(
+            f"serving {len(registry.tenants())} tenants of {options.tenants} at "
+            f"http://{host_name}:{port}{MCP_PATH}; {len(listed)} tools ({tools}); at most "
+            f"{options.max_open} open"
+        )
+        run_http(
+            server,
+            endpoint.sock,
+            endpoint.access,
+            None,
+            lambda app: TenantGate(app, host, free_tools=free),
+        )
+    finally:
+        host.stop()
 
 
 class _FirstSync:

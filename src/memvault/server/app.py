@@ -22,14 +22,15 @@ INSTRUCTIONS = (
 
 
 def build_server(
-    vault: Vault,
+    vault: Vault | None,
     budget: Budget | None = None,
     tools: Sequence[ModuleType] = ALL,
     *,
     ready: threading.Event | None = None,
 ) -> MCPServer:
     """A server of ``tools`` (all by default; ``memvault serve`` lists the core set, see
-    :mod:`memvault.server.toolsets`) on ``vault``; its tools wait for ``ready``, if given."""
+    :mod:`memvault.server.toolsets`) on ``vault``; its tools wait for ``ready``, if given.
+    ``vault`` None: a hosted server, whose tools use the vault of each request's tenant."""
     from memvault import __version__
 
     server = MCPServer(

@@ -15,6 +15,7 @@ from pydantic import Field
 from memvault.core.errors import MemvaultError
 from memvault.core.records import Memory
 from memvault.embedding.tokens import compact
+from memvault.hosting.current import current_vault
 from memvault.server.budget import MAX_BUDGET, MIN_BUDGET, Budget
 from memvault.service.vault import Vault
 
@@ -38,7 +39,9 @@ CallBudget = Annotated[int | None, Field(ge=MIN_BUDGET, le=MAX_BUDGET, descripti
 
 @dataclass(frozen=True, slots=True)
 class ToolContext:
-    opened: Vault
+    # The vault of a server of one vault; None on a hosted server, where each request's vault
+    # is its tenant's (set by ``server/tenants.py``, read in :attr:`vault`).
+    opened: Vault | None
     budget: Budget
     # Set once the start-up work a tool must see is done (``memvault serve``'s first folder
     # sync, which runs while the client starts: tools/list never waits for it, a tool does).
@@ -48,7 +51,13 @@ class ToolContext:
     def vault(self) -> Vault:
         if self.ready is not None:
             self.ready.wait()
-        return self.opened
+        return current_vault() if self.opened is None else self.opened
+
+    @property
+    def scope(self) -> str:
+        """What a cursor is tied to besides its request: this vault (a cursor handed out for
+        one tenant's vault is refused by another's)."""
+        return self.vault.location
 
     def sized(self, tokens: int | None) -> Budget:
         """The budget of one call: what the agent asked for, else the server's."""

@@ -20,7 +20,7 @@ import hmac
 import ipaddress
 import os
 import socket
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,8 +118,14 @@ class _Guard:
         return None
 
 
-def build_http_app(server: MCPServer, access: HttpAccess, pages: ASGIApp | None = None) -> ASGIApp:
-    """MCP at ``/mcp``, ``/healthz``, and ``pages`` (the web page) at ``/`` when given."""
+def build_http_app(
+    server: MCPServer,
+    access: HttpAccess,
+    pages: ASGIApp | None = None,
+    gate: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> ASGIApp:
+    """MCP at ``/mcp``, ``/healthz``, and ``pages`` (the web page) at ``/`` when given;
+    ``gate`` wraps them all inside the guard (a hosted server's tenant gate)."""
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -142,7 +148,7 @@ def build_http_app(server: MCPServer, access: HttpAccess, pages: ASGIApp | None 
     if pages is not None:
         routes.append(Mount("/", app=pages))
     app = Starlette(routes=routes, lifespan=lifespan)
-    return _Guard(app, access)
+    return _Guard(app if gate is None else gate(app), access)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -158,9 +164,13 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def run_http(
-    server: MCPServer, sock: socket.socket, access: HttpAccess, pages: ASGIApp | None = None
+    server: MCPServer,
+    sock: socket.socket,
+    access: HttpAccess,
+    pages: ASGIApp | None = None,
+    gate: Callable[[ASGIApp], ASGIApp] | None = None,
 ) -> None:
     import uvicorn
 
-    config = uvicorn.Config(build_http_app(server, access, pages), log_level="warning")
+    config = uvicorn.Config(build_http_app(server, access, pages, gate), log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

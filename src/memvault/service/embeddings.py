@@ -136,6 +136,12 @@ class Embeddings:
                 self._worker = EmbedWorker(self._store, self.embedder, self.storage)
             return self._worker
 
+    def run_batch(self) -> int:
+        """One batch of the queue, embedded here (0 when vectors are off or nothing waits)."""
+        if not self.enabled:
+            return 0
+        return self._get_worker().run_once()
+
     def start_background(self) -> None:
         """Embed in a background thread from now on (long-running commands such as watch)."""
         self._background = True

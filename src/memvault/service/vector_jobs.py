@@ -65,6 +65,11 @@ class VectorJobs:
         ``serve``, ``watch``), starting with any left queued by earlier processes."""
         self._embeddings.start_background()
 
+    def embed_batch(self) -> int:
+        """Embed one batch of queued jobs in the calling thread; the number settled (0: none
+        waiting). For a host that shares one pool of threads among many vaults."""
+        return self._embeddings.run_batch()
+
     def reembed(
         self, *, storage: VectorStorage | None = None, progress: ProgressCallback | None = None
     ) -> JobCounts:

@@ -18,7 +18,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         with tool_errors():
             data = ctx.vault.get(id).to_dict()
             # The cursor is tied to this version of the content: after an update, offsets lie.
-            request = {"i": id, "v": data.pop("content_hash")[:16]}
+            request = {"i": id, "v": data.pop("content_hash")[:16], "s": ctx.scope}
             try:
                 offset = read_cursor(cursor, request)
             except InvalidInputError as exc:

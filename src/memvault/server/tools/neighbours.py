@@ -22,7 +22,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         cursor: str | None = None,
         budget: CallBudget = None,
     ) -> Reply:
-        request = {"id": id, "d": depth, "r": relation}
+        request = {"id": id, "d": depth, "r": relation, "s": ctx.scope}
         with tool_errors():
             offset = read_cursor(cursor, request)
             found = ctx.vault.neighbours(id, depth=depth, relation=relation)

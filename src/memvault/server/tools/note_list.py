@@ -22,7 +22,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         cursor: str | None = None,
         budget: CallBudget = None,
     ) -> Reply:
-        request = {"f": folder, "t": tag, "r": recent}
+        request = {"f": folder, "t": tag, "r": recent, "s": ctx.scope}
         with tool_errors():
             offset = read_cursor(cursor, request)
             notes = ctx.vault.notes.list(

@@ -49,6 +49,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             "u": until,
             "r": min_score,
             "x": include_superseded,
+            "v": ctx.scope,
         }
         deepest = DEFAULT_FUSION.depth if mode == "hybrid" else MAX_SEARCH_K
         with tool_errors():

@@ -1,0 +1,228 @@
+"""``memvault tenants``: the tenants of a hosting folder (``serve --tenants DIR``).
+
+Every command takes ``--tenants DIR`` (or ``$MEMVAULT_TENANTS``) and works while a server runs:
+the server reads the registry again on its next request, so a new tenant, a rotated token, a
+revocation or a quota holds from then on. A token is printed once, by ``add`` and
+``rotate-token``; the registry keeps only its keyed hash.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from memvault.cli.memories import JsonFlag
+from memvault.cli.output import console, print_json
+from memvault.core.errors import InvalidInputError
+
+TENANTS_ENV = "MEMVAULT_TENANTS"
+
+tenants_app = typer.Typer(
+    name="tenants",
+    help="The tenants of a hosting folder: add, list, remove, rotate-token, revoke, quota, export.",
+    no_args_is_help=True,
+)
+
+TenantsDir = Annotated[
+    Path | None,
+    typer.Option("--tenants", metavar="DIR", help=f"The hosting folder (else ${TENANTS_ENV})."),
+]
+NameArgument = Annotated[str, typer.Argument(help="The tenant's name (its folder's name).")]
+
+
+def tenants_dir(given: Path | None) -> Path:
+    if given is not None:
+        return given.expanduser()
+    env = os.environ.get(TENANTS_ENV, "").strip()
+    if not env:
+        raise InvalidInputError(f"name the hosting folder: --tenants DIR or ${TENANTS_ENV}")
+    return Path(env).expanduser()
+
+
+def _registry(given: Path | None, *, create: bool = False) -> Any:
+    from memvault.hosting.registry import TenantRegistry
+
+    return TenantRegistry(tenants_dir(given), create=create)
+
+
+def _tenant_row(tenant: Any, home: Path) -> dict[str, Any]:
+    from memvault.core.home import DB_FILE_NAME
+
+    db = home / DB_FILE_NAME
+    files = [db, db.with_name(f"{db.name}-wal")]
+    return {
+        "name": tenant.name,
+        "created_at": tenant.created_at,
+        "folder": tenant.folder,
+        "home": str(home),
+        "db_bytes": sum(path.stat().st_size for path in files if path.exists()),
+        "quota": tenant.quota.to_dict(),
+        "tokens": [
+            {"id": t.id, "created_at": t.created_at, "expires_at": t.expires_at}
+            for t in tenant.tokens
+        ],
+    }
+
+
+@tenants_app.command("add")
+def add(
+    name: NameArgument,
+    tenants: TenantsDir = None,
+    folder: Annotated[
+        bool, typer.Option(help="Keep a Markdown folder beside the database (else DB-only).")
+    ] = True,
+    json_out: JsonFlag = False,
+) -> None:
+    """Add a tenant and print its token (shown this once)."""
+    registry = _registry(tenants, create=True)
+    tenant, token = registry.add(name, folder=folder)
+    row = {**_tenant_row(tenant, registry.home(tenant.name)), "token": token}
+    if json_out:
+        print_json(row)
+        return
+    console.print(f"added tenant {tenant.name} at {row['home']}")
+    console.print(f"token (shown once, keep it secret): {token}")
+
+
+@tenants_app.command("list")
+def list_tenants(tenants: TenantsDir = None, json_out: JsonFlag = False) -> None:
+    """Every tenant, with its size, quota and tokens (their ids, never the tokens)."""
+    registry = _registry(tenants)
+    rows = [_tenant_row(t, registry.home(t.name)) for t in registry.tenants()]
+    if json_out:
+        print_json({"tenants": rows})
+        return
+    if not rows:
+        console.print("no tenants")
+    for row in rows:
+        live = len(row["tokens"])
+        console.print(
+            f"{row['name']:<24} {row['db_bytes']:>12,} B  tokens {live}  "
+            f"quota {_quota_text(row['quota'])}"
+        )
+
+
+@tenants_app.command("remove")
+def remove(
+    name: NameArgument,
+    tenants: TenantsDir = None,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Delete the tenant's home instead of archiving it.")
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Remove a tenant: its tokens stop at once; its home goes to DIR/.archive/ (or, with
+    --purge, is deleted)."""
+    archived = _registry(tenants).remove(name, purge=purge)
+    data = {"removed": name, "archived_to": None if archived is None else str(archived)}
+    if json_out:
+        print_json(data)
+    elif archived is None:
+        console.print(f"removed tenant {name}" + (" and deleted its home" if purge else ""))
+    else:
+        console.print(f"removed tenant {name}; its home is kept at {archived}")
+
+
+@tenants_app.command("rotate-token")
+def rotate_token(
+    name: NameArgument,
+    tenants: TenantsDir = None,
+    grace: Annotated[
+        float,
+        typer.Option(min=0, max=30 * 24 * 3600, help="Seconds the old token keeps working."),
+    ] = 0,
+    json_out: JsonFlag = False,
+) -> None:
+    """A new token for a tenant (printed once); the old one stops at once, or after --grace."""
+    tenant, token = _registry(tenants).rotate(name, grace_seconds=grace)
+    if json_out:
+        print_json({"name": tenant.name, "token": token, "grace_seconds": grace})
+        return
+    old = f"the old one works {grace:g} s more" if grace else "the old one no longer works"
+    console.print(f"new token for {tenant.name} (shown once): {token}\n{old}")
+
+
+@tenants_app.command("revoke")
+def revoke(name: NameArgument, tenants: TenantsDir = None, json_out: JsonFlag = False) -> None:
+    """Stop every token of a tenant at once (its data stays; rotate-token gives a new one)."""
+    tenant = _registry(tenants).revoke(name)
+    if json_out:
+        print_json({"name": tenant.name, "tokens": 0})
+    else:
+        console.print(f"every token of {tenant.name} is revoked")
+
+
+@tenants_app.command("quota")
+def quota(
+    name: NameArgument,
+    tenants: TenantsDir = None,
+    memories: Annotated[
+        int | None, typer.Option(min=0, help="Most records (memories, chunks, messages).")
+    ] = None,
+    bytes_: Annotated[
+        int | None, typer.Option("--bytes", min=0, help="Most bytes of database files.")
+    ] = None,
+    rpm: Annotated[
+        int | None, typer.Option("--rpm", min=1, help="Most requests per minute.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every limit.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Show or set a tenant's quotas (a limit not given stays as it was)."""
+    from dataclasses import replace
+
+    from memvault.hosting.quota import Quota
+
+    registry = _registry(tenants)
+    tenant = registry.get(name)
+    current = Quota() if clear else tenant.quota
+    changes = {
+        key: value
+        for key, value in (("memories", memories), ("bytes", bytes_), ("requests_per_minute", rpm))
+        if value is not None
+    }
+    if changes or clear:
+        tenant = registry.set_quota(name, replace(current, **changes))
+    if json_out:
+        print_json({"name": tenant.name, "quota": tenant.quota.to_dict()})
+    else:
+        console.print(f"{tenant.name}: {tenant.quota.describe()}")
+
+
+@tenants_app.command("export")
+def export(
+    name: NameArgument,
+    tenants: TenantsDir = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The JSONL file (default stdout).")
+    ] = None,
+    vectors: Annotated[bool, typer.Option("--vectors", help="Include vectors.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Export one tenant as JSONL (``memvault import`` restores it exactly)."""
+    from memvault.hosting.host import open_tenant
+    from memvault.importers.export import Exporter
+
+    registry = _registry(tenants)
+    tenant = registry.get(name)
+    with open_tenant(registry, tenant) as vault:
+        exporter = Exporter(vault)
+        if out is None:
+            exporter.jsonl(sys.stdout, vectors=vectors)
+            return
+        with out.open("w", encoding="utf-8") as handle:
+            counts = exporter.jsonl(handle, vectors=vectors)
+    data = {"name": name, "out": str(out), **counts.to_dict()}
+    if json_out:
+        print_json(data)
+    else:
+        console.print(f"exported tenant {name} to {out}: {counts.to_dict()}")
+
+
+def _quota_text(quota: dict[str, Any]) -> str:
+    parts = [f"{key} {value:,}" for key, value in quota.items() if value is not None]
+    return ", ".join(parts) or "none"

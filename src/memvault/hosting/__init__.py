@@ -1,0 +1,15 @@
+"""Hosting many tenants in one server: each tenant a home of its own under one folder.
+
+A tenant is an ordinary memvault home (``DIR/<name>/memvault.db`` and, unless it is DB-only,
+``DIR/<name>/vault/``), so every command that takes ``--home`` works on one tenant, and backing
+a tenant up is backing up a home. What this layer adds is who a request belongs to (a token,
+stored only as a keyed hash, in :mod:`.registry`), how many vaults stay open (:mod:`.pool`, an
+LRU with leases), what a tenant may use (:mod:`.quota`), and one embedding worker pool shared
+fairly by every open tenant (:mod:`.embedding`).
+"""
+
+from memvault.hosting.pool import TenantPool
+from memvault.hosting.quota import Quota, QuotaExceededError
+from memvault.hosting.registry import Tenant, TenantRegistry
+
+__all__ = ["Quota", "QuotaExceededError", "Tenant", "TenantPool", "TenantRegistry"]
