@@ -142,7 +142,7 @@ def page(
 
     def cursor(n: int) -> str:
         asked.append(n)
-        return make_cursor(n, {"q": "test"})
+        return make_cursor(n, {"q": "test"}, VAULT)
 
     response = budget.page(
         items,
@@ -164,7 +164,7 @@ def test_page_gives_a_cursor_when_more_exist_beyond_the_items() -> None:
     items = [{"id": "1", "content": "fact"}]
     response, asked = page(Budget(300), items, more=True)
     assert response["hits"] == items
-    assert read_cursor(response["next_cursor"], {"q": "test"}) == 1
+    assert read_cursor(response["next_cursor"], {"q": "test"}, VAULT) == 1
     assert asked[-1] == 1
 
 
@@ -174,7 +174,7 @@ def test_page_drops_items_from_the_end_and_resumes_after_the_last_shown() -> Non
     shown = response["hits"]
     assert 1 <= len(shown) < len(items)
     assert [h["id"] for h in shown] == [str(i) for i in range(len(shown))]  # a prefix, in order
-    assert read_cursor(response["next_cursor"], {"q": "test"}) == len(shown)
+    assert read_cursor(response["next_cursor"], {"q": "test"}, VAULT) == len(shown)
     assert tokens_of(response) <= 300  # the cursor counts against the budget too
 
 
@@ -193,7 +193,7 @@ def test_page_cuts_a_single_huge_item_to_fit() -> None:
     response, _ = page(Budget(200), items, more=True)
     assert [h["id"] for h in response["hits"]] == ["1"]
     assert response["hits"][0]["content"].endswith(TRUNCATED)
-    assert read_cursor(response["next_cursor"], {"q": "test"}) == 1
+    assert read_cursor(response["next_cursor"], {"q": "test"}, VAULT) == 1
     assert tokens_of(response) <= 200
 
 
@@ -211,30 +211,42 @@ def test_page_never_exceeds_the_budget(budget_tokens: int) -> None:
         assert response["hits"], "a page always shows at least one item"
 
 
+VAULT = "/home/ana/.memvault/memvault.db"
+
+
 # --- cursors ---------------------------------------------------------------------------------
 
 
 def test_cursor_round_trips() -> None:
     request = {"q": "tea", "m": "hybrid", "k": ["fact"], "t": None}
     for offset in (0, 1, 37, 999):
-        assert read_cursor(make_cursor(offset, request), request) == offset
+        assert read_cursor(make_cursor(offset, request, VAULT), request, VAULT) == offset
 
 
 def test_no_cursor_starts_at_zero() -> None:
-    assert read_cursor(None, {"q": "x"}) == 0
-    assert read_cursor("", {"q": "x"}) == 0
+    assert read_cursor(None, {"q": "x"}, VAULT) == 0
+    assert read_cursor("", {"q": "x"}, VAULT) == 0
 
 
 def test_cursor_is_opaque_text_an_agent_can_copy() -> None:
-    cursor = make_cursor(12, {"q": "tea"})
+    cursor = make_cursor(12, {"q": "tea"}, VAULT)
     assert cursor.isascii() and " " not in cursor and "=" not in cursor
     assert "tea" not in cursor
 
 
-def test_cursor_of_another_request_is_refused() -> None:
-    cursor = make_cursor(10, {"q": "tea"})
+def test_cursor_of_another_vault_is_refused() -> None:
+    """A hosted server's tenants: a cursor one vault gave out is refused by another's."""
+    request = {"q": "tea"}
+    cursor = make_cursor(10, request, "/tenants/alpha/memvault.db")
+    assert read_cursor(cursor, request, "/tenants/alpha/memvault.db") == 10
     with pytest.raises(InvalidInputError, match="different request"):
-        read_cursor(cursor, {"q": "coffee"})
+        read_cursor(cursor, request, "/tenants/beta/memvault.db")
+
+
+def test_cursor_of_another_request_is_refused() -> None:
+    cursor = make_cursor(10, {"q": "tea"}, VAULT)
+    with pytest.raises(InvalidInputError, match="different request"):
+        read_cursor(cursor, {"q": "coffee"}, VAULT)
 
 
 def forged(payload: Any) -> str:
@@ -256,10 +268,10 @@ def forged(payload: Any) -> str:
 )
 def test_garbage_cursor_is_refused_clearly(cursor: str) -> None:
     with pytest.raises(InvalidInputError, match="cursor is not one this server gave out"):
-        read_cursor(cursor, {"q": "tea"})
+        read_cursor(cursor, {"q": "tea"}, VAULT)
 
 
 def test_forged_negative_offset_is_refused() -> None:
-    good = json.loads(base64.urlsafe_b64decode(make_cursor(3, {"q": "tea"}) + "=="))
+    good = json.loads(base64.urlsafe_b64decode(make_cursor(3, {"q": "tea"}, VAULT) + "=="))
     with pytest.raises(InvalidInputError):
-        read_cursor(forged({**good, "o": -5}), {"q": "tea"})
+        read_cursor(forged({**good, "o": -5}), {"q": "tea"}, VAULT)

@@ -117,12 +117,14 @@ class Budget:
         return respond(fitted)
 
 
-def make_cursor(offset: int, request: dict[str, Any]) -> str:
-    payload = compact({"o": offset, "r": _fingerprint(request)})
+def make_cursor(offset: int, request: dict[str, Any], scope: str) -> str:
+    """A cursor resuming ``request`` at ``offset``, good only in ``scope`` (the vault that
+    answered: a cursor one tenant was given is refused by another's vault)."""
+    payload = compact({"o": offset, "r": _fingerprint(request, scope)})
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def read_cursor(cursor: str | None, request: dict[str, Any]) -> int:
+def read_cursor(cursor: str | None, request: dict[str, Any], scope: str) -> int:
     """The offset a cursor resumes at (0 without one); a cursor of another request is refused."""
     if not cursor:
         return 0
@@ -132,10 +134,10 @@ def read_cursor(cursor: str | None, request: dict[str, Any]) -> int:
         offset, fingerprint = int(data["o"]), str(data["r"])
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInputError("cursor is not one this server gave out") from exc
-    if fingerprint != _fingerprint(request) or offset < 0:
+    if fingerprint != _fingerprint(request, scope) or offset < 0:
         raise InvalidInputError("cursor belongs to a different request: repeat the same arguments")
     return offset
 
 
-def _fingerprint(request: dict[str, Any]) -> str:
-    return hashlib.sha256(compact(request).encode()).hexdigest()[:12]
+def _fingerprint(request: dict[str, Any], scope: str) -> str:
+    return hashlib.sha256(compact({"q": request, "s": scope}).encode()).hexdigest()[:12]

@@ -18,9 +18,9 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         with tool_errors():
             data = ctx.vault.get(id).to_dict()
             # The cursor is tied to this version of the content: after an update, offsets lie.
-            request = {"i": id, "v": data.pop("content_hash")[:16], "s": ctx.scope}
+            request = {"i": id, "v": data.pop("content_hash")[:16]}
             try:
-                offset = read_cursor(cursor, request)
+                offset = read_cursor(cursor, request, ctx.scope)
             except InvalidInputError as exc:
                 raise InvalidInputError(
                     f"{exc}; if the memory changed since, get it again without a cursor"
@@ -31,7 +31,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             # A piece ends where the next one starts, so the pieces concatenate to the content.
             if content == rest:
                 return {**data, "content": content}
-            cursor = make_cursor(offset + len(content), request)
+            cursor = make_cursor(offset + len(content), request, ctx.scope)
             return {**data, "content": content, "next_cursor": cursor}
 
         return reply(ctx.sized(budget).squeeze(rest, respond, marked=False))

@@ -22,9 +22,9 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         cursor: str | None = None,
         budget: CallBudget = None,
     ) -> Reply:
-        request = {"id": id, "d": depth, "r": relation, "s": ctx.scope}
+        request = {"id": id, "d": depth, "r": relation}
         with tool_errors():
-            offset = read_cursor(cursor, request)
+            offset = read_cursor(cursor, request, ctx.scope)
             found = ctx.vault.neighbours(id, depth=depth, relation=relation)
         items = [
             {
@@ -45,6 +45,6 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 text_field="content",
                 envelope=envelope,
                 more=len(found) > offset + limit,
-                next_cursor=lambda n: make_cursor(offset + n, request),
+                next_cursor=lambda n: make_cursor(offset + n, request, ctx.scope),
             )
         )

@@ -22,9 +22,9 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         cursor: str | None = None,
         budget: CallBudget = None,
     ) -> Reply:
-        request = {"f": folder, "t": tag, "r": recent, "s": ctx.scope}
+        request = {"f": folder, "t": tag, "r": recent}
         with tool_errors():
-            offset = read_cursor(cursor, request)
+            offset = read_cursor(cursor, request, ctx.scope)
             notes = ctx.vault.notes.list(
                 folder=folder, tag=tag, recent=recent, limit=limit + 1, offset=offset
             )
@@ -47,6 +47,6 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 text_field="title",
                 envelope=envelope,
                 more=len(notes) > limit,
-                next_cursor=lambda n: make_cursor(offset + n, request),
+                next_cursor=lambda n: make_cursor(offset + n, request, ctx.scope),
             )
         )

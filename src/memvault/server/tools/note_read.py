@@ -21,7 +21,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             # The cursor is tied to this version of the body: after an edit, offsets would lie.
             request = {"p": note.path, "v": content_hash(note.body)[:16]}
             try:
-                offset = read_cursor(cursor, request)
+                offset = read_cursor(cursor, request, ctx.scope)
             except InvalidInputError as exc:
                 raise InvalidInputError(
                     f"{exc}; if the note changed since, read it again without a cursor"
@@ -41,6 +41,10 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             # A piece ends where the next one starts, so the pieces concatenate to the body.
             if body == rest:
                 return {**data, "body": body}
-            return {**data, "body": body, "next_cursor": make_cursor(offset + len(body), request)}
+            return {
+                **data,
+                "body": body,
+                "next_cursor": make_cursor(offset + len(body), request, ctx.scope),
+            }
 
         return reply(ctx.sized(budget).squeeze(rest, respond, marked=False))

@@ -49,11 +49,10 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             "u": until,
             "r": min_score,
             "x": include_superseded,
-            "v": ctx.scope,
         }
         deepest = DEFAULT_FUSION.depth if mode == "hybrid" else MAX_SEARCH_K
         with tool_errors():
-            offset = read_cursor(cursor, request)
+            offset = read_cursor(cursor, request, ctx.scope)
             wanted = min(offset + limit + 1, deepest)
             hits = ctx.vault.search(
                 query,
@@ -74,7 +73,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 text_field="content",
                 envelope=lambda shown: envelope(shown, hits),
                 more=len(hits) > offset + limit and offset + limit < deepest,
-                next_cursor=lambda n: make_cursor(offset + n, request),
+                next_cursor=lambda n: make_cursor(offset + n, request, ctx.scope),
             )
         )
 

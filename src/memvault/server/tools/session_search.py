@@ -30,7 +30,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         request = {"q": query, "p": project, "s": session_id}
         deepest = DEFAULT_FUSION.depth
         with tool_errors():
-            offset = read_cursor(cursor, request)
+            offset = read_cursor(cursor, request, ctx.scope)
             hits = ctx.vault.sessions.search(
                 query,
                 project=project,
@@ -44,7 +44,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 text_field="content",
                 envelope=lambda shown: {"hits": shown},
                 more=len(hits) > offset + limit and offset + limit < deepest,
-                next_cursor=lambda n: make_cursor(offset + n, request),
+                next_cursor=lambda n: make_cursor(offset + n, request, ctx.scope),
             )
         )
 
