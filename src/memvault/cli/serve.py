@@ -228,7 +228,7 @@ def run_hosted(
     from memvault.server.app import build_server
     from memvault.server.budget import Budget
     from memvault.server.http import MCP_PATH, run_http
-    from memvault.server.tenants import TenantGate, free_tools
+    from memvault.server.tenants import TenantGate
 
     registry = TenantRegistry(options.tenants)
     host = Host(
@@ -237,8 +237,7 @@ def run_hosted(
         idle_seconds=options.idle_seconds,
         embed_threads=options.embed_threads,
     )
-    server = build_server(None, Budget(budget), listed)
-    free = free_tools(server)
+    server = build_server(None, Budget(budget), listed, before_adding=host.check_current)
     host.start()
     try:
         host_name, port = endpoint.address
@@ -252,7 +251,7 @@ def run_hosted(
             endpoint.sock,
             endpoint.access,
             None,
-            lambda app: TenantGate(app, host, free_tools=free),
+            lambda app: TenantGate(app, host),
         )
     finally:
         host.stop()

@@ -12,25 +12,30 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from memvault.core.errors import MemvaultError
+from memvault.hosting.registry import Tenant
 from memvault.service.vault import Vault
 
-_CURRENT: ContextVar[Vault | None] = ContextVar("memvault_tenant_vault", default=None)
+_CURRENT: ContextVar[tuple[Tenant, Vault] | None] = ContextVar("memvault_tenant", default=None)
 
 
 class NoTenantError(MemvaultError):
     """A hosted server's tool or page ran outside a tenant's request (a bug, never a fallback)."""
 
 
-def current_vault() -> Vault:
-    vault = _CURRENT.get()
-    if vault is None:
+def current() -> tuple[Tenant, Vault]:
+    found = _CURRENT.get()
+    if found is None:
         raise NoTenantError("no tenant is set for this request")
-    return vault
+    return found
 
 
-def set_current(vault: Vault | None) -> object:
-    """Set the request's vault; returns what :func:`reset_current` needs to undo it."""
-    return _CURRENT.set(vault)
+def current_vault() -> Vault:
+    return current()[1]
+
+
+def set_current(tenant: Tenant, vault: Vault) -> object:
+    """Set the request's tenant and vault; returns what :func:`reset_current` needs."""
+    return _CURRENT.set((tenant, vault))
 
 
 def reset_current(token: object) -> None:

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from memvault.embedding.base import Embedder
 from memvault.embedding.factory import DEFAULT_SPEC, make_embedder
+from memvault.hosting.current import current
 from memvault.hosting.embedding import SharedEmbedding
 from memvault.hosting.pool import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_OPEN, TenantPool
 from memvault.hosting.quota import USAGE_SECONDS, RequestRate, Usage, check_usage
@@ -105,6 +106,11 @@ class Host:
         if quota.memories is None and quota.bytes is None:
             return
         check_usage(tenant.name, quota, self._usage_of(tenant.name, vault))
+
+    def check_current(self) -> None:
+        """:meth:`check_write` for the tenant of the running request (a tool about to add)."""
+        tenant, vault = current()
+        self.check_write(tenant, vault)
 
     def _usage_of(self, name: str, vault: Vault) -> Usage:
         now = time.monotonic()
