@@ -34,8 +34,8 @@ from memvault.cli import (
 )
 from memvault.cli.notes import note_app
 from memvault.cli.sessions import session_app
-from memvault.cli.tenants import tenants_app
 from memvault.cli.state import CliState
+from memvault.cli.tenants import tenants_app
 from memvault.core.errors import InvalidInputError, MemvaultError, NotFoundError
 from memvault.core.home import database_path, is_url, resolve_home
 

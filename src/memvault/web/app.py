@@ -32,7 +32,7 @@ from memvault.core.errors import (
 )
 from memvault.service.vault import Vault
 from memvault.web import graph, login, memories, notes, operations, search, sessions
-from memvault.web.auth import SESSION_COOKIE, WebAuth
+from memvault.web.auth import SESSION_COOKIE, SessionAuth
 from memvault.web.context import STATIC, PageContext, templates, wants_json
 
 PAGES = (login, search, memories, notes, graph, operations, sessions)
@@ -50,7 +50,11 @@ SECURITY_HEADERS = [
 ]
 
 
-def build_pages(vault: Vault, auth: WebAuth, *, ready: threading.Event | None = None) -> ASGIApp:
+def build_pages(
+    vault: Vault | None, auth: SessionAuth, *, ready: threading.Event | None = None
+) -> ASGIApp:
+    """The pages of ``vault``; with ``vault`` None, of the request's tenant (a hosted server:
+    ``auth`` a :class:`~memvault.web.tenant_auth.TenantAuth`, the tenant gate sets the vault)."""
     context = PageContext(vault, auth, templates(), ready)
     routes: list[BaseRoute] = [Mount("/static", app=StaticFiles(directory=STATIC), name="static")]
     for page in PAGES:
@@ -75,7 +79,7 @@ class LoginGate:
     redirected to the login (303) and a ``fetch`` gets 401. With ``--no-auth`` a browser
     without a session gets one here."""
 
-    def __init__(self, app: ASGIApp, auth: WebAuth) -> None:
+    def __init__(self, app: ASGIApp, auth: SessionAuth) -> None:
         self._app = app
         self._auth = auth
 
@@ -95,8 +99,8 @@ class LoginGate:
         if self._auth.session_valid(request.cookies.get(SESSION_COOKIE)):
             await self._app(scope, receive, send)
             return
-        if not self._auth.needs_login:
-            session = self._auth.new_session()
+        session = self._auth.session_without_login()
+        if session is not None:
             scope["memvault.session"] = session
             secure = scope.get("scheme") == "https"
             await self._app(scope, receive, _with_cookie(send, session, secure=secure))

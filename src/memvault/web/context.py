@@ -25,8 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from memvault.hosting.current import NoTenantError, current_vault
 from memvault.service.vault import Vault
-from memvault.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, WebAuth
+from memvault.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, SessionAuth
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -60,8 +61,10 @@ def templates() -> Jinja2Templates:
 
 @dataclass(frozen=True, slots=True)
 class PageContext:
-    opened: Vault
-    auth: WebAuth
+    # The vault of a server of one vault; None on a hosted server, where each request's vault
+    # is its tenant's (set by ``server/tenants.py`` from the session, read in :attr:`vault`).
+    opened: Vault | None
+    auth: SessionAuth
     pages: Jinja2Templates
     # Set once ``memvault serve``'s first folder sync is done: a page must see it, as a tool does.
     ready: threading.Event | None = None
@@ -70,7 +73,16 @@ class PageContext:
     def vault(self) -> Vault:
         if self.ready is not None:
             self.ready.wait()
-        return self.opened
+        return current_vault() if self.opened is None else self.opened
+
+    def has_folder(self) -> bool:
+        """Whether the request's vault has a Markdown folder; False on a hosted server's page
+        without a tenant (the login, an error before it)."""
+        try:
+            vault = current_vault() if self.opened is None else self.opened
+        except NoTenantError:
+            return False
+        return vault.folder is not None
 
     def render(
         self, request: Request, template: str, status_code: int = 200, **values: Any
@@ -86,7 +98,7 @@ class PageContext:
                 "sections": SECTIONS,
                 "section": _section(request.url.path),
                 "logged_in": self.auth.needs_login and bool(session),
-                "has_folder": self.opened.folder is not None,
+                "has_folder": self.has_folder(),
                 **values,
             },
             status_code=status_code,
