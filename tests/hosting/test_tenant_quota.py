@@ -78,3 +78,29 @@ def test_the_tools_refused_at_a_quota_are_those_that_add() -> None:
     assert {"session_log", "session_start", "supersede"} <= adding
     never = {"search", "get", "recent", "stats", "forget", "note_delete", "note_read", "jobs"}
     assert not adding & never
+
+
+def test_the_web_page_of_a_tenant_at_its_quota_refuses_adding_but_forgets(tmp_path: Path) -> None:
+    from tests.web.browser import logged_in_client
+
+    root = tmp_path / "tenants"
+    registry = TenantRegistry(root, create=True)
+    _, token = registry.add("small", quota=Quota(memories=2))
+    with hosted_server(root) as server:
+
+        async def fill() -> list[str]:
+            async with http_client(server.base, token=token) as client:
+                return [
+                    (await call(client, "remember", content=f"page memory {n}"))["id"]
+                    for n in range(2)
+                ]
+
+        ids = anyio.run(fill)
+        time.sleep(2.1)  # usage is read again after USAGE_SECONDS
+        client, csrf = logged_in_client(server.base, token)
+        made = client.post("/notes/new", data={"path": "more", "body": "one more\n", "csrf": csrf})
+        assert made.status_code == 403 and "quota is 2" in made.text
+        assert not (root / "small" / "vault" / "more.md").exists()
+        forgot = client.post(f"/memories/{ids[0]}/forget", data={"csrf": csrf, "confirm": "yes"})
+        assert forgot.status_code == 303, forgot.text
+        assert "page memory 1" in client.get("/memories").text

@@ -48,10 +48,11 @@ def memvault(home: Path, *args: str, embedder: str | None = None) -> str:
 
 @contextmanager
 def web_server(
-    home: Path, *args: str, token: str | None = TOKEN, embedder: str | None = None
+    home: Path | None, *args: str, token: str | None = TOKEN, embedder: str | None = None
 ) -> Iterator[str]:
     """``memvault serve --http`` on ``home``; yields its base URL. ``embedder`` None: the
-    vault's own (the bundled model by default)."""
+    vault's own (the bundled model by default). ``home`` None with ``--tenants DIR`` in
+    ``args`` and no ``token``: a hosted server (each tenant logs in with its own token)."""
     port = free_port()
     env = {**os.environ}
     env.pop("MEMVAULT_TOKEN", None)
@@ -60,7 +61,9 @@ def web_server(
         env["MEMVAULT_TOKEN"] = token
     if embedder is not None:
         env["MEMVAULT_EMBEDDER"] = embedder
-    command = [sys.executable, "-m", "memvault.cli.app", "--home", str(home), "serve"]
+    command = [sys.executable, "-m", "memvault.cli.app"]
+    command += [] if home is None else ["--home", str(home)]
+    command.append("serve")
     proc = subprocess.Popen(
         [*command, "--http", f"127.0.0.1:{port}", *args],
         env=env,

@@ -24,6 +24,8 @@ from memvault.core.inputs import MAX_TOKEN_BUDGET, MIN_TOKEN_BUDGET
 from memvault.server.toolsets import DEFAULT, tools_for
 
 if TYPE_CHECKING:  # for annotations only: start-up stays light
+    from starlette.types import ASGIApp
+
     from memvault.folder.watcher import FolderWatcher
     from memvault.indexing.roots import IndexRoots
     from memvault.server.http import HttpAccess
@@ -222,13 +224,14 @@ def run_hosted(
     tools: str,
     budget: int,
 ) -> None:
-    """Serve every tenant of a hosting folder over HTTP until stopped (``--tenants``)."""
+    """Serve every tenant of a hosting folder over HTTP until stopped (``--tenants``), with the
+    web page at ``/`` (each tenant logs in with its own token and sees its own vault only)."""
     from memvault.hosting.host import Host
     from memvault.hosting.registry import TenantRegistry
     from memvault.server.app import build_server
     from memvault.server.budget import Budget
     from memvault.server.http import MCP_PATH, run_http
-    from memvault.server.tenants import TenantGate
+    from memvault.server.tenants import PageTenant, TenantGate
 
     registry = TenantRegistry(options.tenants)
     host = Host(
@@ -238,20 +241,30 @@ def run_hosted(
         embed_threads=options.embed_threads,
     )
     server = build_server(None, Budget(budget), listed, before_adding=host.check_current)
+    pages: ASGIApp | None = None
+    page_tenant: PageTenant | None = None  # the tenant of a page request: its session's
+    if endpoint.web:
+        from memvault.web import TenantAuth, build_pages
+
+        auth = TenantAuth(registry)
+        pages = build_pages(None, auth, before_adding=host.check_current)
+        page_tenant = auth.page_tenant
     host.start()
     try:
         host_name, port = endpoint.address
+        base = f"http://{host_name}:{port}"
+        page = f"; the web page at {base}/" if endpoint.web else ""
         _announce(
             f"serving {len(registry.tenants())} tenants of {options.tenants} at "
-            f"http://{host_name}:{port}{MCP_PATH}; {len(listed)} tools ({tools}); at most "
+            f"{base}{MCP_PATH}{page}; {len(listed)} tools ({tools}); at most "
             f"{options.max_open} open"
         )
         run_http(
             server,
             endpoint.sock,
             endpoint.access,
-            None,
-            lambda app: TenantGate(app, host),
+            pages,
+            lambda app: TenantGate(app, host, page_tenant=page_tenant),
         )
     finally:
         host.stop()

@@ -48,3 +48,7 @@ class ModelMismatchError(ConflictError):
             f"this vault's vectors were made by {stored_model} ({stored_dims}-d) but the "
             f"embedder is now {now}; run `memvault reembed` to re-embed every memory with it"
         )
+
+
+class QuotaExceededError(MemvaultError):
+    """A hosted tenant is at one of its quotas: the write is refused, nothing was written."""

@@ -16,13 +16,10 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from memvault.core.errors import MemvaultError
+from memvault.core.errors import QuotaExceededError
 
 USAGE_SECONDS = 2.0
-
-
-class QuotaExceededError(MemvaultError):
-    """A tenant is over one of its quotas: the request is refused, nothing was written."""
+__all__ = ["USAGE_SECONDS", "Quota", "QuotaExceededError", "RequestRate", "Usage", "check_usage"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ period), one without works until it is rotated away or revoked.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -131,12 +133,24 @@ class TenantRegistry:
 
     def find(self, token: str) -> Tenant | None:
         """The tenant a token belongs to, if the token is live; the only way a request gets one."""
+        found = self.find_entry(token)
+        return None if found is None else found[0]
+
+    def find_entry(self, token: str) -> tuple[Tenant, TokenEntry] | None:
+        """The tenant of a live token and the token's entry (a web session names the entry it
+        was made from, and ends with it)."""
         tenants = self._current()
         with self._lock:
             found = self._by_digest.get(token_digest(self._key, token))
         if found is None or not found[1].live(now_iso()):
             return None
-        return tenants.get(found[0])
+        tenant = tenants.get(found[0])
+        return None if tenant is None else (tenant, found[1])
+
+    def derived_key(self, purpose: bytes) -> bytes:
+        """A key for ``purpose`` made from the registry's key (the web sessions' signing key),
+        so no other part of the server reads the token key itself."""
+        return hmac.new(self._key, purpose, hashlib.sha256).digest()
 
     def home(self, name: str) -> Path:
         return self.root / tenant_name(name)

@@ -24,7 +24,6 @@ from memvault.hosting.host import Host
 from memvault.hosting.registry import Tenant
 from memvault.server.http import MCP_PATH
 
-
 PageTenant = Callable[[Scope], Tenant | None]
 
 

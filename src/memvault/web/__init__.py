@@ -7,6 +7,7 @@ Origin for both; the page logs in with the same token).
 """
 
 from memvault.web.app import build_pages
-from memvault.web.auth import WebAuth
+from memvault.web.auth import SessionAuth, WebAuth
+from memvault.web.tenant_auth import TenantAuth
 
-__all__ = ["WebAuth", "build_pages"]
+__all__ = ["SessionAuth", "TenantAuth", "WebAuth", "build_pages"]

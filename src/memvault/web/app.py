@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -28,11 +29,12 @@ from memvault.core.errors import (
     InvalidInputError,
     MemvaultError,
     NotFoundError,
+    QuotaExceededError,
     StorageBusyError,
 )
 from memvault.service.vault import Vault
 from memvault.web import graph, login, memories, notes, operations, search, sessions
-from memvault.web.auth import SESSION_COOKIE, WebAuth
+from memvault.web.auth import SESSION_COOKIE, SessionAuth
 from memvault.web.context import STATIC, PageContext, templates, wants_json
 
 PAGES = (login, search, memories, notes, graph, operations, sessions)
@@ -50,8 +52,17 @@ SECURITY_HEADERS = [
 ]
 
 
-def build_pages(vault: Vault, auth: WebAuth, *, ready: threading.Event | None = None) -> ASGIApp:
-    context = PageContext(vault, auth, templates(), ready)
+def build_pages(
+    vault: Vault | None,
+    auth: SessionAuth,
+    *,
+    ready: threading.Event | None = None,
+    before_adding: Callable[[], None] | None = None,
+) -> ASGIApp:
+    """The pages of ``vault``; with ``vault`` None, of the request's tenant (a hosted server:
+    ``auth`` a :class:`~memvault.web.tenant_auth.TenantAuth`, the tenant gate sets the vault).
+    ``before_adding`` runs before each write that adds data (a hosted tenant's quotas)."""
+    context = PageContext(vault, auth, templates(), ready, before_adding)
     routes: list[BaseRoute] = [Mount("/static", app=StaticFiles(directory=STATIC), name="static")]
     for page in PAGES:
         routes.extend(page.routes(context))
@@ -75,7 +86,7 @@ class LoginGate:
     redirected to the login (303) and a ``fetch`` gets 401. With ``--no-auth`` a browser
     without a session gets one here."""
 
-    def __init__(self, app: ASGIApp, auth: WebAuth) -> None:
+    def __init__(self, app: ASGIApp, auth: SessionAuth) -> None:
         self._app = app
         self._auth = auth
 
@@ -95,8 +106,8 @@ class LoginGate:
         if self._auth.session_valid(request.cookies.get(SESSION_COOKIE)):
             await self._app(scope, receive, send)
             return
-        if not self._auth.needs_login:
-            session = self._auth.new_session()
+        session = self._auth.session_without_login()
+        if session is not None:
             scope["memvault.session"] = session
             secure = scope.get("scheme") == "https"
             await self._app(scope, receive, _with_cookie(send, session, secure=secure))
@@ -167,6 +178,7 @@ def _status(exc: Exception) -> tuple[int, str]:
         (ConflictError, 409),
         (InvalidInputError, 400),
         (StorageBusyError, 503),  # the database is locked past the wait: try again
+        (QuotaExceededError, 403),  # a hosted tenant at its quota: reads and deletes still work
     ]
     for kind, status in codes:
         if isinstance(exc, kind):

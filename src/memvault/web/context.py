@@ -25,8 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from memvault.hosting.current import NoTenantError, current_vault
 from memvault.service.vault import Vault
-from memvault.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, WebAuth
+from memvault.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, SessionAuth
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -60,17 +61,30 @@ def templates() -> Jinja2Templates:
 
 @dataclass(frozen=True, slots=True)
 class PageContext:
-    opened: Vault
-    auth: WebAuth
+    # The vault of a server of one vault; None on a hosted server, where each request's vault
+    # is its tenant's (set by ``server/tenants.py`` from the session, read in :attr:`vault`).
+    opened: Vault | None
+    auth: SessionAuth
     pages: Jinja2Templates
     # Set once ``memvault serve``'s first folder sync is done: a page must see it, as a tool does.
     ready: threading.Event | None = None
+    # Run before a write that adds data (``action(..., adds=True)``): a hosted tenant's quotas.
+    before_adding: Callable[[], None] | None = None
 
     @property
     def vault(self) -> Vault:
         if self.ready is not None:
             self.ready.wait()
-        return self.opened
+        return current_vault() if self.opened is None else self.opened
+
+    def has_folder(self) -> bool:
+        """Whether the request's vault has a Markdown folder; False on a hosted server's page
+        without a tenant (the login, an error before it)."""
+        try:
+            vault = current_vault() if self.opened is None else self.opened
+        except NoTenantError:
+            return False
+        return vault.folder is not None
 
     def render(
         self, request: Request, template: str, status_code: int = 200, **values: Any
@@ -86,7 +100,7 @@ class PageContext:
                 "sections": SECTIONS,
                 "section": _section(request.url.path),
                 "logged_in": self.auth.needs_login and bool(session),
-                "has_folder": self.opened.folder is not None,
+                "has_folder": self.has_folder(),
                 **values,
             },
             status_code=status_code,
@@ -101,15 +115,19 @@ class PageContext:
         cookie = request.cookies.get(SESSION_COOKIE)
         return cookie if self.auth.session_valid(cookie) else None
 
-    def action(self, function: Action) -> Endpoint:
+    def action(self, function: Action, *, adds: bool = False) -> Endpoint:
         """An endpoint for a write: the form is read, its CSRF token checked, then
         ``function(request, form)`` runs in the thread pool. A ``fetch`` that asks for JSON
         gets the 303's target as ``{"location": …}`` (a fetch would follow the redirect to an
-        HTML page), so one function serves the form and ``postJson``."""
+        HTML page), so one function serves the form and ``postJson``. A write that ``adds``
+        data is checked by ``before_adding`` first (forget, validate and the like never are:
+        deleting is how a tenant at its quota gets back under)."""
 
         async def endpoint(request: Request) -> Response:
             form = await fields(request)
             self.require_csrf(request, form)
+            if adds and self.before_adding is not None:
+                await run_in_threadpool(self.before_adding)
             response = await run_in_threadpool(function, request, form)
             if response.status_code == 303 and wants_json(request):
                 return JSONResponse({"location": response.headers["location"]})

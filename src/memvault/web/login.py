@@ -1,5 +1,5 @@
-"""``/login`` and ``/logout``: the bearer token (or a one-time code from ``memvault ui``) in,
-a session cookie out."""
+"""``/login`` and ``/logout``: the bearer token (or a one-time code from ``memvault ui``, or on a
+hosted server a tenant's token) in, a session cookie out."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def routes(context: PageContext) -> list[BaseRoute]:
         target = safe_next(request.query_params.get("next"))
         code = request.query_params.get("code")
         if code is not None and request.method == "GET":  # a HEAD (a link preview) keeps it
-            if not context.auth.use_code(code):
+            session = context.auth.login_with_code(code)
+            if session is None:
                 return _form(context, request, target, "that login link was used or has expired")
-            return _logged_in(context, request, target)
+            return _logged_in(context, request, target, session)
         if not context.auth.needs_login or context.session_of(request) is not None:
             return RedirectResponse(target, status_code=303)  # nothing to log in to
         return _form(context, request, target, None)
@@ -65,15 +66,15 @@ def safe_next(target: str | None) -> str:
 
 def _check_token(context: PageContext, request: Request, form: FormData) -> Response:
     target = safe_next(form_text(form, "next"))
-    token = form_text(form, "token") or ""
-    if not context.auth.token_matches(token):
+    session = context.auth.login(form_text(form, "token") or "")
+    if session is None:
         return _form(context, request, target, "that token is not this server's", status=401)
-    return _logged_in(context, request, target)
+    return _logged_in(context, request, target, session)
 
 
-def _logged_in(context: PageContext, request: Request, target: str) -> Response:
+def _logged_in(context: PageContext, request: Request, target: str, session: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    session_cookie(response, context.auth.new_session(), request)
+    session_cookie(response, session, request)
     response.delete_cookie(LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
     return response
 

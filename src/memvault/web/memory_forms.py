@@ -67,8 +67,8 @@ def routes(context: PageContext) -> list[BaseRoute]:
 
     base = "/memories/{memory_id}"
     return [
-        Route(f"{base}/edit", context.action(edit), methods=["POST"]),
-        Route(f"{base}/supersede", context.action(supersede), methods=["POST"]),
+        Route(f"{base}/edit", context.action(edit, adds=True), methods=["POST"]),
+        Route(f"{base}/supersede", context.action(supersede, adds=True), methods=["POST"]),
         Route(f"{base}/validate", context.action(validate), methods=["POST"]),
         Route(f"{base}/forget", context.action(forget), methods=["POST"]),
     ]

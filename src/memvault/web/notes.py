@@ -101,9 +101,9 @@ def routes(context: PageContext) -> list[BaseRoute]:
         Route("/notes", tree, methods=["GET"]),
         Route("/notes/view", view, methods=["GET"]),
         Route("/notes/edit", edit_form, methods=["GET"]),
-        Route("/notes/edit", context.action(save), methods=["POST"]),
+        Route("/notes/edit", context.action(save, adds=True), methods=["POST"]),
         Route("/notes/new", new_form, methods=["GET"]),
-        Route("/notes/new", context.action(create), methods=["POST"]),
+        Route("/notes/new", context.action(create, adds=True), methods=["POST"]),
     ]
 
 

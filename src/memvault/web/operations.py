@@ -9,7 +9,8 @@ shows up) and moves the numbers and the bar in place.
 
 A check is a read, and the vault it looks at may be damaged: it must not write. So the last
 check's result is kept in this server's memory (with its time), not in the vault: a restart
-forgets it, and ``Run check`` makes a new one.
+forgets it, and ``Run check`` makes a new one. It is kept per vault (a hosted server's tenants
+each see their own check, never another's).
 """
 
 from __future__ import annotations
@@ -47,19 +48,20 @@ class CheckRun:
 
 
 class LastCheck:
-    """The latest check this server ran (threads of the pool share it)."""
+    """The latest check this server ran of each vault, by its location (threads of the pool
+    share it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._run: CheckRun | None = None
+        self._runs: dict[str, CheckRun] = {}
 
-    def get(self) -> CheckRun | None:
+    def get(self, vault: Vault) -> CheckRun | None:
         with self._lock:
-            return self._run
+            return self._runs.get(vault.location)
 
-    def set(self, run: CheckRun) -> None:
+    def set(self, vault: Vault, run: CheckRun) -> None:
         with self._lock:
-            self._run = run
+            self._runs[vault.location] = run
 
 
 def routes(context: PageContext) -> list[BaseRoute]:
@@ -71,7 +73,7 @@ def routes(context: PageContext) -> list[BaseRoute]:
             request,
             "operations.html",
             title="Operations · memvault",
-            notice=_notice(request, last_check.get()),
+            notice=_notice(request, last_check.get(vault)),
             contents=contents(vault),
             queue=queue_state(vault),
             embedder=vault.vector_settings(),
@@ -79,7 +81,7 @@ def routes(context: PageContext) -> list[BaseRoute]:
             imports=[
                 (e, vault.last_verify(e.run.source)) for e in vault.import_runs(IMPORTS_SHOWN)
             ],
-            check=last_check.get(),
+            check=last_check.get(vault),
             backups=backups(vault),
             size=size_text,
         )
@@ -94,8 +96,9 @@ def routes(context: PageContext) -> list[BaseRoute]:
         return redirect("/operations", done="retried", n=str(queued))  # 0 is said too
 
     def run_check(request: Request, form: FormData) -> Response:
-        run = CheckRun(context.vault.check(), now_iso())
-        last_check.set(run)
+        vault = context.vault
+        run = CheckRun(vault.check(), now_iso())
+        last_check.set(vault, run)
         if wants_json(request):
             return JSONResponse({"at": run.at, **run.report.to_dict()})
         return redirect("/operations", done="checked")
