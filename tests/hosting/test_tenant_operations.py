@@ -7,11 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 
 from memvault.cli.app import main
 from memvault.hosting.host import open_tenant
 from memvault.hosting.registry import TenantRegistry
+from memvault.hosting.restore_guard import restore_guard
 from memvault.service.backup import backups
 from tests.hosting.tenant_cli import exported, make_tenants, memvault
 from tests.server.mcp_helpers import call, http_client, http_server
@@ -117,7 +119,7 @@ def test_export_all_writes_one_file_per_tenant_with_only_its_memories(
     assert rows["acme"]["memories"] == 2 and rows["acme"]["out"] == str(out / "acme.jsonl")
 
 
-def test_restore_is_refused_while_a_hosted_server_has_the_tenant_open(
+def test_restore_and_a_hosted_server_never_overlap(
     hosting: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     root, tokens = hosting
@@ -126,18 +128,29 @@ def test_restore_is_refused_while_a_hosted_server_has_the_tenant_open(
     assert made.code == 0, made.err
     with http_server(None, "--tenants", str(root), token=None) as base:
 
-        async def remember() -> None:
-            async with http_client(base, token=tokens["acme"]) as client:
-                await call(client, "remember", content="Acme moved to Wednesdays")
+        async def remember(name: str, content: str) -> None:
+            async with http_client(base, token=tokens[name]) as client:
+                await call(client, "remember", content=content)
 
-        anyio.run(remember)  # the server now has acme open (idle vaults close after 300 s)
+        anyio.run(remember, "acme", "Acme moved to Wednesdays")  # acme is open now (300 s)
         ran = memvault("tenants", "restore", "acme", made.json()["path"], "--force", tenants=root)
         assert ran.code == 1 and ran.err.count("\n") == 1
         assert "tenant acme is open in a server" in ran.err
         assert "Acme moved to Wednesdays" in exported(
             memvault("tenants", "export", "acme", tenants=root).out
         )
+
+        with restore_guard(root / "globex", "globex"):  # as a restore of globex holds it
+            refused = httpx2.post(
+                f"{base}/mcp",
+                headers={"Authorization": f"Bearer {tokens['globex']}"},
+                json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+            )
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert "globex is being restored" in refused.json()["error_description"]
+        anyio.run(remember, "globex", "Globex is back")  # once the restore is over
     assert not list(root.glob("acme/.before-restore-*"))  # nothing was set aside
+    assert "Globex is back" in exported(memvault("tenants", "export", "globex", tenants=root).out)
 
 
 def test_bad_arguments_are_one_line_each(
