@@ -66,13 +66,14 @@ def backup(
     if dest is None or (every and second is not None):
         raise InvalidInputError("give NAME DEST, or --all DEST")
     registry = registry_of(tenants)
+    chosen = _chosen(registry, name, every)
     rule = Retention(keep_last, keep_daily, keep_weekly, keep_monthly)
 
     def work(tenant: Any) -> Done:
         report = backup_tenant(registry, tenant, Path(dest), compress=compress, retention=rule)
         return Done(report.to_dict(), backup_line(report))
 
-    _run(registry, name, every, "backup", work, json_out)
+    _run(chosen, every, "backup", work, json_out)
 
 
 def restore(
@@ -105,6 +106,7 @@ def check(
     from memvault.hosting.operations import check_tenant
 
     registry = registry_of(tenants)
+    chosen = _chosen(registry, name, every)
     embedder = shared_embedder()  # one model for every tenant's vector check
 
     def work(tenant: Any) -> Done:
@@ -113,7 +115,7 @@ def check(
         line = "; ".join(failing) if failing else f"all {len(report.checks)} checks pass"
         return Done(report.to_dict(), line, report.ok)
 
-    _run(registry, name, every, "check", work, json_out)
+    _run(chosen, every, "check", work, json_out)
 
 
 def export(
@@ -132,12 +134,11 @@ def export(
     from memvault.hosting.operations import export_tenant
 
     registry = registry_of(tenants)
-    if every == (name is not None):
-        raise InvalidInputError("name one tenant, or pass --all")
+    chosen = _chosen(registry, name, every)
     if out is None:
-        if name is None:
+        if every:
             raise InvalidInputError("--all needs --out DIR: one NAME.jsonl per tenant goes there")
-        return _export_to_stdout(registry, name, vectors)
+        return _export_to_stdout(registry, chosen[0], vectors)
     folder = out
     if every:
         folder.mkdir(parents=True, exist_ok=True)
@@ -147,36 +148,38 @@ def export(
         counts = export_tenant(registry, tenant, target, vectors=vectors)
         return Done({"out": str(target), **counts.to_dict()}, f"exported to {target}")
 
-    _run(registry, name, every, "export", work, json_out)
+    _run(chosen, every, "export", work, json_out)
 
 
-def _export_to_stdout(registry: Any, name: str, vectors: bool) -> None:
+def _export_to_stdout(registry: Any, tenant: Any, vectors: bool) -> None:
     import sys
 
     from memvault.hosting.host import open_tenant
     from memvault.importers.export import Exporter
 
-    with open_tenant(registry, registry.get(name)) as vault:
+    with open_tenant(registry, tenant) as vault:
         Exporter(vault).jsonl(sys.stdout, vectors=vectors)
 
 
-def _run(
-    registry: Any, name: str | None, every: bool, label: str, work: Work, json_out: bool
-) -> None:
-    """``work`` on the named tenant (its error is the command's), or on every tenant."""
+def _chosen(registry: Any, name: str | None, every: bool) -> list[Any]:
+    """The named tenant, or every tenant with ``--all`` (checked before any work starts)."""
     if every == (name is not None):
         raise InvalidInputError("name one tenant, or pass --all")
-    if name is not None:
-        tenant = registry.get(name)
-        done = work(tenant)
-        if json_out:
-            print_json({"name": tenant.name, **done.row, "ok": done.ok})
-        else:
-            console.print(escape(f"{tenant.name}: {done.line}"))
-        if not done.ok:
-            raise typer.Exit(1)
-        return
-    _run_all(registry.tenants(), label, work, json_out)
+    return list(registry.tenants()) if name is None else [registry.get(name)]
+
+
+def _run(chosen: list[Any], every: bool, label: str, work: Work, json_out: bool) -> None:
+    """``work`` on the one named tenant (its error is the command's), or on every tenant."""
+    if every:
+        return _run_all(chosen, label, work, json_out)
+    tenant = chosen[0]
+    done = work(tenant)
+    if json_out:
+        print_json({"name": tenant.name, **done.row, "ok": done.ok})
+    else:
+        console.print(escape(f"{tenant.name}: {done.line}"))
+    if not done.ok:
+        raise typer.Exit(1)
 
 
 def _run_all(tenants: list[Any], label: str, work: Work, json_out: bool) -> None:
