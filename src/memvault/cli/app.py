@@ -30,6 +30,7 @@ from memvault.cli import (
     memories,
     search,
     serve,
+    tenant_operations,
     ui,
 )
 from memvault.cli.notes import note_app
@@ -140,6 +141,8 @@ app.command("import")(imports.import_command)
 app.command("verify")(imports.verify_command)
 app.command("export")(imports.export_command)
 app.command("copy")(copying.copy_command)
+for _verb in ("backup", "restore", "check", "export"):  # the home's commands, per tenant
+    tenants_app.command(_verb)(getattr(tenant_operations, _verb))
 
 
 def _fail(message: str, code: int, kind: str, as_json: bool) -> int:

@@ -12,7 +12,12 @@ from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.progress import progress_bar
 from memvault.cli.state import state
-from memvault.core.backup_records import BackupPeriod, BackupReport, BackupSchedule
+from memvault.core.backup_records import (
+    BackupPeriod,
+    BackupReport,
+    BackupSchedule,
+    RestoreReport,
+)
 from memvault.core.errors import ConflictError, InvalidInputError
 
 Keep = Annotated[int, typer.Option(min=0, max=10_000)]
@@ -116,6 +121,11 @@ def _due(ctx: typer.Context, json_out: bool) -> None:
 
 
 def _made(report: BackupReport, json_out: bool) -> None:
+    _said(report.to_dict(), json_out, backup_line(report))
+
+
+def backup_line(report: BackupReport) -> str:
+    """What a backup made, for people (``memvault backup``, ``memvault tenants backup``)."""
     counts = ", ".join(f"{n} {what}" for what, n in report.manifest.counts.items())
     line = (
         f"backup {report.path}: {counts}; {report.manifest.total_bytes:,} bytes in "
@@ -123,7 +133,7 @@ def _made(report: BackupReport, json_out: bool) -> None:
     )
     if report.pruned:
         line += f"\npruned {len(report.pruned)}: {', '.join(report.pruned)}"
-    _said(report.to_dict(), json_out, line)
+    return line
 
 
 def _plan_line(plan: BackupSchedule | None) -> str:
@@ -165,7 +175,12 @@ def restore(
     home = to if to is not None else cli.location
     from memvault.service.restore import restore_backup
 
-    report = restore_backup(backup_path, home, force=force)
+    restored(restore_backup(backup_path, home, force=force), json_out)
+
+
+def restored(report: RestoreReport, json_out: bool) -> None:
+    """What a restore did (``memvault restore``, ``memvault tenants restore``); an error if the
+    restored vault fails its check."""
     if json_out:
         print_json(report.to_dict())
     else:

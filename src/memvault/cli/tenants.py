@@ -9,7 +9,6 @@ revocation or a quota holds from then on. A token is printed once, by ``add`` an
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +22,8 @@ TENANTS_ENV = "MEMVAULT_TENANTS"
 
 tenants_app = typer.Typer(
     name="tenants",
-    help="The tenants of a hosting folder: add, list, remove, rotate-token, revoke, quota, export.",
+    help="The tenants of a hosting folder: add, list, remove, rotate-token, revoke, quota; "
+    "backup, restore, check, export (one tenant, or --all).",
     no_args_is_help=True,
 )
 
@@ -43,7 +43,7 @@ def tenants_dir(given: Path | None) -> Path:
     return Path(env).expanduser()
 
 
-def _registry(given: Path | None, *, create: bool = False) -> Any:
+def registry_of(given: Path | None, *, create: bool = False) -> Any:
     from memvault.hosting.registry import TenantRegistry
 
     return TenantRegistry(tenants_dir(given), create=create)
@@ -78,7 +78,7 @@ def add(
     json_out: JsonFlag = False,
 ) -> None:
     """Add a tenant and print its token (shown this once)."""
-    registry = _registry(tenants, create=True)
+    registry = registry_of(tenants, create=True)
     tenant, token = registry.add(name, folder=folder)
     row = {**_tenant_row(tenant, registry.home(tenant.name)), "token": token}
     if json_out:
@@ -91,7 +91,7 @@ def add(
 @tenants_app.command("list")
 def list_tenants(tenants: TenantsDir = None, json_out: JsonFlag = False) -> None:
     """Every tenant, with its size, quota and tokens (their ids, never the tokens)."""
-    registry = _registry(tenants)
+    registry = registry_of(tenants)
     rows = [_tenant_row(t, registry.home(t.name)) for t in registry.tenants()]
     if json_out:
         print_json({"tenants": rows})
@@ -117,7 +117,7 @@ def remove(
 ) -> None:
     """Remove a tenant: its tokens stop at once; its home goes to DIR/.archive/ (or, with
     --purge, is deleted)."""
-    archived = _registry(tenants).remove(name, purge=purge)
+    archived = registry_of(tenants).remove(name, purge=purge)
     data = {"removed": name, "archived_to": None if archived is None else str(archived)}
     if json_out:
         print_json(data)
@@ -138,7 +138,7 @@ def rotate_token(
     json_out: JsonFlag = False,
 ) -> None:
     """A new token for a tenant (printed once); the old one stops at once, or after --grace."""
-    tenant, token = _registry(tenants).rotate(name, grace_seconds=grace)
+    tenant, token = registry_of(tenants).rotate(name, grace_seconds=grace)
     if json_out:
         print_json({"name": tenant.name, "token": token, "grace_seconds": grace})
         return
@@ -149,7 +149,7 @@ def rotate_token(
 @tenants_app.command("revoke")
 def revoke(name: NameArgument, tenants: TenantsDir = None, json_out: JsonFlag = False) -> None:
     """Stop every token of a tenant at once (its data stays; rotate-token gives a new one)."""
-    tenant = _registry(tenants).revoke(name)
+    tenant = registry_of(tenants).revoke(name)
     if json_out:
         print_json({"name": tenant.name, "tokens": 0})
     else:
@@ -177,7 +177,7 @@ def quota(
 
     from memvault.hosting.quota import Quota
 
-    registry = _registry(tenants)
+    registry = registry_of(tenants)
     tenant = registry.get(name)
     current = Quota() if clear else tenant.quota
     changes = {
@@ -191,36 +191,6 @@ def quota(
         print_json({"name": tenant.name, "quota": tenant.quota.to_dict()})
     else:
         console.print(f"{tenant.name}: {tenant.quota.describe()}")
-
-
-@tenants_app.command("export")
-def export(
-    name: NameArgument,
-    tenants: TenantsDir = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="The JSONL file (default stdout).")
-    ] = None,
-    vectors: Annotated[bool, typer.Option("--vectors", help="Include vectors.")] = False,
-    json_out: JsonFlag = False,
-) -> None:
-    """Export one tenant as JSONL (``memvault import`` restores it exactly)."""
-    from memvault.hosting.host import open_tenant
-    from memvault.importers.export import Exporter
-
-    registry = _registry(tenants)
-    tenant = registry.get(name)
-    with open_tenant(registry, tenant) as vault:
-        exporter = Exporter(vault)
-        if out is None:
-            exporter.jsonl(sys.stdout, vectors=vectors)
-            return
-        with out.open("w", encoding="utf-8") as handle:
-            counts = exporter.jsonl(handle, vectors=vectors)
-    data = {"name": name, "out": str(out), **counts.to_dict()}
-    if json_out:
-        print_json(data)
-    else:
-        console.print(f"exported tenant {name} to {out}: {counts.to_dict()}")
 
 
 def _quota_text(quota: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from memvault.core.errors import ConflictError
 from memvault.embedding.base import Embedder
 from memvault.embedding.factory import DEFAULT_SPEC, make_embedder
 from memvault.hosting.current import current
@@ -24,7 +25,10 @@ from memvault.hosting.embedding import SharedEmbedding
 from memvault.hosting.pool import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_OPEN, TenantPool
 from memvault.hosting.quota import USAGE_SECONDS, RequestRate, Usage, check_usage
 from memvault.hosting.registry import Tenant, TenantRegistry
+from memvault.hosting.restore_guard import restoring
+from memvault.hosting.schedule import TenantBackups
 from memvault.indexing.roots import IndexRoots
+from memvault.service.backup_schedule import CHECK_EVERY_S
 from memvault.service.embeddings import EMBEDDER_ENV, NO_VECTORS
 from memvault.service.opening import open_vault
 from memvault.service.vault import Vault
@@ -46,6 +50,13 @@ def open_tenant(
     )
 
 
+def shared_embedder(spec: str | None = None) -> str | Embedder:
+    """One embedder for every tenant: one model in memory, whatever the number of tenants
+    (``spec``, else ``$MEMVAULT_EMBEDDER``, else the default)."""
+    chosen = (spec or os.environ.get(EMBEDDER_ENV) or DEFAULT_SPEC).strip()
+    return NO_VECTORS if chosen.lower() == NO_VECTORS else make_embedder(chosen)
+
+
 class Host:
     def __init__(
         self,
@@ -55,13 +66,10 @@ class Host:
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         embed_threads: int = 1,
         embedder: str | None = None,
+        backup_interval: float = CHECK_EVERY_S,
     ) -> None:
         self.registry = registry
-        spec = (embedder or os.environ.get(EMBEDDER_ENV) or DEFAULT_SPEC).strip()
-        # One embedder for every tenant: one model in memory, whatever the number of tenants.
-        self._embedder: str | Embedder = (
-            NO_VECTORS if spec.lower() == NO_VECTORS else make_embedder(spec)
-        )
+        self._embedder = shared_embedder(embedder)
         self.pool = TenantPool(
             self._open,
             max_open=max_open,
@@ -72,6 +80,7 @@ class Host:
         self.embedding = SharedEmbedding(
             self._lease_open, self.pool.open_names, threads=embed_threads
         )
+        self.backups = TenantBackups(registry, self.pool, interval=backup_interval)
         self._usage: dict[str, tuple[float, Usage]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -80,9 +89,11 @@ class Host:
     def start(self) -> None:
         self.embedding.start()
         self._reaper.start()
+        self.backups.start()  # a period's backup missed while the server was down runs now
 
     def stop(self) -> None:
         self._stop.set()
+        self.backups.stop()
         self.embedding.stop()
         if self._reaper.is_alive():
             self._reaper.join(timeout=30)
@@ -129,6 +140,8 @@ class Host:
 
     # --- inside -----------------------------------------------------------------------------
     def _open(self, tenant: Tenant) -> Vault:
+        if restoring(self.registry.home(tenant.name)):
+            raise ConflictError(f"tenant {tenant.name} is being restored: try again shortly")
         vault = open_tenant(self.registry, tenant, self._embedder)
         # index_path over HTTP reads no folder of this machine: a tenant's files come in
         # through notes and writes, never from the host's disk.

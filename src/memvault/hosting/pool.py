@@ -63,11 +63,12 @@ class TenantPool:
         self._closed = False
 
     @contextmanager
-    def lease(self, tenant: Tenant) -> Iterator[Vault]:
-        """The tenant's vault, open for as long as the ``with`` block runs."""
+    def lease(self, tenant: Tenant, *, announce: bool = True) -> Iterator[Vault]:
+        """The tenant's vault, open for as long as the ``with`` block runs; a vault it opens
+        is announced to ``on_open`` unless ``announce`` is False."""
         slot, first = self._take(tenant.name)
         if first:
-            self._open(tenant, slot)
+            self._open(tenant, slot, announce=announce)
         else:
             slot.opened.wait()
         try:
@@ -76,6 +77,27 @@ class TenantPool:
             yield slot.vault
         finally:
             self._give_back(tenant.name, slot)
+
+    @contextmanager
+    def visit(self, tenant: Tenant) -> Iterator[Vault]:
+        """A lease for a look in the background (the backup schedule walking every tenant): a
+        tenant that was not open is opened within the bound (the least recently used unleased
+        vault is closed first when the pool is full) and closed again afterwards, unless a
+        request leased it meanwhile. A walk over 500 tenants so keeps at most ``max_open`` open
+        and leaves the open set as the requests made it. A vault a visit opens is not announced
+        (no embedding is started for it: that waits for the tenant's own next use)."""
+        with self._lock:
+            was_open = tenant.name in self._slots
+            making_room = [] if was_open else self._over_bound(room=1)
+        self._close_all(making_room)
+        with self.lease(tenant, announce=False) as vault:
+            yield vault
+        if not was_open:
+            with self._lock:
+                slot = self._slots.get(tenant.name)
+                idle = slot is not None and slot.leases == 0 and slot.vault is not None
+                closing = [self._pop(tenant.name)] if idle else []
+            self._close_all(closing)
 
     def open_names(self) -> list[str]:
         with self._lock:
@@ -123,7 +145,7 @@ class TenantPool:
             self._slots.move_to_end(name)
             return slot, first
 
-    def _open(self, tenant: Tenant, slot: _Slot) -> None:
+    def _open(self, tenant: Tenant, slot: _Slot, *, announce: bool) -> None:
         with self._lock:
             closing = self._closing.get(tenant.name)
         if closing is not None:
@@ -138,7 +160,7 @@ class TenantPool:
             raise
         finally:
             slot.opened.set()
-        if self._on_open is not None:
+        if announce and self._on_open is not None:
             self._on_open(tenant.name)
 
     def _give_back(self, name: str, slot: _Slot) -> None:
@@ -154,14 +176,15 @@ class TenantPool:
         self._closing[name] = threading.Event()
         return name, self._slots.pop(name)
 
-    def _over_bound(self) -> list[tuple[str, _Slot]]:
-        """The least recently used unleased vaults beyond ``max_open`` (under the lock)."""
-        extra = len(self._slots) - self.max_open
+    def _over_bound(self, *, room: int = 0) -> list[tuple[str, _Slot]]:
+        """The least recently used unleased vaults beyond ``max_open`` (under the lock), or
+        beyond ``max_open - room`` to make room for ``room`` more."""
+        excess = len(self._slots) + room - self.max_open
         closing: list[tuple[str, _Slot]] = []
-        if extra <= 0:
+        if excess <= 0:
             return closing
         for name, slot in list(self._slots.items()):
-            if len(closing) >= extra:
+            if len(closing) >= excess:
                 break
             if slot.leases == 0 and slot.vault is not None:
                 closing.append(self._pop(name))

@@ -19,6 +19,7 @@ import anyio.to_thread
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from memvault.core.errors import ConflictError
 from memvault.hosting.current import reset_current, set_current
 from memvault.hosting.host import Host
 from memvault.hosting.registry import Tenant
@@ -56,7 +57,16 @@ class TenantGate:
 
     async def _serve(self, tenant: Tenant, scope: Scope, receive: Receive, send: Send) -> None:
         lease = self._host.serving(tenant)
-        vault = await anyio.to_thread.run_sync(lease.__enter__)
+        try:
+            vault = await anyio.to_thread.run_sync(lease.__enter__)
+        except ConflictError as exc:  # the tenant is being restored: a moment, not a fault
+            response = JSONResponse(
+                {"error": "unavailable", "error_description": str(exc)},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+            await response(scope, receive, send)
+            return
         reset = set_current(tenant, vault)
         try:
             await self._app(scope, receive, send)
