@@ -56,7 +56,9 @@ def test_rotation_revocation_and_removal_hold_on_the_next_request(tmp_path: Path
         server.proc.wait(15)
         stderr = server.proc.stderr.read()  # type: ignore[union-attr]
 
-    # No token in the server's output, the registry, or any file under the hosting folder.
+    # No token in the server's output, its log, the registry, or any file under the folder.
+    log = root / "logs" / "memvault.log"
+    assert "serving 2 tenants" in log.read_text("utf-8")
     texts = [stderr] + [
         path.read_text("utf-8", "replace") for path in root.rglob("*") if path.is_file()
     ]

@@ -35,6 +35,7 @@ BACKUPS = 5
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
 _ROOT = logging.getLogger("memvault")
 _handler: logging.Handler | None = None
+_level = "info"  # the last open_log's level (move_log keeps it)
 _echo: logging.Handler | None = None
 _SPAN = re.compile(r"(\d+)\s*([smhd])")
 
@@ -73,8 +74,9 @@ def open_log(home_or_db: Path | None, level: str) -> None:
     """Send this process's memvault log records to the home's log file (replacing an earlier
     call's: the test suite runs many commands in one process). None: a server store with no
     home, which has no log file (a server's warnings still reach its stderr)."""
-    global _handler
+    global _handler, _level
     close_log()
+    _level = level
     _ROOT.propagate = False  # the file (and a server's stderr) only: never a second error line
     if level == "off" or home_or_db is None:
         _handler = logging.NullHandler()
@@ -88,6 +90,12 @@ def open_log(home_or_db: Path | None, level: str) -> None:
     handler.addFilter(_HomeExists(database_path(home_or_db) if db_only else home_or_db))
     _ROOT.addHandler(handler)
     _handler = handler
+
+
+def move_log(home: Path) -> None:
+    """Log to ``home``'s log file from now on, at the level asked for (a hosted server logs to
+    its hosting folder, ``DIR/logs/memvault.log``, not to the default home)."""
+    open_log(home, _level)
 
 
 def failed(line: str) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from memvault.cli.logs import echo_warnings
+from memvault.cli.logs import echo_warnings, move_log
 from memvault.cli.session_reads import describe_prune
 from memvault.cli.state import state
 from memvault.core.errors import InvalidInputError, MemvaultError
@@ -122,6 +122,8 @@ def serve(
                 "--tenants takes no --token-file, --no-auth or --index-root: each tenant has "
                 "its own tokens (memvault tenants), and index_path reads no server folder"
             )
+        move_log(tenants)  # DIR/logs/memvault.log: the server's, not a tenant's or ~/.memvault's
+        echo_warnings()
         hosted = HostedOptions(tenants, max_open, idle_seconds, embed_threads)
         access = HttpAccess.for_address(*address, None, allow_host or (), allow_origin or ())
         endpoint = HttpEndpoint(address, access, listen(*address), web=web)
