@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.content.entities import MAX_ENTITIES, extract_entities, entity_key
+from memvault.content.entities import MAX_ENTITIES, entity_key, extract_entities
 from memvault.core.entity_records import EntityKind
 
 

@@ -63,14 +63,19 @@ _NAME_PARTICLE_WORDS = "de|da|del|der|van|von|la|le|di|du"
 # A run of capitalised words (and the particles names have inside: Ana de la Cruz).
 # The look-behind comes after the first letter so the engine can scan for capitals first.
 _NAME_RUN = re.compile(
-    rf"[{_UPPER}](?<![\w.@#/-][{_UPPER}])[\w'’-]*"
-    rf"(?: (?:[{_UPPER}][\w'’-]*|(?:{_NAME_PARTICLE_WORDS})\b))*"
+    rf"[{_UPPER}](?<![\w.@#/-][{_UPPER}])[\w'\u2019-]*"
+    rf"(?: (?:[{_UPPER}][\w'\u2019-]*|(?:{_NAME_PARTICLE_WORDS})\b))*"
 )
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$|^\s*$|\n\s*(?:[-*+>]|\d+[.)])?\s*$")
 _NAME_PARTICLES = frozenset({"de", "da", "del", "der", "van", "von", "la", "le", "di", "du"})
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Capitalised at a sentence's start for being first, not for being a name.
-COMMON = STOPWORDS | frozenset(
+COMMON = STOPWORDS | _words(
     """
     a about above after again against all also always am an and any anyone anything are as at
     back be because been before being below between both but by can cannot could did do does
@@ -91,7 +96,7 @@ COMMON = STOPWORDS | frozenset(
     decision lesson fact preference event error warning step steps todo ok okay hello hi thanks
     monday tuesday wednesday thursday friday saturday sunday january february march april june
     july august september october november december
-    """.split()
+    """
 )
 
 
@@ -185,14 +190,14 @@ def _names(text: str, taken: list[tuple[int, int]], found: dict[str, EntityMenti
 
 def _bare(word: str) -> str:
     """A word of a name without its possessive or trailing dashes: Ana's -> Ana."""
-    word = word.rstrip("'’-")
-    return word[:-2] if word.endswith(("'s", "’s")) else word
+    word = word.rstrip("'\u2019-")
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
 def _ordinary_start(word: str) -> bool:
     """A sentence's first word that is capitalised only for being first."""
     lower = word.lower()
-    return lower in COMMON or lower.endswith(("ed", "ing", "ly")) and len(lower) > 4
+    return lower in COMMON or (lower.endswith(("ed", "ing", "ly")) and len(lower) > 4)
 
 
 def _add(found: dict[str, EntityMention], kind: EntityKind, name: str) -> None:
