@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import sys
 from dataclasses import replace
@@ -81,17 +82,57 @@ def grid(tune: datasets.Dataset, embedder: CachedEmbedder) -> None:
         print(f"| time boost {boost} | {cell(report, 'hybrid')} |", flush=True)
 
 
+def entity_grid(sets: dict[str, datasets.Dataset], embedder: CachedEmbedder, data: Path) -> None:
+    """Issue 20's entity-overlap multiplier over the default (0, the default, is off): on all
+    questions and on the multi-hop ones (LoCoMo category 1), where it should help most."""
+    multi_hop = _category_ids(data / "locomo" / "locomo-dev5.json", category=1)
+    columns = {}
+    for name, whole in sets.items():
+        columns[name] = whole
+        columns[f"{name}, multi-hop"] = _only(whole, multi_hop)
+    print("| entity boost | " + " | ".join(columns) + " |\n" + "|---" * (len(columns) + 1) + "|")
+    for boost in (0.0, 0.1, 0.25, 0.5, 1.0):
+        settings = replace(DEFAULT_FUSION, entity_boost=boost)
+        cells = [
+            cell(runner.evaluate(d, embedder=embedder, modes=["hybrid"], fusion=settings), "hybrid")
+            for d in columns.values()
+        ]
+        print(f"| {boost} | " + " | ".join(cells) + " |", flush=True)
+
+
+def _category_ids(path: Path, *, category: int) -> frozenset[str]:
+    """The ids ``datasets.load`` gives LoCoMo's questions of one category (``NAME/qINDEX``)."""
+    samples = json.loads(path.read_text("utf-8"))
+    return frozenset(
+        f"{sample['sample_id']}/q{index}"
+        for sample in samples
+        for index, item in enumerate(sample.get("qa") or [])
+        if isinstance(item, dict) and item.get("category") == category
+    )
+
+
+def _only(whole: datasets.Dataset, ids: frozenset[str]) -> datasets.Dataset:
+    collections = tuple(
+        replace(c, queries=tuple(q for q in c.queries if q.id in ids)) for c in whole.collections
+    )
+    return replace(whole, collections=tuple(c for c in collections if c.queries))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--grid", action="store_true", help="the choice on the tuning split")
     parser.add_argument("--skip-scifact", action="store_true")
+    parser.add_argument("--entities", action="store_true", help="the entity-overlap grid only")
     args = parser.parse_args()
     cache = os.environ.get("MEMVAULT_CACHE", "~/.cache/memvault/embeddings")
     embedder = CachedEmbedder(make_embedder("bundled"), cache)
     sets = split_locomo(args.data)
     if args.grid:
         grid(sets["locomo 26+30 (tune)"], embedder)
+        return 0
+    if args.entities:
+        entity_grid(sets, embedder, args.data)
         return 0
     if not args.skip_scifact:
         sets["scifact train (dev)"] = datasets.load(args.data / "scifact", split="train")

@@ -15,6 +15,7 @@ from memvault.core.terms import QueryTerm, parse_query
 from memvault.core.time_expressions import query_window
 from memvault.service.adjacent import lend_to_adjacent
 from memvault.service.embeddings import Embeddings
+from memvault.service.entity_overlap import entity_shares, query_entities
 from memvault.service.fusion import (
     DEFAULT_FUSION,
     NO_BOOSTS,
@@ -90,11 +91,19 @@ class Searcher:
             vector = self._embeddings.embed_query(query)
             rankings["vector"] = self._index.vector_search(vector, where, limit=depth)
         window = query_window(query) if fusion.time_boost > 0 else None
+        wanted = query_entities(query) if fusion.entity_boost > 0 else frozenset()
         memories = None
-        if boosts.active or window is not None:
+        if boosts.active or window is not None or wanted:
             memories = self._memories.memories_by_id([i for r in rankings.values() for i, _ in r])
+        shares = entity_shares(wanted, memories) if wanted and memories else None
         fused = fuse_rankings(
-            rankings, fusion, limit=k, boosts=boosts, memories=memories, window=window
+            rankings,
+            fusion,
+            limit=k,
+            boosts=boosts,
+            memories=memories,
+            window=window,
+            entities=shares,
         )
         fused = self._with_adjacent(fused, where, k=k, settings=fusion)
         missing = [f.memory_id for f in fused if memories is None or f.memory_id not in memories]
