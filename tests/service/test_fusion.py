@@ -19,6 +19,7 @@ from memvault.service.fusion import (
     FusionMethod,
     FusionSettings,
     fuse_rankings,
+    parse_fusion,
 )
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -300,3 +301,28 @@ def test_parse_fusion_names_each_mistake(text: str, message: str) -> None:
 
     with pytest.raises(InvalidInputError, match=message):
         parse_fusion(text)
+
+
+def test_entity_overlap_lifts_the_hit_that_names_the_querys_entities() -> None:
+    from dataclasses import replace
+
+    from memvault.service.entity_overlap import entity_shares, query_entities
+
+    def said(memory_id: str, content: str) -> Memory:
+        at = NOW.isoformat().replace("+00:00", "Z")
+        return Memory.new(memory_id, content, kind="fact", namespace="default", created_at=at)
+
+    memories = {
+        "a": said("a", "we talked about the support group last week"),
+        "b": said("b", "Caroline went to the LGBTQ support group"),
+    }
+    wanted = query_entities("When did Caroline go to the LGBTQ support group?")
+    assert wanted == {"caroline", "lgbtq"}
+    shares = entity_shares(wanted, memories)
+    assert shares == {"b": 1.0}
+    rankings = {"keyword": [("a", 2.0), ("b", 1.0)]}
+    off = fuse_rankings(rankings, limit=2, memories=memories, entities=shares)
+    assert [f.memory_id for f in off] == ["a", "b"]  # the default: entity_boost 0
+    on = replace(DEFAULT_FUSION, entity_boost=parse_fusion("entity=1.5").entity_boost)
+    lifted = fuse_rankings(rankings, on, limit=2, memories=memories, entities=shares)
+    assert [f.memory_id for f in lifted] == ["b", "a"]
