@@ -23,6 +23,7 @@ from memvault.hosting.embedding import SharedEmbedding
 from memvault.hosting.pool import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_OPEN, TenantPool
 from memvault.hosting.quota import USAGE_SECONDS, RequestRate, Usage, check_usage
 from memvault.hosting.registry import Tenant, TenantRegistry
+from memvault.hosting.stores import HOSTED_POOL_MAX, bounded
 from memvault.indexing.roots import IndexRoots
 from memvault.service.embeddings import EMBEDDER_ENV, NO_VECTORS
 from memvault.service.opening import open_vault
@@ -33,15 +34,25 @@ REAP_SECONDS = 5.0
 
 
 def open_tenant(
-    registry: TenantRegistry, tenant: Tenant, embedder: str | Embedder | None = None
+    registry: TenantRegistry,
+    tenant: Tenant,
+    embedder: str | Embedder | None = None,
+    *,
+    connections: int | None = None,
 ) -> Vault:
-    """A tenant's vault, as an ordinary home (made on first open)."""
+    """A tenant's vault, as an ordinary home (made on first open). A tenant on PostgreSQL
+    keeps its Markdown folder (unless DB-only) in the home and its index in its schema;
+    ``connections`` bounds that store's pool (a host's many tenants), else the default pool."""
+    store = tenant.store
+    if store is not None and connections is not None:
+        store = bounded(store, connections)
     return open_vault(
         registry.home(tenant.name),
         embedder=embedder,
         background=False,
         vault=None if tenant.folder else False,
         create=True,
+        db=store,
     )
 
 
@@ -54,8 +65,12 @@ class Host:
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         embed_threads: int = 1,
         embedder: str | None = None,
+        store_connections: int = HOSTED_POOL_MAX,
     ) -> None:
         self.registry = registry
+        # Each open tenant on PostgreSQL holds at most this many connections (none while
+        # idle), so max_open bounds the host's connections to the server too.
+        self.store_connections = store_connections
         spec = (embedder or os.environ.get(EMBEDDER_ENV) or DEFAULT_SPEC).strip()
         # One embedder for every tenant: one model in memory, whatever the number of tenants.
         self._embedder: str | Embedder = (
@@ -123,7 +138,9 @@ class Host:
 
     # --- inside -----------------------------------------------------------------------------
     def _open(self, tenant: Tenant) -> Vault:
-        vault = open_tenant(self.registry, tenant, self._embedder)
+        vault = open_tenant(
+            self.registry, tenant, self._embedder, connections=self.store_connections
+        )
         # index_path over HTTP reads no folder of this machine: a tenant's files come in
         # through notes and writes, never from the host's disk.
         vault.limit_indexing(IndexRoots.of([]))

@@ -29,7 +29,9 @@ from memvault.content.markdown.paths import atomic_write
 from memvault.core.errors import InvalidInputError, NotFoundError, StorageError
 from memvault.core.times import format_timestamp, now_iso
 from memvault.hosting.quota import Quota
+from memvault.hosting.stores import schema_of, tenant_store
 from memvault.hosting.tokens import load_key, new_token, token_digest
+from memvault.storage import discard_store, store_exists
 
 REGISTRY_FILE = "tenants.json"
 LOCK_FILE = ".tenants.lock"
@@ -57,11 +59,15 @@ class Tenant:
     folder: bool = True  # a Markdown folder beside the database; False: DB-only
     quota: Quota = field(default_factory=Quota)
     tokens: tuple[TokenEntry, ...] = ()
+    # The store URL of a tenant on PostgreSQL (its own schema, no password); None: the SQLite
+    # file in its home.
+    store: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "created_at": self.created_at,
             "folder": self.folder,
+            "store": self.store,
             "quota": self.quota.to_dict(),
             "tokens": [
                 {
@@ -87,6 +93,7 @@ class Tenant:
                 )
                 for t in data.get("tokens", ())
             ),
+            store=None if data.get("store") is None else str(data["store"]),
         )
 
 
@@ -191,10 +198,23 @@ class TenantRegistry:
         self._current()
 
     def add(
-        self, name: str, *, folder: bool = True, quota: Quota | None = None
+        self,
+        name: str,
+        *,
+        folder: bool = True,
+        quota: Quota | None = None,
+        database: str | None = None,
     ) -> tuple[Tenant, str]:
-        """A new tenant and its first token (shown this once). Its home is made on first open."""
+        """A new tenant and its first token (shown this once). Its home is made on first open.
+        With ``database`` (``postgresql://HOST/DB``, no password) its index is a schema of its
+        own there (:mod:`.stores`), which must not be there yet."""
         name = tenant_name(name)
+        store = None if database is None else tenant_store(name, database)
+        if store is not None and store_exists(store):
+            raise InvalidInputError(
+                f"schema {schema_of(store)} is on that server already (a removed tenant's, kept "
+                "without --purge?): drop it there first, or choose another name"
+            )
         token, entry = self._new_entry()
         with self._changing() as tenants:
             if name in tenants:
@@ -203,7 +223,7 @@ class TenantRegistry:
                 raise InvalidInputError(
                     f"{self.home(name)} exists but is no tenant's: move it away first"
                 )
-            tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,))
+            tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,), store)
             tenants[name] = tenant
         self.home(name).mkdir()
         return tenant, token
@@ -239,10 +259,21 @@ class TenantRegistry:
 
     def remove(self, name: str, *, purge: bool = False) -> Path | None:
         """Remove ``name``: its tokens stop at once; its home moves to ``DIR/.archive/`` (the
-        path is returned), or with ``purge`` is deleted."""
+        path is returned), or with ``purge`` is deleted. A tenant on PostgreSQL keeps its
+        schema on the server unless ``purge`` (archiving a schema is a dump, left to the
+        admin's tools); with ``purge`` the schema is dropped after the tenant left the
+        registry, so no request reaches it while it goes."""
         with self._changing() as tenants:
-            self._existing(tenants, name)
+            removed = self._existing(tenants, name)
             del tenants[name]
+        if purge and removed.store is not None:
+            try:
+                discard_store(removed.store)
+            except StorageError as exc:
+                raise StorageError(
+                    f"removed tenant {name}, but its schema {schema_of(removed.store)} is still "
+                    f"on the server: {exc} (drop it there: DROP SCHEMA ... CASCADE)"
+                ) from exc
         home = self.home(name)
         if not home.exists():
             return None

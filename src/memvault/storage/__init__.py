@@ -75,6 +75,16 @@ def discard_store(location: str | os.PathLike[str]) -> None:
         file.unlink(missing_ok=True)
 
 
+def store_exists(location: str | os.PathLike[str]) -> bool:
+    """Whether a store is at ``location`` already: its schema on the PostgreSQL server, or its
+    database file (so a new owner is never handed an old one's rows)."""
+    if not isinstance(location, os.PathLike) and _scheme(str(location)) in SERVER_SCHEMES:
+        from memvault.storage.postgres.schema import schema_exists
+
+        return schema_exists(str(location))
+    return sqlite_path(location).exists()
+
+
 # --- database files on this machine, with no connection open (backups, restore) --------------
 def database_file_problems(path: Path) -> list[str]:
     """What an integrity check finds in the database file ``path`` (empty: it is sound)."""
@@ -115,4 +125,5 @@ __all__ = [
     "install_database",
     "open_store",
     "sqlite_path",
+    "store_exists",
 ]

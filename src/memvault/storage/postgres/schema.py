@@ -17,6 +17,19 @@ from memvault.core.errors import InvalidInputError
 from memvault.storage.postgres.connection import PostgresLocation, translate
 
 
+def schema_exists(url: str) -> bool:
+    """Whether the schema ``url`` names is on its server (with or without a store in it)."""
+    location = PostgresLocation.parse(url)
+    try:
+        with psycopg.connect(location.conninfo, autocommit=True, connect_timeout=10) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)
+            ).fetchone()
+    except psycopg.Error as exc:
+        raise translate(exc, location.shown) from exc
+    return row is not None
+
+
 def drop_store(url: str) -> None:
     """Drop the schema ``url`` names (``?schema=NAME``), if it is there; no store stays open on
     it, or the drop waits for that store's locks (``lock_timeout`` makes the wait an error)."""
