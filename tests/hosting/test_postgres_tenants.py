@@ -99,8 +99,7 @@ async def sees_nothing_of(client: Client, wrote: dict[str, Any]) -> None:
     listed = await call(client, "recent")
     assert SECRET not in json.dumps(listed)
     assert "no memory" in await failing(client, "get", id=wrote["first"])
-    near = await client.call_tool("neighbours", {"id": wrote["first"]})
-    assert near.is_error or json.loads(near.content[0].text)["neighbours"] == []  # type: ignore[union-attr]
+    assert "no memory" in await failing(client, "neighbours", id=wrote["first"])
     assert "plans/secret.md" in await failing(client, "note_read", path=wrote["note"])
     notes = await call(client, "note_list")
     assert wrote["note"] not in json.dumps(notes)
@@ -219,7 +218,7 @@ def test_remove_keeps_the_schema_and_purge_drops_it(
     root = str(tmp_path)
     for name in ("kept", "gone"):
         assert main(["tenants", "add", name, "--tenants", root, "--db", postgres_database]) == 0
-        with TenantRegistry(tmp_path).get(name) and _opened(tmp_path, name):
+        with _opened(tmp_path, name):
             pass  # the first open makes the schema and its tables
     assert {"t_kept", "t_gone"} <= schemas_in(postgres_database)
     capsys.readouterr()
@@ -247,3 +246,43 @@ def _opened(root: Path, name: str) -> Any:
 def schemas_in(database: str) -> set[str]:
     with psycopg.connect(database) as conn:
         return {row[0] for row in conn.execute("SELECT nspname FROM pg_namespace")}
+
+
+def test_a_db_only_tenant_on_postgresql_keeps_nothing_in_its_home(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    registry = TenantRegistry(tmp_path, create=True)
+    tenant, _ = registry.add("bare", folder=False, database=postgres_database)
+    assert tenant.store == f"{postgres_database}?schema=t_bare"
+    assert TenantRegistry(tmp_path).get("bare").store == tenant.store  # kept in tenants.json
+    try:
+        with _opened(tmp_path, "bare") as vault:
+            vault.remember("only on the server")
+            assert vault.folder is None
+        assert list((tmp_path / "bare").iterdir()) == []
+        with psycopg.connect(postgres_database) as conn:
+            rows = conn.execute("SELECT content FROM t_bare.memories").fetchall()
+        assert rows == [("only on the server",)]
+    finally:
+        registry.remove("bare", purge=True)
+    assert "t_bare" not in schemas_in(postgres_database)
+
+
+def test_a_name_taken_on_the_server_by_another_hosting_folder_is_refused(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    first = TenantRegistry(tmp_path / "one", create=True)
+    second = TenantRegistry(tmp_path / "two", create=True)
+    first.add("twin", database=postgres_database)
+    assert "t_twin" in schemas_in(postgres_database)  # claimed at add, before any open
+    try:
+        with pytest.raises(InvalidInputError, match="t_twin is on that server already"):
+            second.add("twin", database=postgres_database)
+        assert second.tenants() == [] and not (tmp_path / "two" / "twin").exists()
+        assert "t_twin" in schemas_in(postgres_database)  # the first one's, untouched
+        # a name taken in the registry itself makes no schema on the server
+        with pytest.raises(InvalidInputError, match="exists already"):
+            first.add("twin", database=postgres_database)
+    finally:
+        first.remove("twin", purge=True)
+    assert "t_twin" not in schemas_in(postgres_database)

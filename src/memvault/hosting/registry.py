@@ -31,7 +31,7 @@ from memvault.core.times import format_timestamp, now_iso
 from memvault.hosting.quota import Quota
 from memvault.hosting.stores import schema_of, tenant_store
 from memvault.hosting.tokens import load_key, new_token, token_digest
-from memvault.storage import discard_store, store_exists
+from memvault.storage import claim_store, discard_store
 
 REGISTRY_FILE = "tenants.json"
 LOCK_FILE = ".tenants.lock"
@@ -207,26 +207,36 @@ class TenantRegistry:
     ) -> tuple[Tenant, str]:
         """A new tenant and its first token (shown this once). Its home is made on first open.
         With ``database`` (``postgresql://HOST/DB``, no password) its index is a schema of its
-        own there (:mod:`.stores`), which must not be there yet."""
+        own there (:mod:`.stores`), made empty now: one that is there already (a removed
+        tenant's, or another hosting folder's tenant of that name) is refused, never shared."""
         name = tenant_name(name)
         store = None if database is None else tenant_store(name, database)
-        if store is not None and store_exists(store):
+        self._refuse_taken(self._read(), name)  # before a schema is made for a taken name
+        if store is not None and not claim_store(store):
             raise InvalidInputError(
                 f"schema {schema_of(store)} is on that server already (a removed tenant's, kept "
                 "without --purge?): drop it there first, or choose another name"
             )
         token, entry = self._new_entry()
-        with self._changing() as tenants:
-            if name in tenants:
-                raise InvalidInputError(f"tenant {name!r} exists already")
-            if self.home(name).exists():
-                raise InvalidInputError(
-                    f"{self.home(name)} exists but is no tenant's: move it away first"
-                )
-            tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,), store)
-            tenants[name] = tenant
+        try:
+            with self._changing() as tenants:
+                self._refuse_taken(tenants, name)
+                tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,), store)
+                tenants[name] = tenant
+        except BaseException:
+            if store is not None:  # made just now, empty: nobody else's
+                discard_store(store)
+            raise
         self.home(name).mkdir()
         return tenant, token
+
+    def _refuse_taken(self, tenants: dict[str, Tenant], name: str) -> None:
+        if name in tenants:
+            raise InvalidInputError(f"tenant {name!r} exists already")
+        if self.home(name).exists():
+            raise InvalidInputError(
+                f"{self.home(name)} exists but is no tenant's: move it away first"
+            )
 
     def rotate(self, name: str, *, grace_seconds: float = 0.0) -> tuple[Tenant, str]:
         """A new token for ``name``; the old ones stop at once, or after ``grace_seconds`` (so

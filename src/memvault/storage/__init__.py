@@ -75,14 +75,15 @@ def discard_store(location: str | os.PathLike[str]) -> None:
         file.unlink(missing_ok=True)
 
 
-def store_exists(location: str | os.PathLike[str]) -> bool:
-    """Whether a store is at ``location`` already: its schema on the PostgreSQL server, or its
-    database file (so a new owner is never handed an old one's rows)."""
-    if not isinstance(location, os.PathLike) and _scheme(str(location)) in SERVER_SCHEMES:
-        from memvault.storage.postgres.schema import schema_exists
+def claim_store(location: str) -> bool:
+    """Make the place of a new PostgreSQL store, empty, unless it is there already: True when
+    made now, False when it was there (with or without a store in it). In one statement, so of
+    two that claim one place, one wins; a new owner is never handed an old one's rows."""
+    if _scheme(location) not in SERVER_SCHEMES:
+        raise InvalidInputError(f"only a PostgreSQL store's schema is claimed, not {location!r}")
+    from memvault.storage.postgres.schema import claim_schema
 
-        return schema_exists(str(location))
-    return sqlite_path(location).exists()
+    return claim_schema(location)
 
 
 # --- database files on this machine, with no connection open (backups, restore) --------------
@@ -118,6 +119,7 @@ def install_database(copy: Path, path: Path) -> None:
 __all__ = [
     "SERVER_SCHEMES",
     "Store",
+    "claim_store",
     "database_file_problems",
     "database_files",
     "database_in_use",
@@ -125,5 +127,4 @@ __all__ = [
     "install_database",
     "open_store",
     "sqlite_path",
-    "store_exists",
 ]

@@ -17,17 +17,18 @@ from memvault.core.errors import InvalidInputError
 from memvault.storage.postgres.connection import PostgresLocation, translate
 
 
-def schema_exists(url: str) -> bool:
-    """Whether the schema ``url`` names is on its server (with or without a store in it)."""
+def claim_schema(url: str) -> bool:
+    """Create the schema ``url`` names, empty (the migrations fill it on first open); False
+    when it is there already (``CREATE SCHEMA`` without ``IF NOT EXISTS`` decides a race)."""
     location = PostgresLocation.parse(url)
     try:
         with psycopg.connect(location.conninfo, autocommit=True, connect_timeout=10) as conn:
-            row = conn.execute(
-                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)
-            ).fetchone()
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(location.schema)))
+    except psycopg.errors.DuplicateSchema:
+        return False
     except psycopg.Error as exc:
         raise translate(exc, location.shown) from exc
-    return row is not None
+    return True
 
 
 def drop_store(url: str) -> None:
