@@ -68,8 +68,8 @@ class Host:
         store_connections: int = HOSTED_POOL_MAX,
     ) -> None:
         self.registry = registry
-        # Each open tenant on PostgreSQL holds at most this many connections (none while
-        # idle), so max_open bounds the host's connections to the server too.
+        # Each open tenant on PostgreSQL holds at most this many connections (one at rest,
+        # none once closed), so max_open bounds the host's connections to the server too.
         self.store_connections = store_connections
         spec = (embedder or os.environ.get(EMBEDDER_ENV) or DEFAULT_SPEC).strip()
         # One embedder for every tenant: one model in memory, whatever the number of tenants.
