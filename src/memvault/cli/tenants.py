@@ -59,7 +59,11 @@ def _tenant_row(tenant: Any, home: Path) -> dict[str, Any]:
         "created_at": tenant.created_at,
         "folder": tenant.folder,
         "home": str(home),
-        "db_bytes": sum(path.stat().st_size for path in files if path.exists()),
+        "store": tenant.store,  # a PostgreSQL URL with the tenant's schema; None: SQLite
+        # a schema's size is the server's to tell (memvault stats); a file's is read here
+        "db_bytes": None
+        if tenant.store
+        else sum(path.stat().st_size for path in files if path.exists()),
         "quota": tenant.quota.to_dict(),
         "tokens": [
             {"id": t.id, "created_at": t.created_at, "expires_at": t.expires_at}
@@ -75,16 +79,27 @@ def add(
     folder: Annotated[
         bool, typer.Option(help="Keep a Markdown folder beside the database (else DB-only).")
     ] = True,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Keep the tenant's index on PostgreSQL (postgresql://HOST/DB, no password: "
+            "PGPASSWORD, ~/.pgpass or a service file), in a schema of its own.",
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Add a tenant and print its token (shown this once)."""
     registry = registry_of(tenants, create=True)
-    tenant, token = registry.add(name, folder=folder)
+    tenant, token = registry.add(name, folder=folder, database=db)
     row = {**_tenant_row(tenant, registry.home(tenant.name)), "token": token}
     if json_out:
         print_json(row)
         return
     console.print(f"added tenant {tenant.name} at {row['home']}")
+    if tenant.store:
+        console.print(f"its index: {tenant.store}")
     console.print(f"token (shown once, keep it secret): {token}")
 
 
@@ -100,9 +115,10 @@ def list_tenants(tenants: TenantsDir = None, json_out: JsonFlag = False) -> None
         console.print("no tenants")
     for row in rows:
         live = len(row["tokens"])
+        size = f"{row['db_bytes']:>12,} B" if row["store"] is None else "  PostgreSQL"
         console.print(
-            f"{row['name']:<24} {row['db_bytes']:>12,} B  tokens {live}  "
-            f"quota {_quota_text(row['quota'])}"
+            f"{row['name']:<24} {size}  tokens {live}  quota {_quota_text(row['quota'])}"
+            + ("" if row["store"] is None else f"  {row['store']}")
         )
 
 
@@ -116,15 +132,29 @@ def remove(
     json_out: JsonFlag = False,
 ) -> None:
     """Remove a tenant: its tokens stop at once; its home goes to DIR/.archive/ (or, with
-    --purge, is deleted)."""
-    archived = registry_of(tenants).remove(name, purge=purge)
-    data = {"removed": name, "archived_to": None if archived is None else str(archived)}
+    --purge, is deleted). A tenant on PostgreSQL keeps its schema unless --purge drops it."""
+    from memvault.hosting.stores import schema_of
+
+    registry = registry_of(tenants)
+    store = registry.get(name).store
+    archived = registry.remove(name, purge=purge)
+    kept = None if store is None or purge else schema_of(store)
+    data = {
+        "removed": name,
+        "archived_to": None if archived is None else str(archived),
+        "schema_kept": kept,
+    }
     if json_out:
         print_json(data)
-    elif archived is None:
+        return
+    if archived is None:
         console.print(f"removed tenant {name}" + (" and deleted its home" if purge else ""))
     else:
         console.print(f"removed tenant {name}; its home is kept at {archived}")
+    if store is not None and purge:
+        console.print(f"dropped its schema {schema_of(store)}")
+    elif kept is not None:
+        console.print(f"its schema {kept} is kept on the server (--purge would drop it)")
 
 
 @tenants_app.command("rotate-token")

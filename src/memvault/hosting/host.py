@@ -27,6 +27,7 @@ from memvault.hosting.quota import USAGE_SECONDS, RequestRate, Usage, check_usag
 from memvault.hosting.registry import Tenant, TenantRegistry
 from memvault.hosting.restore_guard import restoring
 from memvault.hosting.schedule import TenantBackups
+from memvault.hosting.stores import HOSTED_POOL_MAX, bounded
 from memvault.indexing.roots import IndexRoots
 from memvault.service.backup_schedule import CHECK_EVERY_S
 from memvault.service.embeddings import EMBEDDER_ENV, NO_VECTORS
@@ -38,15 +39,25 @@ REAP_SECONDS = 5.0
 
 
 def open_tenant(
-    registry: TenantRegistry, tenant: Tenant, embedder: str | Embedder | None = None
+    registry: TenantRegistry,
+    tenant: Tenant,
+    embedder: str | Embedder | None = None,
+    *,
+    connections: int | None = None,
 ) -> Vault:
-    """A tenant's vault, as an ordinary home (made on first open)."""
+    """A tenant's vault, as an ordinary home (made on first open). A tenant on PostgreSQL
+    keeps its Markdown folder (unless DB-only) in the home and its index in its schema;
+    ``connections`` bounds that store's pool (a host's many tenants), else the default pool."""
+    store = tenant.store
+    if store is not None and connections is not None:
+        store = bounded(store, connections)
     return open_vault(
         registry.home(tenant.name),
         embedder=embedder,
         background=False,
         vault=None if tenant.folder else False,
         create=True,
+        db=store,
     )
 
 
@@ -67,8 +78,12 @@ class Host:
         embed_threads: int = 1,
         embedder: str | None = None,
         backup_interval: float = CHECK_EVERY_S,
+        store_connections: int = HOSTED_POOL_MAX,
     ) -> None:
         self.registry = registry
+        # Each open tenant on PostgreSQL holds at most this many connections (one at rest,
+        # none once closed), so max_open bounds the host's connections to the server too.
+        self.store_connections = store_connections
         self._embedder = shared_embedder(embedder)
         self.pool = TenantPool(
             self._open,
@@ -142,7 +157,9 @@ class Host:
     def _open(self, tenant: Tenant) -> Vault:
         if restoring(self.registry.home(tenant.name)):
             raise ConflictError(f"tenant {tenant.name} is being restored: try again shortly")
-        vault = open_tenant(self.registry, tenant, self._embedder)
+        vault = open_tenant(
+            self.registry, tenant, self._embedder, connections=self.store_connections
+        )
         # index_path over HTTP reads no folder of this machine: a tenant's files come in
         # through notes and writes, never from the host's disk.
         vault.limit_indexing(IndexRoots.of([]))

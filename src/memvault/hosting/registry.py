@@ -31,7 +31,9 @@ from memvault.content.markdown.paths import atomic_write
 from memvault.core.errors import InvalidInputError, NotFoundError, StorageError
 from memvault.core.times import format_timestamp, now_iso
 from memvault.hosting.quota import Quota
+from memvault.hosting.stores import schema_of, tenant_store
 from memvault.hosting.tokens import load_key, new_token, token_digest
+from memvault.storage import claim_store, discard_store
 
 REGISTRY_FILE = "tenants.json"
 LOCK_FILE = ".tenants.lock"
@@ -59,11 +61,15 @@ class Tenant:
     folder: bool = True  # a Markdown folder beside the database; False: DB-only
     quota: Quota = field(default_factory=Quota)
     tokens: tuple[TokenEntry, ...] = ()
+    # The store URL of a tenant on PostgreSQL (its own schema, no password); None: the SQLite
+    # file in its home.
+    store: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "created_at": self.created_at,
             "folder": self.folder,
+            "store": self.store,
             "quota": self.quota.to_dict(),
             "tokens": [
                 {
@@ -89,6 +95,7 @@ class Tenant:
                 )
                 for t in data.get("tokens", ())
             ),
+            store=None if data.get("store") is None else str(data["store"]),
         )
 
 
@@ -205,22 +212,45 @@ class TenantRegistry:
         self._current()
 
     def add(
-        self, name: str, *, folder: bool = True, quota: Quota | None = None
+        self,
+        name: str,
+        *,
+        folder: bool = True,
+        quota: Quota | None = None,
+        database: str | None = None,
     ) -> tuple[Tenant, str]:
-        """A new tenant and its first token (shown this once). Its home is made on first open."""
+        """A new tenant and its first token (shown this once). Its home is made on first open.
+        With ``database`` (``postgresql://HOST/DB``, no password) its index is a schema of its
+        own there (:mod:`.stores`), made empty now: one that is there already (a removed
+        tenant's, or another hosting folder's tenant of that name) is refused, never shared."""
         name = tenant_name(name)
+        store = None if database is None else tenant_store(name, database)
+        self._refuse_taken(self._read(), name)  # before a schema is made for a taken name
+        if store is not None and not claim_store(store):
+            raise InvalidInputError(
+                f"schema {schema_of(store)} is on that server already (a removed tenant's, kept "
+                "without --purge?): drop it there first, or choose another name"
+            )
         token, entry = self._new_entry()
-        with self._changing() as tenants:
-            if name in tenants:
-                raise InvalidInputError(f"tenant {name!r} exists already")
-            if self.home(name).exists():
-                raise InvalidInputError(
-                    f"{self.home(name)} exists but is no tenant's: move it away first"
-                )
-            tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,))
-            tenants[name] = tenant
+        try:
+            with self._changing() as tenants:
+                self._refuse_taken(tenants, name)
+                tenant = Tenant(name, now_iso(), folder, quota or Quota(), (entry,), store)
+                tenants[name] = tenant
+        except BaseException:
+            if store is not None:  # made just now, empty: nobody else's
+                discard_store(store)
+            raise
         self.home(name).mkdir()
         return tenant, token
+
+    def _refuse_taken(self, tenants: dict[str, Tenant], name: str) -> None:
+        if name in tenants:
+            raise InvalidInputError(f"tenant {name!r} exists already")
+        if self.home(name).exists():
+            raise InvalidInputError(
+                f"{self.home(name)} exists but is no tenant's: move it away first"
+            )
 
     def rotate(self, name: str, *, grace_seconds: float = 0.0) -> tuple[Tenant, str]:
         """A new token for ``name``; the old ones stop at once, or after ``grace_seconds`` (so
@@ -253,10 +283,21 @@ class TenantRegistry:
 
     def remove(self, name: str, *, purge: bool = False) -> Path | None:
         """Remove ``name``: its tokens stop at once; its home moves to ``DIR/.archive/`` (the
-        path is returned), or with ``purge`` is deleted."""
+        path is returned), or with ``purge`` is deleted. A tenant on PostgreSQL keeps its
+        schema on the server unless ``purge`` (archiving a schema is a dump, left to the
+        admin's tools); with ``purge`` the schema is dropped after the tenant left the
+        registry, so no request reaches it while it goes."""
         with self._changing() as tenants:
-            self._existing(tenants, name)
+            removed = self._existing(tenants, name)
             del tenants[name]
+        if purge and removed.store is not None:
+            try:
+                discard_store(removed.store)
+            except StorageError as exc:
+                raise StorageError(
+                    f"removed tenant {name}, but its schema {schema_of(removed.store)} is still "
+                    f"on the server: {exc} (drop it there: DROP SCHEMA ... CASCADE)"
+                ) from exc
         home = self.home(name)
         if not home.exists():
             return None

@@ -75,6 +75,17 @@ def discard_store(location: str | os.PathLike[str]) -> None:
         file.unlink(missing_ok=True)
 
 
+def claim_store(location: str) -> bool:
+    """Make the place of a new PostgreSQL store, empty, unless it is there already: True when
+    made now, False when it was there (with or without a store in it). In one statement, so of
+    two that claim one place, one wins; a new owner is never handed an old one's rows."""
+    if _scheme(location) not in SERVER_SCHEMES:
+        raise InvalidInputError(f"only a PostgreSQL store's schema is claimed, not {location!r}")
+    from memvault.storage.postgres.schema import claim_schema
+
+    return claim_schema(location)
+
+
 # --- database files on this machine, with no connection open (backups, restore) --------------
 def database_file_problems(path: Path) -> list[str]:
     """What an integrity check finds in the database file ``path`` (empty: it is sound)."""
@@ -108,6 +119,7 @@ def install_database(copy: Path, path: Path) -> None:
 __all__ = [
     "SERVER_SCHEMES",
     "Store",
+    "claim_store",
     "database_file_problems",
     "database_files",
     "database_in_use",

@@ -6,7 +6,10 @@ without it the store is schema ``memvault``). A schema per store is what lets se
 the contract tests, share a database without seeing each other's rows.
 
 Connections come from a ``psycopg_pool`` pool: each gets the store's ``search_path`` (its schema,
-then ``public`` where the ``vector`` extension lives), once, when the pool makes it.
+then ``public`` where the ``vector`` extension lives), once, when the pool makes it. The pool
+keeps one connection and grows to 8 under load; ``pool_max=N``, memvault's other parameter,
+makes it a small pool that keeps none while idle and never holds more than N (a server of many
+stores, such as a hosted one, so its connections stay within the server's ``max_connections``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from memvault.core.errors import (
 
 DEFAULT_SCHEMA = "memvault"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+OWN_PARAMETERS = ("schema", "pool_max")
+POOL_MAX_LIMIT = 64
 # SQLSTATEs after which the whole transaction is simply run again: a serialization failure or a
 # deadlock means another transaction won a race, not that this one was wrong.
 RETRY_STATES = frozenset({"40001", "40P01"})
@@ -40,6 +45,7 @@ class PostgresLocation:
     conninfo: str  # the URL without memvault's own parameters
     schema: str
     shown: str  # for messages: no password
+    pool_max: int | None = None  # a small pool of at most this many connections; None: default
 
     @classmethod
     def parse(cls, url: str) -> PostgresLocation:
@@ -51,12 +57,22 @@ class PostgresLocation:
                 f"schema {schema!r} in {_without_password(parts)}: use lower-case letters, digits "
                 "and _ (at most 63, not starting with a digit)"
             )
-        rest = urlencode([(key, value) for key, value in query if key != "schema"])
+        rest = urlencode([(key, value) for key, value in query if key not in OWN_PARAMETERS])
         conninfo = urlunsplit(parts._replace(query=rest))
         shown = _without_password(parts._replace(query=rest))
         if schema != DEFAULT_SCHEMA:
             shown += ("&" if rest else "?") + f"schema={schema}"
-        return cls(conninfo, schema, shown)
+        given = next((value for key, value in query if key == "pool_max"), None)
+        return cls(conninfo, schema, shown, None if given is None else _pool_max(given, shown))
+
+
+def _pool_max(text: str, shown: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= POOL_MAX_LIMIT:
+        raise InvalidInputError(
+            f"pool_max={text!r} in {shown}: give a whole number of connections, 1 to "
+            f"{POOL_MAX_LIMIT}"
+        )
+    return int(text)
 
 
 def _without_password(parts: SplitResult) -> str:

@@ -40,6 +40,8 @@ from memvault.storage.postgres.migrations import migrate
 T = TypeVar("T")
 Connection = psycopg.Connection[Any]
 POOL_MAX = 8  # connections per process: the MCP server's threads, the embed worker, readers
+POOL_IDLE_S = 600.0  # psycopg_pool's own: a connection over min_size unused this long is closed
+SMALL_POOL_IDLE_S = 30.0
 CONNECT_TIMEOUT_S = 10.0
 RETRIES = 5
 ANALYZE_CHECK_S = 2.0  # how often a writing process looks for tables grown past their statistics
@@ -49,28 +51,36 @@ log = logging.getLogger(__name__)
 class PostgresEngine:
     def __init__(self, url: str) -> None:
         self._where = PostgresLocation.parse(url)
+        small = self._where.pool_max
+        # A small pool (``pool_max=N``, hosting's) keeps no connection while idle: psycopg_pool
+        # closes one unused connection per SMALL_POOL_IDLE_S, so an open but quiet tenant
+        # holds none after N of those (a new one costs a connect, about 5 ms on loopback).
         self._pool = ConnectionPool(
             self._where.conninfo,
-            min_size=1,
-            max_size=POOL_MAX,
-            kwargs={"connect_timeout": int(CONNECT_TIMEOUT_S), "application_name": "memvault"},
+            min_size=0 if small else 1,
+            max_size=small or POOL_MAX,
+            max_idle=SMALL_POOL_IDLE_S if small else POOL_IDLE_S,
+            # the schema in application_name: pg_stat_activity tells whose connections they are
+            kwargs={
+                "connect_timeout": int(CONNECT_TIMEOUT_S),
+                "application_name": f"memvault:{self._where.schema}"[:63],
+            },
             configure=configure(self._where.schema),
             open=False,
             name=f"memvault:{self._where.schema}",
         )
+        self._closed = False
+        self._next_analyze = 0.0
+        self._analyzer: threading.Thread | None = None
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+            with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
+                migrate(conn, self._where.schema, self._where.shown)
         except PoolTimeout as exc:
             self._pool.close()
             raise StorageError(
                 f"PostgreSQL at {self._where.shown} is not reachable: {_why_not(url)}"
             ) from exc
-        self._closed = False
-        self._next_analyze = 0.0
-        self._analyzer: threading.Thread | None = None
-        try:
-            with self._pool.connection() as conn:
-                migrate(conn, self._where.schema, self._where.shown)
         except psycopg.Error as exc:
             self._pool.close()
             raise translate(exc, self._where.shown) from exc

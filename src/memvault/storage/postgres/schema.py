@@ -17,6 +17,20 @@ from memvault.core.errors import InvalidInputError
 from memvault.storage.postgres.connection import PostgresLocation, translate
 
 
+def claim_schema(url: str) -> bool:
+    """Create the schema ``url`` names, empty (the migrations fill it on first open); False
+    when it is there already (``CREATE SCHEMA`` without ``IF NOT EXISTS`` decides a race)."""
+    location = PostgresLocation.parse(url)
+    try:
+        with psycopg.connect(location.conninfo, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(location.schema)))
+    except psycopg.errors.DuplicateSchema:
+        return False
+    except psycopg.Error as exc:
+        raise translate(exc, location.shown) from exc
+    return True
+
+
 def drop_store(url: str) -> None:
     """Drop the schema ``url`` names (``?schema=NAME``), if it is there; no store stays open on
     it, or the drop waits for that store's locks (``lock_timeout`` makes the wait an error)."""
