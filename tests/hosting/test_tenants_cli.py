@@ -40,7 +40,7 @@ def test_add_list_quota_and_remove_through_the_cli(tmp_path: Path) -> None:
     assert "token" not in json.dumps(listed).replace('"tokens"', "")
     assert listed[0]["quota"]["memories"] == 1000
     purged = json.loads(tenants(root, "remove", "bulk", "--purge", "--json").stdout)
-    assert purged == {"removed": "bulk", "archived_to": None}
+    assert purged == {"removed": "bulk", "archived_to": None, "schema_kept": None}
     assert not (root / "bulk").exists()
     text = tenants(root, "list").stdout
     assert "acme" in text and "bulk" not in text
