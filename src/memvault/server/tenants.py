@@ -29,6 +29,10 @@ from memvault.hosting.registry import Tenant
 from memvault.server.http import MCP_PATH
 
 MAX_BODY = 32 * 1024 * 1024  # a note of the largest size the tools take, with room for JSON
+# Threads of their own for taking a lease: a request may wait there (for its vault to open, or
+# for room in the pool while every open vault is leased), and waiting in the threads the tools
+# run in would leave the requests holding the leases no thread to finish on.
+LEASING_THREADS = 64
 
 PageTenant = Callable[[Scope], Tenant | None]
 # Tools that change data without adding to it: a tenant at a stored-data quota may still use
@@ -60,6 +64,7 @@ class TenantGate:
         self._host = host
         self._free = frozenset(free_tools)  # tools that never add data: allowed over quota
         self._page_tenant = page_tenant
+        self._leasing = anyio.CapacityLimiter(LEASING_THREADS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +89,7 @@ class TenantGate:
 
     async def _serve(self, tenant: Tenant, scope: Scope, receive: Receive, send: Send) -> None:
         lease = self._host.serving(tenant)
-        vault = await anyio.to_thread.run_sync(lease.__enter__)
+        vault = await anyio.to_thread.run_sync(lease.__enter__, limiter=self._leasing)
         reset = set_current(vault)
         try:
             if scope["method"] == "POST":
