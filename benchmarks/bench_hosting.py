@@ -149,6 +149,8 @@ def loaded(
     )
     for line in load.error_lines + load.cross_lines:
         log(f"  {line}")
+    if load.errors:  # what the server said about them
+        log("  the server's log ends: " + log_file.read_text("utf-8", "replace")[-3000:])
     return HostingRun(
         max_open, idle, opened, sampler.peak(), load, server_cpu, client_cpu, killed=kill
     )

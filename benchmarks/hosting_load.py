@@ -227,6 +227,7 @@ async def run_load(
     is not counted, what was answered before it is acknowledged."""
     result = LoadResult()
     rpc = Rpc(base, clients)
+    ending = asyncio.Event()  # set before ``after``: what fails from then on is its doing
     done = asyncio.Event()
     started = time.monotonic()
 
@@ -236,13 +237,14 @@ async def run_load(
             try:
                 await each.one()
             except (CallFailed, httpx.HTTPError, KeyError, ValueError) as exc:
-                if done.is_set():
+                if ending.is_set():
                     return
-                result.error(f"{type(exc).__name__}: {exc}")
+                result.error(f"{type(exc).__name__}: {exc!r}")
 
     tasks = [asyncio.create_task(client(n)) for n in range(clients)]
     await asyncio.sleep(seconds)
     result.seconds = time.monotonic() - started
+    ending.set()
     if after is not None:
         after()
     done.set()
@@ -262,24 +264,40 @@ class Sample:
 
 def sample(pid: int) -> Sample:
     """The process's resident memory, open handles, open vaults (distinct ``memvault.db``
-    files among its handles) and threads, from /proc."""
+    files among its handles: :func:`open_databases`) and threads, from /proc."""
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    names = os.listdir(f"/proc/{pid}/fd")
-    databases = set()
-    for name in names:
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{name}")
-        except OSError:  # closed since the listing
-            continue
-        if target.endswith(f"/{DB_FILE_NAME}"):
-            databases.add(target)
     return Sample(
         rss_kb=int(fields["VmRSS"].split()[0]),
-        fds=len(names),
-        open_vaults=len(databases),
+        fds=len(os.listdir(f"/proc/{pid}/fd")),
+        open_vaults=len(open_databases(pid)),
         threads=int(fields["Threads"]),
     )
+
+
+def open_databases(pid: int) -> set[str]:
+    """The ``memvault.db`` files the process had open at one moment.
+
+    /proc lists handles one by one while the server closes and opens vaults, so one pass may
+    see a handle of a vault closed since and one of the vault opened in its place: a vault
+    too many. Two passes, and only handles that named the same file in both: each was open
+    from the end of the first pass to the start of the second, all of them at once."""
+    first, second = _handles(pid), _handles(pid)
+    return {
+        target
+        for fd, target in first.items()
+        if second.get(fd) == target and target.endswith(f"/{DB_FILE_NAME}")
+    }
+
+
+def _handles(pid: int) -> dict[str, str]:
+    found = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found[name] = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:  # closed since the listing
+            continue
+    return found
 
 
 def cpu_seconds(pid: int) -> float:

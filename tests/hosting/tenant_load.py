@@ -133,13 +133,18 @@ async def call(http: httpx.AsyncClient, key: Key, tool: str, **arguments: Any) -
 
 
 def open_vaults(pid: int) -> int:
-    """The distinct ``memvault.db`` files among the process's open handles."""
-    found = set()
+    """The distinct ``memvault.db`` files the process had open at one moment: handles that
+    named the same file in two passes over /proc (one pass, while vaults close and open, may
+    see the handle of a vault closed since and that of the one opened in its place)."""
+    first, second = _handles(pid), _handles(pid)
+    return len({t for fd, t in first.items() if second.get(fd) == t and t.endswith("/memvault.db")})
+
+
+def _handles(pid: int) -> dict[str, str]:
+    found = {}
     for name in os.listdir(f"/proc/{pid}/fd"):
         try:
-            target = os.readlink(f"/proc/{pid}/fd/{name}")
+            found[name] = os.readlink(f"/proc/{pid}/fd/{name}")
         except OSError:  # closed since the listing
             continue
-        if target.endswith("/memvault.db"):
-            found.add(target)
-    return len(found)
+    return found
