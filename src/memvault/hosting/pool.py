@@ -6,9 +6,10 @@ that is not open gets room only when fewer than ``max_open`` vaults are open or 
 else the least recently used unleased vault is closed first, and while every open vault is
 leased the new request waits for a lease to end (fifty clients on fifty tenants with a bound
 of sixteen must not mean fifty open vaults: a server's handles are sized from the bound). A
-vault unused for ``idle_seconds`` is closed too (:meth:`TenantPool.close_idle`, run by the server's
-reaper), and so is the vault of a tenant removed from the registry. Closing a vault closes its
-last connection, which checkpoints the WAL into the database file: a closed tenant is one file.
+vault unused for ``idle_seconds`` is closed too (:meth:`TenantPool.close_idle`, run by the
+server's reaper), and so is the vault of a tenant removed from the registry. Closing a vault
+closes its last connection, which checkpoints the WAL into the database file: a closed tenant
+is one file.
 
 Opening is done outside the pool's lock (a first open runs migrations and may take a while),
 once per tenant however many requests wait for it.
@@ -79,7 +80,7 @@ class TenantPool:
                 raise slot.error or RuntimeError(f"tenant {tenant.name} did not open")
             yield slot.vault
         finally:
-            self._give_back(tenant.name, slot)
+            self._give_back(slot)
 
     def open_names(self) -> list[str]:
         with self._lock:
@@ -165,7 +166,7 @@ class TenantPool:
         if self._on_open is not None:
             self._on_open(tenant.name)
 
-    def _give_back(self, name: str, slot: _Slot) -> None:
+    def _give_back(self, slot: _Slot) -> None:
         with self._lock:
             slot.leases -= 1
             slot.last_used = time.monotonic()
