@@ -272,8 +272,9 @@ def load_section(runs: list[HostingRun], seconds: float) -> Section:
         "was written). Cross-tenant: a hit, a listed or a fetched memory carrying another "
         "tenant's marker, or another tenant's id found. Open vaults: the distinct "
         "`memvault.db` files among the server's open handles (`/proc/PID/fd`, every second), "
-        "with fds and RSS (`VmRSS`). CPU: of one core, over the load (2 cores in all, shared "
-        "with the clients, which run in one asyncio process)."
+        "with fds and RSS (`VmRSS`). CPU: the process's CPU time over the load's wall time "
+        "(100 % is one core; the machine has 2, shared with the clients, which run in one "
+        "asyncio process, and with other work)."
     )
     return section
 
