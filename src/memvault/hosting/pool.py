@@ -80,7 +80,7 @@ class TenantPool:
                 raise slot.error or RuntimeError(f"tenant {tenant.name} did not open")
             yield slot.vault
         finally:
-            self._give_back(slot)
+            self._give_back(tenant.name, slot)
 
     def open_names(self) -> list[str]:
         with self._lock:
@@ -166,18 +166,32 @@ class TenantPool:
         if self._on_open is not None:
             self._on_open(tenant.name)
 
-    def _give_back(self, slot: _Slot) -> None:
+    def _give_back(self, name: str, slot: _Slot) -> None:
         with self._lock:
             slot.leases -= 1
             slot.last_used = time.monotonic()
-            if slot.leases == 0:
-                self._room.notify_all()  # its vault may now be closed for a waiting tenant
+            self._room.notify_all()  # its vault may now be closed for a waiting tenant
+            closing = self._over_bound()
+        self._close_all(closing)
 
     def _pop(self, name: str) -> tuple[str, _Slot]:
         """Take a slot out to close it (under the lock): until it is closed, a new open of the
         tenant waits (``_closing``)."""
         self._closing[name] = threading.Event()
         return name, self._slots.pop(name)
+
+    def _over_bound(self) -> list[tuple[str, _Slot]]:
+        """The least recently used unleased vaults beyond ``max_open`` (under the lock)."""
+        extra = len(self._slots) - self.max_open
+        closing: list[tuple[str, _Slot]] = []
+        if extra <= 0:
+            return closing
+        for name, slot in list(self._slots.items()):
+            if len(closing) >= extra:
+                break
+            if slot.leases == 0 and slot.vault is not None:
+                closing.append(self._pop(name))
+        return closing
 
     def _close_all(self, closing: list[tuple[str, _Slot]]) -> None:
         """Close popped slots' vaults (outside the lock; see ``_closing``)."""

@@ -29,10 +29,6 @@ from memvault.hosting.registry import Tenant
 from memvault.server.http import MCP_PATH
 
 MAX_BODY = 32 * 1024 * 1024  # a note of the largest size the tools take, with room for JSON
-# Threads of their own for taking a lease: a request may wait there (for its vault to open, or
-# for room in the pool while every open vault is leased), and waiting in the threads the tools
-# run in would leave the requests holding the leases no thread to finish on.
-LEASING_THREADS = 64
 
 PageTenant = Callable[[Scope], Tenant | None]
 # Tools that change data without adding to it: a tenant at a stored-data quota may still use
@@ -195,3 +191,9 @@ def _too_many(tenant: Tenant, wait: float) -> Response:
         status_code=429,
         headers={"Retry-After": str(max(1, round(wait)))},
     )
+
+
+# Threads of their own for taking a lease: a request may wait there (for its vault to open, or
+# for room in the pool while every open vault is leased), and waiting in the threads the tools
+# run in would leave the requests holding the leases no thread to finish on.
+LEASING_THREADS = 64
