@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web bench-hosting eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench-postgres: install
 # Only the search page of `memvault serve --http` at 100k memories (server and wall time, weight).
 bench-web: install
 	$(BIN)/python benchmarks/run.py --web-only
+
+# Only the hosted server (`serve --tenants`): 500 tenants, 50 clients on 200 of them for 60 s at
+# --max-open 16 and 64, kill -9 under load, restart and check (docs/benchmarks.md, docs/hosting.md).
+bench-hosting: install
+	$(BIN)/python benchmarks/run.py --hosting-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

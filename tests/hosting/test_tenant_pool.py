@@ -46,14 +46,14 @@ def test_the_least_recently_used_unleased_vault_is_closed_over_the_bound(tmp_pat
 
 def test_a_leased_vault_is_never_closed_under_its_request(tmp_path: Path) -> None:
     registry, tenants = registry_of(tmp_path, "a", "b", "c")
-    pool, _opened = counting_pool(registry, max_open=1)
-    with pool.lease(tenants["a"]) as held:
+    pool, _opened = counting_pool(registry, max_open=2)
+    with pool.lease(tenants["a"]) as held:  # the least recently used, but leased
         for name in ("b", "c"):
             with pool.lease(tenants[name]):
                 pass
-        assert "a" in pool.open_names()
+        assert "a" in pool.open_names() and len(pool.open_names()) <= 2
         held.remember("still writable while others came and went")
-    assert pool.open_names() == ["a"] or len(pool.open_names()) <= 1
+    assert pool.open_names() == ["a", "c"]
     pool.close()
 
 

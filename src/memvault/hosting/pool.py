@@ -1,11 +1,15 @@
 """Open tenant vaults, at most ``max_open`` of them, least recently used closed first.
 
 A request holds a lease on its tenant's vault for as long as it runs, and a leased vault is
-never closed under it: the pool may stand over its bound while every open vault is leased
-(the number of requests in flight bounds it then), and shrinks back as leases end. A vault
-unused for ``idle_seconds`` is closed too (:meth:`TenantPool.close_idle`, run by the server's
-reaper), and so is the vault of a tenant removed from the registry. Closing a vault closes its
-last connection, which checkpoints the WAL into the database file: a closed tenant is one file.
+never closed under it. The bound is hard, on open files rather than on intentions: a tenant
+that is not open gets room only when fewer than ``max_open`` vaults are open or being closed;
+else the least recently used unleased vault is closed first, and while every open vault is
+leased the new request waits for a lease to end (fifty clients on fifty tenants with a bound
+of sixteen must not mean fifty open vaults: a server's handles are sized from the bound). A
+vault unused for ``idle_seconds`` is closed too (:meth:`TenantPool.close_idle`, run by the
+server's reaper), and so is the vault of a tenant removed from the registry. Closing a vault
+closes its last connection, which checkpoints the WAL into the database file: a closed tenant
+is one file.
 
 Opening is done outside the pool's lock (a first open runs migrations and may take a while),
 once per tenant however many requests wait for it.
@@ -60,6 +64,7 @@ class TenantPool:
         # one process never has two vaults (two writers, two folder locks) on one home.
         self._closing: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)  # a lease ended or a vault was closed
         self._closed = False
 
     @contextmanager
@@ -123,6 +128,7 @@ class TenantPool:
         """Close every vault (the server is stopping); waits for leases to end."""
         with self._lock:
             self._closed = True
+            self._room.notify_all()  # requests waiting for room give up
         while True:
             with self._lock:
                 busy = any(slot.leases for slot in self._slots.values())
@@ -134,16 +140,34 @@ class TenantPool:
 
     # --- inside -----------------------------------------------------------------------------
     def _take(self, name: str) -> tuple[_Slot, bool]:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the tenant pool is closed")
-            slot = self._slots.get(name)
-            first = slot is None
-            if slot is None:
-                slot = self._slots[name] = _Slot()
-            slot.leases += 1
-            self._slots.move_to_end(name)
-            return slot, first
+        """A lease on ``name``'s slot; ``first`` when the slot is new (its vault to be opened
+        by the caller). At the bound this closes the least recently used unleased vault to
+        make room, or waits for a lease to end while there is none."""
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the tenant pool is closed")
+                slot = self._slots.get(name)
+                if slot is not None or len(self._slots) + len(self._closing) < self.max_open:
+                    return self._lease_slot(name, slot)
+                victim = next(
+                    (n for n, s in self._slots.items() if s.leases == 0 and s.vault is not None),
+                    None,
+                )
+                if victim is None:
+                    self._room.wait()
+                    continue
+                closing = [self._pop(victim)]
+            self._close_all(closing)
+
+    def _lease_slot(self, name: str, slot: _Slot | None) -> tuple[_Slot, bool]:
+        """Under the lock: one more lease on the slot (made if None), now the most recent."""
+        first = slot is None
+        if slot is None:
+            slot = self._slots[name] = _Slot()
+        slot.leases += 1
+        self._slots.move_to_end(name)
+        return slot, first
 
     def _open(self, tenant: Tenant, slot: _Slot, *, announce: bool) -> None:
         with self._lock:
@@ -157,6 +181,7 @@ class TenantPool:
             with self._lock:
                 if self._slots.get(tenant.name) is slot:
                     del self._slots[tenant.name]
+                self._room.notify_all()
             raise
         finally:
             slot.opened.set()
@@ -167,6 +192,7 @@ class TenantPool:
         with self._lock:
             slot.leases -= 1
             slot.last_used = time.monotonic()
+            self._room.notify_all()  # its vault may now be closed for a waiting tenant
             closing = self._over_bound()
         self._close_all(closing)
 
@@ -204,4 +230,5 @@ class TenantPool:
                 with self._lock:
                     if self._closing.get(name) is done:
                         del self._closing[name]
+                    self._room.notify_all()
                 done.set()

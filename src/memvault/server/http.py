@@ -37,6 +37,12 @@ from memvault.core.errors import InvalidInputError, MemvaultError
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16  # 16 random characters are out of reach of guessing over the network
 _SINGLE_HEADERS = (b"host", b"origin", b"authorization")
+# How long an idle kept-alive connection stays open. uvicorn's 5 s is httpx's own keep-alive
+# expiry (the MCP SDK's client): a client reusing a connection idle for just under 5 s sent its
+# request as a busy server closed it, and got no answer (a few per thousand requests under
+# load). Longer than the clients' expiry, the server is never the one to close first (nginx
+# keeps 75 s too).
+KEEP_ALIVE_SECONDS = 75
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,5 +178,9 @@ def run_http(
 ) -> None:
     import uvicorn
 
-    config = uvicorn.Config(build_http_app(server, access, pages, gate), log_level="warning")
+    config = uvicorn.Config(
+        build_http_app(server, access, pages, gate),
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -33,6 +33,7 @@ class TenantGate:
         self._app = app
         self._host = host
         self._page_tenant = page_tenant
+        self._leasing = anyio.CapacityLimiter(LEASING_THREADS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,7 +59,7 @@ class TenantGate:
     async def _serve(self, tenant: Tenant, scope: Scope, receive: Receive, send: Send) -> None:
         lease = self._host.serving(tenant)
         try:
-            vault = await anyio.to_thread.run_sync(lease.__enter__)
+            vault = await anyio.to_thread.run_sync(lease.__enter__, limiter=self._leasing)
         except ConflictError as exc:  # the tenant is being restored: a moment, not a fault
             response = JSONResponse(
                 {"error": "unavailable", "error_description": str(exc)},
@@ -100,3 +101,9 @@ def _too_many(tenant: Tenant, wait: float) -> Response:
         status_code=429,
         headers={"Retry-After": str(max(1, round(wait)))},
     )
+
+
+# Threads of their own for taking a lease: a request may wait there (for its vault to open, or
+# for room in the pool while every open vault is leased), and waiting in the threads the tools
+# run in would leave the requests holding the leases no thread to finish on.
+LEASING_THREADS = 64
