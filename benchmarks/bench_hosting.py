@@ -11,7 +11,8 @@ token and with another tenant's, and every tenant's vault is checked (``Vault.ch
 ``memvault check`` runs). Before each load the server is measured idle, with no tenant open and
 with ``max-open`` of them opened one after the other: that difference is the cost of an open
 tenant. Loopback only; vectors from the hash embedder (the bundled model would spend the two
-cores on embedding, which ``make bench`` measures on its own).
+cores on embedding, which ``make bench`` measures on its own). Last, one tenant's heavy import
+beside another's searches, with the bundled model (``hosting_fairness.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import hosting_fairness
 import hosting_load
 from hosting_load import Ledger, LoadResult, Sample, Sampler, TenantKey, Verified
 from report import Section
@@ -78,7 +80,8 @@ def run(folder: Path, seconds: float = SECONDS) -> list[Section]:
         for max_open in BOUNDS
     ]
     restart = restarted(root, active, ledger, env, acknowledged=ledger.count() - seeded)
-    return sections(runs, restart, seconds)
+    fairness = hosting_fairness.run(folder, free_port())
+    return [*sections(runs, restart, seconds), fairness]
 
 
 def make_tenants(root: Path, count: int) -> list[TenantKey]:
