@@ -26,10 +26,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from memvault.core.entity_records import EntityKind, EntityMention
+from memvault.core.entity_records import EntityKind, EntityMention, in_kind_order
+from memvault.core.errors import InvalidInputError
 from memvault.core.terms import STOPWORDS, subwords
 
 ALL_KINDS = frozenset(EntityKind)
+KINDS_SETTING = "entities.kinds"  # "all" (the default), "none", or kinds joined by commas
 MAX_ENTITIES = 64  # per text: a long document names more, and its chunks carry them
 
 _URL = re.compile(r"(?i:\bhttps?://[^\s<>\"'`()\[\]{}]+)")
@@ -133,6 +135,62 @@ def extract_entities(
         for tag in tags:
             _add(found, EntityKind.TAG, tag)
     return tuple(found.values())[:MAX_ENTITIES]
+
+
+def entity_mention(kind: EntityKind, name: str) -> EntityMention | None:
+    """An entity a person or a file names, with the key its kind gives it (None: no key)."""
+    found: dict[str, EntityMention] = {}
+    _add(found, kind, name)
+    return next(iter(found.values()), None)
+
+
+def mentions_from_mapping(value: object) -> tuple[EntityMention, ...]:
+    """The entities of a front matter's or an export's ``entities`` (kind -> names), checked:
+    an unknown kind or a name that is not text is an ``InvalidInputError`` saying which."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise InvalidInputError("entities must be a mapping of kind to a list of names")
+    found: list[EntityMention] = []
+    for kind_name, names in value.items():
+        try:
+            kind = EntityKind(str(kind_name).strip().lower())
+        except ValueError as exc:
+            known = ", ".join(EntityKind)
+            raise InvalidInputError(f"entities: unknown kind {kind_name!r} ({known})") from exc
+        for name in [names] if isinstance(names, str) else names or ():
+            if not isinstance(name, str | int | float) or isinstance(name, bool):
+                raise InvalidInputError(f"entities: each {kind} must be a name")
+            mention = entity_mention(kind, str(name))
+            if mention is not None:
+                found.append(mention)
+    return in_kind_order(found)
+
+
+def kinds_from_setting(value: str | None) -> frozenset[EntityKind]:
+    """The extractors a vault runs (setting ``entities.kinds``): all, none, or a list."""
+    text = (value or "all").strip().lower()
+    if text == "all":
+        return ALL_KINDS
+    if text == "none":
+        return frozenset()
+    kinds: set[EntityKind] = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            kinds.add(EntityKind(part))
+        except ValueError as exc:
+            known = ", ".join(EntityKind)
+            raise InvalidInputError(
+                f"{KINDS_SETTING}: unknown kind {part!r} (all, none, or some of {known})"
+            ) from exc
+    return frozenset(kinds)
+
+
+def setting_of_kinds(kinds: frozenset[EntityKind]) -> str:
+    """The setting's text for ``kinds`` (the inverse of :func:`kinds_from_setting`)."""
+    if kinds == ALL_KINDS:
+        return "all"
+    return ",".join(k.value for k in EntityKind if k in kinds) or "none"
 
 
 # --- inside ----------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from memvault.content.entities import KINDS_SETTING, kinds_from_setting, setting_of_kinds
 from memvault.core import inputs
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.file_records import IndexRun
 from memvault.core.import_records import ImportRunEntry, VerifySummary
@@ -68,6 +70,8 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         folder: Path | None = None,
     ) -> None:
         self._store = store
+        # Read once: every write of this open vault runs the same extractors.
+        store.use_entity_kinds(kinds_from_setting(store.get_setting(KINDS_SETTING)))
         self._embeddings = embeddings or Embeddings(store, store)
         self._searcher = Searcher(store, store, self._embeddings)
         self._folder = (
@@ -91,6 +95,15 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
     @fusion.setter
     def fusion(self, settings: FusionSettings) -> None:
         self._searcher.fusion = settings
+
+    def set_entity_kinds(self, kinds: frozenset[EntityKind]) -> None:
+        """Which extractors run on the writes from now on (setting ``entities.kinds``; every
+        kind by default, none turns extraction off). Memories written before keep theirs."""
+        self._store.set_setting(KINDS_SETTING, setting_of_kinds(kinds))
+        self._store.use_entity_kinds(kinds)
+
+    def entity_kinds(self) -> frozenset[EntityKind]:
+        return kinds_from_setting(self._store.get_setting(KINDS_SETTING))
 
     @property
     def location(self) -> str:

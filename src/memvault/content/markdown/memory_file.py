@@ -3,8 +3,10 @@
 A memory file holds everything needed to rebuild the memory exactly: the front matter carries
 id, kind, times, scores, metadata, the memory's outgoing relations, its validation history and
 the source records it was imported from (``imported_from``: source, id and the record's hash, so
-a rebuild brings the import links back and a re-import updates instead of duplicating); the body
-is the text. Fields at their defaults are left out so a person reading the file sees
+a rebuild brings the import links back and a re-import updates instead of duplicating) and its
+entities (``entities``: kind -> names; the list is the truth when present, so a person adds or
+removes one by hand, and a file without it has them extracted from text and tags); the body is
+the text. Fields at their defaults are left out so a person reading the file sees
 what matters. Reading goes through the same input rules as ``remember``, so a hand edit that
 breaks a rule is reported (file and line) instead of stored. Access counts are not written:
 they change on every read and are the index's business.
@@ -16,8 +18,10 @@ import re
 import uuid
 from typing import Any
 
+from memvault.content.entities import mentions_from_mapping
 from memvault.content.markdown.frontmatter import FrontMatterError, parse, render
 from memvault.core import inputs
+from memvault.core.entity_records import entity_mapping
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT
 from memvault.core.import_records import ImportOrigin
@@ -53,6 +57,8 @@ def render_memory(record: MemoryRecord) -> str:
     front: dict[str, Any] = {"id": m.id, "kind": m.kind, "namespace": m.namespace}
     if m.tags:
         front["tags"] = list(m.tags)
+    if m.entities:
+        front["entities"] = entity_mapping(m.entities)
     front["importance"] = m.importance
     front["confidence"] = m.confidence
     if m.source is not None:
@@ -108,6 +114,8 @@ def parse_memory(text: str, path: str, *, modified: str | None = None) -> Memory
             valid_from=_time(front.get("valid_from", created_at), "valid_from"),
             valid_to=_optional_time(front.get("valid_to"), "valid_to"),
             superseded_by=_optional_id(front.get("superseded_by")),
+            # the file's list is the truth when it has one; without one they are extracted
+            entities=mentions_from_mapping(front["entities"]) if "entities" in front else None,
         )
         relations = tuple(
             _edge(memory_id, entry, created_at)

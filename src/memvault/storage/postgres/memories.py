@@ -27,7 +27,7 @@ class PostgresMemories(PostgresEngine):
         self, memories: Sequence[Memory], *, embed: bool = False
     ) -> list[InsertOutcome]:
         def job(conn: Connection) -> list[InsertOutcome]:
-            inserted = memory_rows.insert_many(conn, memories)
+            inserted = memory_rows.insert_many(conn, memories, kinds=self.entity_kinds)
             if embed:
                 jobs.enqueue(conn, [pk for _, pk in inserted if pk is not None])
             return [outcome for outcome, _ in inserted]
@@ -91,7 +91,7 @@ class PostgresMemories(PostgresEngine):
         def job(conn: Connection) -> Memory:
             pk = memory_rows.require(conn, memory_id)
             try:
-                memory_rows.update(conn, pk, patch, updated_at)
+                memory_rows.update(conn, pk, patch, updated_at, kinds=self.entity_kinds)
             except psycopg.errors.UniqueViolation as exc:
                 raise ConflictError(
                     "another current memory in this namespace already has that content"
