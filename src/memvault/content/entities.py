@@ -32,6 +32,7 @@ from memvault.core.terms import STOPWORDS, subwords
 
 ALL_KINDS = frozenset(EntityKind)
 KINDS_SETTING = "entities.kinds"  # "all" (the default), "none", or kinds joined by commas
+MAX_ENTITY_NAME = 500
 MAX_ENTITIES = 64  # per text: a long document names more, and its chunks carry them
 
 _URL = re.compile(r"(?i:\bhttps?://[^\s<>\"'`()\[\]{}]+)")
@@ -119,6 +120,20 @@ def entity_key(text: str) -> str:
     if "/" in raw or raw.startswith("~"):
         return raw.removeprefix("./")
     return ".".join(_glued(part) for part in raw.split(".") if part) or _glued(raw)
+
+
+def entity_keys(names: Iterable[str]) -> tuple[str, ...]:
+    """The keys of entities a caller names (``search --entity``): one line of error for a
+    name that is empty or has no key."""
+    found: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or len(name) > MAX_ENTITY_NAME:
+            raise InvalidInputError(f"an entity is a name of at most {MAX_ENTITY_NAME} characters")
+        key = entity_key(name)
+        if not key:
+            raise InvalidInputError(f"entity {name!r} names nothing (give a word, @name, #tag…)")
+        found.append(key)
+    return tuple(dict.fromkeys(found))
 
 
 def extract_entities(

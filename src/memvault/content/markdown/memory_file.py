@@ -235,7 +235,12 @@ def _id_from_path(path: str) -> str:
 
 
 def _line_of(text: str, message: str) -> int:
-    """The front matter line of the field a message names, else line 1 (the fence)."""
+    """The front matter line of the field a message names, else line 1 (the fence): the
+    field the message starts with (``entities: unknown kind``), else the first it mentions."""
+    named = message.split(":", 1)[0].strip()
+    fields = _front_lines(text)
+    if named in fields:
+        return fields[named]
     for number, line in enumerate(text.splitlines()[1:], start=2):
         if line.strip() == "---":
             break
@@ -243,3 +248,13 @@ def _line_of(text: str, message: str) -> int:
         if key and not line.startswith((" ", "-")) and key in message:
             return number
     return 1
+
+
+def _front_lines(text: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.strip() == "---":
+            break
+        if line[:1] not in (" ", "-", "") and ":" in line:
+            found.setdefault(line.split(":", 1)[0].strip(), number)
+    return found
