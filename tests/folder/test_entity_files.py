@@ -64,9 +64,8 @@ def test_reindex_after_deleting_the_database_restores_every_entity(home: Path) -
     for name in ("memvault.db", "memvault.db-wal", "memvault.db-shm"):
         (home / name).unlink(missing_ok=True)
     env = {**os.environ, "MEMVAULT_EMBEDDER": "hash", "MEMVAULT_BACKGROUND": "0"}
-    done = subprocess.run(
-        [EXE, "--home", str(home), "reindex"], capture_output=True, text=True, env=env, timeout=60
-    )
+    command = [EXE, "--home", str(home), "reindex"]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     with memvault.open(home, background=False) as vault:
         assert every_entity(vault) == before
