@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web bench-entities eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-postgres: install
 # Only the search page of `memvault serve --http` at 100k memories (server and wall time, weight).
 bench-web: install
 	$(BIN)/python benchmarks/run.py --web-only
+
+# Only the entity tables: extraction CPU per memory, insert throughput with it on and off.
+bench-entities: install
+	$(BIN)/python benchmarks/run.py --entities-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

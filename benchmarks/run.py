@@ -4,8 +4,8 @@ memvault side by side with its peers, printed and saved.
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
 section between the eval markers, which `make eval` writes and this keeps as it is. The session,
 backup, side-by-side, PostgreSQL and search-page tables sit between their own markers, so
-`--sessions-only`, `--backup-only`, `--peers-only`, `--postgres-only` and `--web-only` can
-measure and replace just them.
+`--sessions-only`, `--backup-only`, `--peers-only`, `--postgres-only`, `--web-only` and
+`--entities-only` can measure and replace just them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_backup
 import bench_embedding
+import bench_entities
 import bench_import
 import bench_peers
 import bench_postgres
@@ -53,6 +54,7 @@ BACKUP_SECTION = re.compile(r"<!-- backup:start -->.*?<!-- backup:end -->", re.D
 PEERS_SECTION = re.compile(r"<!-- peers:start -->.*?<!-- peers:end -->", re.DOTALL)
 POSTGRES_SECTION = re.compile(r"<!-- postgres:start -->.*?<!-- postgres:end -->", re.DOTALL)
 WEB_SECTION = re.compile(r"<!-- web:start -->.*?<!-- web:end -->", re.DOTALL)
+ENTITIES_SECTION = re.compile(r"<!-- entities:start -->.*?<!-- entities:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -230,6 +232,7 @@ def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
         BACKUP_SECTION,
         POSTGRES_SECTION,
         WEB_SECTION,
+        ENTITIES_SECTION,
         EVAL_SECTION,
     ]
     later = following[following.index(pattern) + 1 :] if pattern in following else following
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         or args.peers_only
         or args.postgres_only
         or args.web_only
+        or args.entities_only
     )
     start = time.perf_counter()
     sections: list[Section] = []
@@ -272,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         ("backup", "online-backup", BACKUP_SECTION, args.backup_only, bench_backup.run),
         ("postgres", "PostgreSQL", POSTGRES_SECTION, args.postgres_only, _postgres(args.sizes)),
         ("web", "search-page", WEB_SECTION, args.web_only, _web(args.sizes)),
+        ("entities", "entity", ENTITIES_SECTION, args.entities_only, bench_entities.run),
     ]
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
@@ -364,6 +369,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--web-only",
         action="store_true",
         help="only the search page's tables (replacing just them in the docs)",
+    )
+    only.add_argument(
+        "--entities-only",
+        action="store_true",
+        help="only the entity tables: extraction CPU, insert with it on and off",
     )
     args = parser.parse_args(argv)
     if args.quick:

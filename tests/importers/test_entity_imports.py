@@ -9,6 +9,7 @@ from pathlib import Path
 
 import memvault
 from memvault.core.entity_records import EntityKind
+from memvault.importers.export import Exporter
 from tests.importers.conftest import Database
 from tests.importers.run_cli import cli
 
@@ -74,3 +75,23 @@ def test_postgres_tags_as_text_or_an_array_become_entities(
         "Ana rolled back the deploy": ["x"],
         "the cache is warm again": ["cache", "ops"],
     }
+
+
+def test_an_export_carries_entities_into_the_vault_it_restores(tmp_path: Path) -> None:
+    """The export line holds the memory's entities, so the exact restore keeps them even in a
+    vault whose own extractors would find none."""
+    home, other = tmp_path / "home", tmp_path / "other"
+    with memvault.open(home, background=False) as vault:
+        written = vault.remember("Ana moved parseConfig into src/app/config.py", tags=["x"]).id
+        expected = vault.get(written).entities
+        exported = tmp_path / "export.jsonl"
+        with exported.open("w") as out:
+            Exporter(vault).jsonl(out)
+    assert '"entities":{' in exported.read_text("utf-8")
+    assert cli(other, "init", "--entities", "none").returncode == 0
+    imported(other, "jsonl", str(exported))
+    with memvault.open(other, background=False) as vault:
+        assert vault.entity_kinds() == frozenset()
+        assert vault.get(written).entities == expected
+        fresh = vault.remember("Bob wrote loadConfig").id
+        assert vault.get(fresh).entities == ()
