@@ -111,8 +111,8 @@ def extraction_section() -> Section:
         f"Process CPU time of `extract_entities` over each set, the fastest of {ROUNDS} passes. "
         "Agent notes are generated from templates naming people, services, functions, paths, "
         "issues, versions, URLs and @handles; the synthetic memories are those of the search "
-        "tables; LoCoMo turns are the first dialog turns of its five dev conversations "
-        "(`Speaker: text`)."
+        "tables; LoCoMo turns are the dialog turns of its five dev conversations "
+        "(`Speaker: text`, read from the shared datasets, not the repository)."
     )
     return section
 

@@ -10,6 +10,7 @@ transaction, so an acknowledged write has its entities.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from memvault.content.entities import ALL_KINDS, extract_entities
 from memvault.core.entity_records import EntityKind, EntityMention, in_kind_order
@@ -23,6 +24,14 @@ def mentions_of(memory: Memory, kinds: frozenset[EntityKind]) -> tuple[EntityMen
     if memory.entities is not None:
         return in_kind_order(memory.entities)
     return extracted(memory.content, memory.tags, kinds)
+
+
+def with_entities(memories: Sequence[Memory], kinds: frozenset[EntityKind]) -> list[Memory]:
+    """``memories``, each with its entities decided (:func:`mentions_of`)."""
+    return [
+        m if m.entities is not None else replace(m, entities=mentions_of(m, kinds))
+        for m in memories
+    ]
 
 
 def extracted(

@@ -17,7 +17,7 @@ from memvault.core.records import (
     MemoryRecord,
     Relation,
 )
-from memvault.storage import memory_filter
+from memvault.storage import entity_links, memory_filter
 from memvault.storage.postgres import graph, import_rows, jobs, memory_rows, vectors
 from memvault.storage.postgres.engine import Connection, PostgresEngine
 
@@ -26,6 +26,10 @@ class PostgresMemories(PostgresEngine):
     def insert_memories(
         self, memories: Sequence[Memory], *, embed: bool = False
     ) -> list[InsertOutcome]:
+        # Entities found here, in the caller's thread, not inside the write transaction: the
+        # lock is held no longer for them, and other callers extract while this one writes.
+        memories = entity_links.with_entities(memories, self.entity_kinds)
+
         def job(conn: Connection) -> list[InsertOutcome]:
             inserted = memory_rows.insert_many(conn, memories, kinds=self.entity_kinds)
             if embed:
