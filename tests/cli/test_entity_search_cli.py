@@ -21,3 +21,12 @@ def test_search_by_entity_finds_every_spelling(cli: Cli) -> None:  # noqa: F811
 def test_an_entity_that_names_nothing_is_one_line_of_error(cli: Cli) -> None:  # noqa: F811
     cli.json("remember", "parseConfig fails")
     assert "names nothing" in cli.fails(1, "search", "parse", "--entity", "  ")
+
+
+def test_the_extractors_are_a_setting_of_init(cli: Cli) -> None:  # noqa: F811
+    assert cli.json("init", "--entities", "path,mention")["entities"] == "mention,path"
+    made = cli.json("remember", "Ana asked @bob about src/app/config.py and parseConfig")["id"]
+    got = cli.json("get", made)
+    assert got["entities"] == {"mention": ["bob"], "path": ["src/app/config.py"]}
+    assert "unknown kind 'people'" in cli.fails(1, "init", "--entities", "people")
+    assert cli.json("init")["entities"] == "mention,path"  # kept until set again
