@@ -7,6 +7,7 @@ entities (a memory file's list, an export's) keeps exactly those.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from memvault.content.entities import entity_key
@@ -29,7 +30,7 @@ def keys(store: Store, memory_id: str) -> list[str]:
 
 def with_entity(store: Store, name: str, **where: object) -> set[str]:
     chosen = MemoryFilter(entities=(entity_key(name),), **where)  # type: ignore[arg-type]
-    return {m.id for m in store.list_memories(chosen, limit=100)}
+    return {m.id for m in store.list_memories(chosen, limit=1000)}
 
 
 def test_spellings_of_one_identifier_meet_in_one_entity(store: Store) -> None:
@@ -171,3 +172,25 @@ def test_every_entity_a_memory_must_mention(store: Store) -> None:
     assert with_entity(store, "Ana") == {both, one}
     chosen = MemoryFilter(entities=("ana", "bob"))
     assert {m.id for m in store.list_memories(chosen, limit=10)} == {both}
+
+
+def test_two_instances_adding_the_same_new_entities_at_once_link_every_memory(
+    store: Store, second_store: Store
+) -> None:
+    """Writers of two processes naming the same new entities in the same moment: every memory
+    is linked, and each key is one entity."""
+
+    def write(target: Store, side: str) -> list[str]:
+        written = []
+        for n in range(20):
+            texts = [f"{side} {n}.{i}: Quinn asked about frobnicateWidget{n}" for i in range(5)]
+            written += [o.id for o in target.insert_memories([memory(t) for t in texts])]
+        return written
+
+    with ThreadPoolExecutor(2) as pool:
+        sides = [pool.submit(write, store, "a"), pool.submit(write, second_store, "b")]
+        ids = [memory_id for side in sides for memory_id in side.result()]
+    assert len(ids) == 200
+    assert with_entity(store, "Quinn") == set(ids)
+    for n in range(20):
+        assert len(with_entity(store, f"frobnicate_widget{n}")) == 10
