@@ -259,10 +259,7 @@ def _matches(
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    for s, e in taken:
-        if s < end and start < e:
-            return True
-    return False
+    return any(s < end and start < e for s, e in taken)
 
 
 def _names(text: str, taken: list[tuple[int, int]], found: dict[str, EntityMention]) -> None:
