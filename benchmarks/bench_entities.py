@@ -133,7 +133,12 @@ def insert_section(folder: Path) -> Section:
         f"Insert throughput with entity extraction on and off (remember_many, {BATCH} per call)",
         ["texts", "memories", "entities off/s", "entities on/s", "cost"],
     )
-    for name, texts in [("agent notes", agent_notes(INSERTED, seed=8))]:
+    maker = TextMaker(seed=12)
+    synthetic = [maker.memory() for _ in range(INSERTED)]
+    for name, texts in [
+        ("agent notes", agent_notes(INSERTED, seed=8)),
+        ("synthetic (search tables)", synthetic),
+    ]:
         unique = [f"{text} ({n})" for n, text in enumerate(texts)]  # no dedup short-cut
         rates: dict[str, list[float]] = {"none": [], "all": []}
         for run in range(2):
