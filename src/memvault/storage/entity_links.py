@@ -3,8 +3,10 @@
 A memory that comes with its entities (``Memory.entities`` a tuple: its file's own list, an
 export's, a hand edit's) keeps exactly those; one without (None: a new memory, a chunk, a
 message) gets what the vault's extractors find in its text and tags. Either way they are put in
-one order (``in_kind_order``), so the index and the file agree. Extraction runs inside the write
-transaction, so an acknowledged write has its entities.
+one order (``in_kind_order``), so the index and the file agree. New memories have theirs found
+in the caller's thread just before the write is queued (:func:`with_entities`), so the write
+lock is not held for them; an update, a synced file or a message has them found inside its
+write. Either way they are linked in the write's transaction: an acknowledged write has them.
 """
 
 from __future__ import annotations
@@ -68,4 +70,5 @@ __all__ = [
     "mentions_from_rows",
     "mentions_of",
     "rows_of",
+    "with_entities",
 ]
