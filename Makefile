@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web bench-hosting eval clean
+.PHONY: install demo test lint typecheck unit bench bench-peers bench-postgres bench-web bench-hosting bench-entities eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-web: install
 # --max-open 16 and 64, kill -9 under load, restart and check (docs/benchmarks.md, docs/hosting.md).
 bench-hosting: install
 	$(BIN)/python benchmarks/run.py --hosting-only
+
+# Only the entity tables: extraction CPU per memory, insert throughput with it on and off.
+bench-entities: install
+	$(BIN)/python benchmarks/run.py --entities-only
 
 # Search quality on SciFact and LoCoMo (docs/benchmarks.md, between the eval markers).
 eval: install

@@ -3,9 +3,9 @@ memvault side by side with its peers, printed and saved.
 
 Speed lives here, never in timed unit tests. Results go to docs/benchmarks.md: everything but the
 section between the eval markers, which `make eval` writes and this keeps as it is. The session,
-backup, side-by-side, PostgreSQL, search-page and hosting tables sit between their own markers,
-so `--sessions-only`, `--backup-only`, `--peers-only`, `--postgres-only`, `--web-only` and
-`--hosting-only` can measure and replace just them.
+backup, side-by-side, PostgreSQL, search-page, hosting and entity tables sit between their own
+markers, so `--sessions-only`, `--backup-only`, `--peers-only`, `--postgres-only`, `--web-only`,
+`--hosting-only` and `--entities-only` can measure and replace just them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_backup
 import bench_embedding
+import bench_entities
 import bench_hosting
 import bench_import
 import bench_peers
@@ -55,6 +56,7 @@ PEERS_SECTION = re.compile(r"<!-- peers:start -->.*?<!-- peers:end -->", re.DOTA
 POSTGRES_SECTION = re.compile(r"<!-- postgres:start -->.*?<!-- postgres:end -->", re.DOTALL)
 WEB_SECTION = re.compile(r"<!-- web:start -->.*?<!-- web:end -->", re.DOTALL)
 HOSTING_SECTION = re.compile(r"<!-- hosting:start -->.*?<!-- hosting:end -->", re.DOTALL)
+ENTITIES_SECTION = re.compile(r"<!-- entities:start -->.*?<!-- entities:end -->", re.DOTALL)
 SIZES = (10_000, 100_000)
 console = Console()
 if console.width < 130:  # a pipe or a narrow terminal: the search table needs the room
@@ -233,6 +235,7 @@ def replace_block(pattern: re.Pattern[str], text_block: str) -> None:
         POSTGRES_SECTION,
         WEB_SECTION,
         HOSTING_SECTION,
+        ENTITIES_SECTION,
         EVAL_SECTION,
     ]
     later = following[following.index(pattern) + 1 :] if pattern in following else following
@@ -264,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         or args.postgres_only
         or args.web_only
         or args.hosting_only
+        or args.entities_only
     )
     start = time.perf_counter()
     sections: list[Section] = []
@@ -277,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
         ("postgres", "PostgreSQL", POSTGRES_SECTION, args.postgres_only, _postgres(args.sizes)),
         ("web", "search-page", WEB_SECTION, args.web_only, _web(args.sizes)),
         ("hosting", "hosted-server", HOSTING_SECTION, args.hosting_only, bench_hosting.run),
+        ("entities", "entity", ENTITIES_SECTION, args.entities_only, bench_entities.run),
     ]
     with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
         folder = Path(tmp)
@@ -374,6 +379,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--hosting-only",
         action="store_true",
         help="only the hosted server's tables: tenants under load, kill -9 (replacing just them)",
+    )
+    only.add_argument(
+        "--entities-only",
+        action="store_true",
+        help="only the entity tables: extraction CPU, insert with it on and off",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -118,3 +118,16 @@ def test_plain_text_and_odd_input_give_nothing_or_a_bounded_list() -> None:
     many = " ".join(f"name_{n}" for n in range(500))
     assert len(extract_entities(many)) == MAX_ENTITIES
     assert extract_entities("\x00\ufffd@ #  //  ()") == ()
+
+
+def test_words_split_by_tabs_and_new_lines_each_give_their_own_identifiers() -> None:
+    text = "fix a_b\tand c_d\nthen #ops and @ana\t#infra e_f"
+    found = [(m.kind.value, m.name) for m in extract_entities(text)]
+    assert found == [
+        ("mention", "ana"),
+        ("tag", "ops"),
+        ("tag", "infra"),
+        ("identifier", "a_b"),
+        ("identifier", "c_d"),
+        ("identifier", "e_f"),
+    ]

@@ -60,7 +60,7 @@ READ_ONLY = {
 # before any argument (23 tools: about 2,500), so 2,500 needs fewer tools: `memvault serve`
 # lists the core set by default (server/toolsets.py), the rest on request (--tools all).
 DEFAULT_TOOLS_BUDGET = 2_500  # what an agent pays per session with the default set
-TOOLS_LIST_BUDGET = 5_000  # every tool (--tools all): 4,825 now
+TOOLS_LIST_BUDGET = 5_000  # every tool (--tools all): 4,839 now
 SESSION_TOOLS_BUDGET = 950  # what the four session tools add to it (851 when they came)
 
 # --- tools/list ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from rich.table import Table
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json
 from memvault.cli.state import state
+from memvault.content.entities import kinds_from_setting, setting_of_kinds
 from memvault.core.home import is_url
 from memvault.core.vector_records import VectorStorage
 
@@ -33,11 +34,19 @@ def init(
             "(as the global --db).",
         ),
     ] = None,
+    entities: Annotated[
+        str | None,
+        typer.Option(
+            help="Entity extractors on every write: all (default), none, or some of "
+            "mention,tag,identifier,path,url,issue,version,name (docs/entities.md)."
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Create the vault (home folder, database, Markdown folder) if it does not exist.
 
-    The global --embedder (and --vector-storage here) are saved as the vault's settings.
+    The global --embedder (and --vector-storage and --entities here) are saved as the vault's
+    settings.
     """
     cli = state(ctx)
     if db is not None:
@@ -48,6 +57,8 @@ def init(
     if no_vault:
         vault.use_db_only()
     vault.configure_vectors(embedder=cli.embedder, storage=vector_storage)
+    if entities is not None:
+        vault.set_entity_kinds(kinds_from_setting(entities))
     stats = vault.stats()
     data = {
         "db": cli.shown,
@@ -55,6 +66,7 @@ def init(
         "embedder": vault.vector_settings().embedder,
         "vector_storage": vault.vector_settings().storage.value,
         "vault": None if vault.folder is None else str(vault.folder),
+        "entities": setting_of_kinds(vault.entity_kinds()),
     }
     if json_out:
         print_json(data)

@@ -19,6 +19,10 @@ def search(
     namespace: Annotated[str | None, typer.Option("--namespace", "-n")] = None,
     kind: Annotated[list[str] | None, typer.Option(help="Kind (repeatable).")] = None,
     tag: TagOption = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(help="Mentions this entity, any spelling: parse_config finds parseConfig."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Created at or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Created before (ISO date).")] = None,
     include_superseded: Annotated[bool, typer.Option("--all", help="Include superseded.")] = False,
@@ -49,6 +53,7 @@ def search(
             include_superseded=include_superseded,
             mode=mode,
             min_score=min_score,
+            entities=entity or [],
         )
     )
     relevant = any(hit.relevance is not None and not hit.weak for hit in hits)

@@ -8,6 +8,7 @@ how it was first written, for people; ``kind`` what the extractor took it for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,3 +31,24 @@ class EntityMention:
     key: str
     name: str
     kind: EntityKind
+
+
+KIND_ORDER = {kind: rank for rank, kind in enumerate(EntityKind)}
+
+
+def in_kind_order(mentions: Iterable[EntityMention]) -> tuple[EntityMention, ...]:
+    """Each key once (its first mention), grouped by kind in ``EntityKind``'s order, in their
+    order within a kind: the one order a memory's entities are stored, rendered and read back
+    in, so a file and the index agree whatever order a person wrote them in."""
+    seen: dict[str, EntityMention] = {}
+    for mention in mentions:
+        seen.setdefault(mention.key, mention)
+    return tuple(sorted(seen.values(), key=lambda m: KIND_ORDER[m.kind]))
+
+
+def entity_mapping(mentions: Iterable[EntityMention]) -> dict[str, list[str]]:
+    """Kind -> names, the readable form of a memory's entities (front matter, JSON answers)."""
+    grouped: dict[str, list[str]] = {}
+    for mention in in_kind_order(mentions):
+        grouped.setdefault(mention.kind.value, []).append(mention.name)
+    return grouped

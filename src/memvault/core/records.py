@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from memvault.core.entity_records import EntityMention, entity_mapping
 from memvault.core.ids import content_hash
 from memvault.core.import_records import ImportOrigin
 
@@ -70,6 +71,11 @@ class Memory:
     superseded_by: str | None
     location: Location | None = None  # set for chunks of notes and ingested files
     session_id: str | None = None  # set for messages: the session they were said in
+    # Who and what it mentions (docs/entities.md). Read back always a tuple; on a write None
+    # means "extract them from the text and tags" and a tuple is taken as it is (a memory
+    # file's own list, an export's). Left out of ``==``: a memory as written (None) equals the
+    # memory read back; what entities it got is asked of ``entities`` itself.
+    entities: tuple[EntityMention, ...] | None = field(default=None, compare=False)
 
     @classmethod
     def new(
@@ -91,6 +97,7 @@ class Memory:
         superseded_by: str | None = None,
         location: Location | None = None,
         session_id: str | None = None,
+        entities: tuple[EntityMention, ...] | None = None,
     ) -> Memory:
         """A memory as it is first stored (from a caller, a file, a chunk or an export): hashed
         for dedup, never accessed yet, valid from its creation unless told otherwise."""
@@ -114,6 +121,7 @@ class Memory:
             superseded_by=superseded_by,
             location=location,
             session_id=session_id,
+            entities=entities,
         )
 
     @property
@@ -123,6 +131,9 @@ class Memory:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["tags"] = list(self.tags)
+        data.pop("entities")
+        if self.entities:  # kind -> names, as in the memory's file: a few tokens, not a key each
+            data["entities"] = entity_mapping(self.entities)
         return data
 
 
@@ -153,6 +164,8 @@ class MemoryPatch:
     confidence: float | None = None
     source: str | None = None
     metadata: dict[str, Any] | None = None
+    # None: extracted again when content or tags change; a tuple: these (a hand edit's)
+    entities: tuple[EntityMention, ...] | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__slots__)
@@ -179,6 +192,7 @@ class MemoryFilter:
     namespace: str | None = None
     kinds: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # a memory must carry every one of them
+    entities: tuple[str, ...] = ()  # entity keys (``entity_key``): it must mention every one
     created_after: str | None = None
     created_before: str | None = None
     include_superseded: bool = False

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from memvault.content.entities import mentions_from_mapping
 from memvault.content.markdown.memory_file import render_memory
 from memvault.content.markdown.paths import atomic_write
 from memvault.content.markdown.session_file import render_session
@@ -173,6 +174,7 @@ def _record(data: dict[str, Any]) -> MemoryRecord:
         valid_from=data["valid_from"],
         valid_to=data.get("valid_to"),
         superseded_by=data.get("superseded_by"),
+        entities=mentions_from_mapping(data["entities"]) if "entities" in data else None,
     )
     relations = tuple(
         Edge(

@@ -11,11 +11,19 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from memvault.content.entities import (
+    KINDS_SETTING,
+    entity_keys,
+    kinds_from_setting,
+    setting_of_kinds,
+)
 from memvault.core import inputs
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import InvalidInputError, NotFoundError
 from memvault.core.file_records import IndexRun
 from memvault.core.import_records import ImportRunEntry, VerifySummary
@@ -68,6 +76,8 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         folder: Path | None = None,
     ) -> None:
         self._store = store
+        # Read once: every write of this open vault runs the same extractors.
+        store.use_entity_kinds(kinds_from_setting(store.get_setting(KINDS_SETTING)))
         self._embeddings = embeddings or Embeddings(store, store)
         self._searcher = Searcher(store, store, self._embeddings)
         self._folder = (
@@ -91,6 +101,15 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
     @fusion.setter
     def fusion(self, settings: FusionSettings) -> None:
         self._searcher.fusion = settings
+
+    def set_entity_kinds(self, kinds: frozenset[EntityKind]) -> None:
+        """Which extractors run on the writes from now on (setting ``entities.kinds``; every
+        kind by default, none turns extraction off). Memories written before keep theirs."""
+        self._store.set_setting(KINDS_SETTING, setting_of_kinds(kinds))
+        self._store.use_entity_kinds(kinds)
+
+    def entity_kinds(self) -> frozenset[EntityKind]:
+        return kinds_from_setting(self._store.get_setting(KINDS_SETTING))
 
     @property
     def location(self) -> str:
@@ -294,13 +313,16 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         limit: int = 50,
         offset: int = 0,
         order: ListOrder | str = ListOrder.RECENT,
+        entities: Iterable[str] = (),
     ) -> builtins.list[Memory]:
         """Memories, newest first or in another ``order`` (recent, importance, confidence,
         access); with ``include_chunks`` also the chunks of notes and indexed files (search
-        always looks at those)."""
+        always looks at those); with ``entities`` only those that mention every one (any
+        spelling: ``parse_config`` finds ``parseConfig``)."""
         where = memory_filter(
             namespace, kinds, tags, since, until, include_superseded, include_chunks=include_chunks
         )
+        where = replace(where, entities=entity_keys(entities))
         inputs.positive(limit, "limit", 10_000)
         inputs.count(offset, "offset")
         return self._store.list_memories(
@@ -343,6 +365,7 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         boosts: Boosts = NO_BOOSTS,
         min_score: float | None = None,
         fusion: FusionSettings | None = None,
+        entities: Iterable[str] = (),
     ) -> builtins.list[SearchHit]:
         """Best matches first. Any string is a valid query; one with no words finds nothing.
 
@@ -350,12 +373,14 @@ class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
         ``signals`` holds every signal's own rank and score, and its ``relevance`` (0-1, the same
         scale for every query; under 0.5 the hit is ``weak``) says whether it is about the query
         at all: ``min_score`` leaves out hits below it. ``fusion`` replaces the hybrid mode's
-        weights for this search only (``memvault eval --gold --fusion``).
+        weights for this search only (``memvault eval --gold --fusion``). ``entities`` keeps to
+        memories that mention every one of them (any spelling; docs/entities.md).
         """
         inputs.positive(k, "k", inputs.MAX_SEARCH_K)
         if min_score is not None:
             inputs.unit_interval(min_score, "min_score")
         where = memory_filter(namespace, kinds, tags, since, until, include_superseded)
+        where = replace(where, entities=entity_keys(entities))
         text = inputs.utf8_text(query, "query")
         return self._searcher.search(
             text,

@@ -40,6 +40,12 @@ def filter_sql(where: MemoryFilter, mark: str) -> tuple[str, list[Any]]:
     for tag in where.tags:
         clauses.append(f"m.pk IN (SELECT t.memory_pk FROM memory_tags t WHERE t.tag = {mark})")
         params.append(tag)
+    for key in where.entities:
+        clauses.append(
+            "m.pk IN (SELECT l.memory_pk FROM memory_entities l"
+            f" WHERE l.entity_pk = (SELECT e.pk FROM entities e WHERE e.key = {mark}))"
+        )
+        params.append(key)
     if where.created_after is not None:
         clauses.append(f"m.created_at >= {mark}")
         params.append(where.created_after)

@@ -12,9 +12,11 @@ import psycopg
 import pytest
 
 from memvault.core.errors import InvalidInputError, SchemaVersionError
+from memvault.core.records import MemoryFilter
 from memvault.storage import open_store
 from memvault.storage.postgres.migrations import LATEST_VERSION, available_migrations
 from tests.postgres_server import split_location
+from tests.storage.contract.helpers import memory
 
 
 def _versions(location: str) -> list[int]:
@@ -75,3 +77,27 @@ def test_a_schema_name_that_is_not_an_identifier_is_refused(location: str) -> No
     url = location.split("?schema=", maxsplit=1)[0]
     with pytest.raises(InvalidInputError, match="lower-case letters"):
         open_store(f"{url}?schema=x;DROP TABLE memories")
+
+
+def test_a_version_1_store_gains_entities_and_keeps_its_memories(location: str) -> None:
+    """A store made before entities (version 1: the tables of version 2 gone, its row too)
+    is upgraded on open: its memories are kept, with no entities until they are written again,
+    and every new write links its entities."""
+    store = open_store(location)
+    [old] = store.insert_memories([memory("parseConfig was slow")])
+    store.close()
+    url, schema = split_location(location)
+    with psycopg.connect(url) as conn:
+        conn.execute(f"DROP TABLE {schema}.memory_entities, {schema}.entities")
+        conn.execute(f"DELETE FROM {schema}.schema_migrations WHERE version > 1")
+    store = open_store(location)
+    try:
+        assert _versions(location) == list(range(1, LATEST_VERSION + 1))
+        kept = store.get_memory(old.id)
+        assert kept is not None and kept.content == "parseConfig was slow"
+        assert kept.entities == ()
+        [new] = store.insert_memories([memory("parse_config is fast now")])
+        found = store.list_memories(MemoryFilter(entities=("parseconfig",)), limit=5)
+        assert [m.id for m in found] == [new.id]
+    finally:
+        store.close()

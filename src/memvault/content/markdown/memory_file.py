@@ -3,8 +3,10 @@
 A memory file holds everything needed to rebuild the memory exactly: the front matter carries
 id, kind, times, scores, metadata, the memory's outgoing relations, its validation history and
 the source records it was imported from (``imported_from``: source, id and the record's hash, so
-a rebuild brings the import links back and a re-import updates instead of duplicating); the body
-is the text. Fields at their defaults are left out so a person reading the file sees
+a rebuild brings the import links back and a re-import updates instead of duplicating) and its
+entities (``entities``: kind -> names; the list is the truth when present, so a person adds or
+removes one by hand, and a file without it has them extracted from text and tags); the body is
+the text. Fields at their defaults are left out so a person reading the file sees
 what matters. Reading goes through the same input rules as ``remember``, so a hand edit that
 breaks a rule is reported (file and line) instead of stored. Access counts are not written:
 they change on every read and are the index's business.
@@ -16,8 +18,10 @@ import re
 import uuid
 from typing import Any
 
+from memvault.content.entities import mentions_from_mapping
 from memvault.content.markdown.frontmatter import FrontMatterError, parse, render
 from memvault.core import inputs
+from memvault.core.entity_records import entity_mapping
 from memvault.core.errors import InvalidInputError
 from memvault.core.file_records import FOLDER_ROOT
 from memvault.core.import_records import ImportOrigin
@@ -53,6 +57,8 @@ def render_memory(record: MemoryRecord) -> str:
     front: dict[str, Any] = {"id": m.id, "kind": m.kind, "namespace": m.namespace}
     if m.tags:
         front["tags"] = list(m.tags)
+    if m.entities:
+        front["entities"] = entity_mapping(m.entities)
     front["importance"] = m.importance
     front["confidence"] = m.confidence
     if m.source is not None:
@@ -108,6 +114,8 @@ def parse_memory(text: str, path: str, *, modified: str | None = None) -> Memory
             valid_from=_time(front.get("valid_from", created_at), "valid_from"),
             valid_to=_optional_time(front.get("valid_to"), "valid_to"),
             superseded_by=_optional_id(front.get("superseded_by")),
+            # the file's list is the truth when it has one; without one they are extracted
+            entities=mentions_from_mapping(front["entities"]) if "entities" in front else None,
         )
         relations = tuple(
             _edge(memory_id, entry, created_at)
@@ -227,7 +235,12 @@ def _id_from_path(path: str) -> str:
 
 
 def _line_of(text: str, message: str) -> int:
-    """The front matter line of the field a message names, else line 1 (the fence)."""
+    """The front matter line of the field a message names, else line 1 (the fence): the
+    field the message starts with (``entities: unknown kind``), else the first it mentions."""
+    named = message.split(":", 1)[0].strip()
+    fields = _front_lines(text)
+    if named in fields:
+        return fields[named]
     for number, line in enumerate(text.splitlines()[1:], start=2):
         if line.strip() == "---":
             break
@@ -235,3 +248,13 @@ def _line_of(text: str, message: str) -> int:
         if key and not line.startswith((" ", "-")) and key in message:
             return number
     return 1
+
+
+def _front_lines(text: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.strip() == "---":
+            break
+        if line[:1] not in (" ", "-", "") and ":" in line:
+            found.setdefault(line.split(":", 1)[0].strip(), number)
+    return found

@@ -32,6 +32,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
         namespace: str | None = None,
         kinds: list[str] | None = None,
         tags: list[str] | None = None,
+        entity: str | None = None,
         since: str | None = None,
         until: str | None = None,
         explain: bool = False,
@@ -45,6 +46,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
             "n": namespace,
             "k": kinds,
             "t": tags,
+            "e": entity,
             "s": since,
             "u": until,
             "r": min_score,
@@ -65,6 +67,7 @@ def register(server: MCPServer, ctx: ToolContext) -> None:
                 until=until,
                 include_superseded=include_superseded,
                 min_score=min_score,
+                entities=[entity] if entity is not None else [],
             )
         items = [hit_item(hit, explain) for hit in hits[offset : offset + limit]]
         return reply(

@@ -23,12 +23,14 @@ import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import (
     ConflictError,
     InvalidInputError,
     StorageBusyError,
     StorageError,
 )
+from memvault.storage.entity_links import ALL_KINDS
 from memvault.storage.postgres.connection import (
     RETRY_STATES,
     PostgresLocation,
@@ -72,6 +74,7 @@ class PostgresEngine:
         self._closed = False
         self._next_analyze = 0.0
         self._analyzer: threading.Thread | None = None
+        self.entity_kinds: frozenset[EntityKind] = ALL_KINDS  # set by the vault on open
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
             with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:

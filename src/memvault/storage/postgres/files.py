@@ -129,7 +129,7 @@ class PostgresFiles(PostgresEngine):
             for memory, state in items:
                 try:
                     with conn.transaction():  # a savepoint: one bad file does not undo others
-                        sync_rows.put_memory(conn, memory, embed=embed)
+                        sync_rows.put_memory(conn, memory, embed=embed, kinds=self.entity_kinds)
                         file_rows.upsert_memory_file(conn, memory, state)
                 except MemvaultError as exc:
                     errors[state.path] = str(exc)
@@ -175,7 +175,9 @@ class PostgresFiles(PostgresEngine):
         def job(conn: Connection) -> tuple[int, int]:
             file_pk = file_rows.upsert_record(conn, record)
             context = " ".join(filter(None, [record.title, record.state.path]))
-            counts = sync_rows.replace_chunks(conn, file_pk, chunks, context, embed=embed)
+            counts = sync_rows.replace_chunks(
+                conn, file_pk, chunks, context, embed=embed, kinds=self.entity_kinds
+            )
             file_rows.replace_links(conn, file_pk, links, keys)
             return counts
 

@@ -122,7 +122,9 @@ class PostgresImports(PostgresEngine):
             for record in records:
                 try:
                     with conn.transaction():  # a savepoint: one bad record does not undo others
-                        sync_rows.put_memory(conn, record.memory, embed=embed)
+                        sync_rows.put_memory(
+                            conn, record.memory, embed=embed, kinds=self.entity_kinds
+                        )
                 except MemvaultError as exc:
                     errors[record.memory.id] = str(exc)
             for record in records:

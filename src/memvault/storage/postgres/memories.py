@@ -17,7 +17,7 @@ from memvault.core.records import (
     MemoryRecord,
     Relation,
 )
-from memvault.storage import memory_filter
+from memvault.storage import entity_links, memory_filter
 from memvault.storage.postgres import graph, import_rows, jobs, memory_rows, vectors
 from memvault.storage.postgres.engine import Connection, PostgresEngine
 
@@ -26,8 +26,12 @@ class PostgresMemories(PostgresEngine):
     def insert_memories(
         self, memories: Sequence[Memory], *, embed: bool = False
     ) -> list[InsertOutcome]:
+        # Entities found here, in the caller's thread, not inside the write transaction: the
+        # lock is held no longer for them, and other callers extract while this one writes.
+        memories = entity_links.with_entities(memories, self.entity_kinds)
+
         def job(conn: Connection) -> list[InsertOutcome]:
-            inserted = memory_rows.insert_many(conn, memories)
+            inserted = memory_rows.insert_many(conn, memories, kinds=self.entity_kinds)
             if embed:
                 jobs.enqueue(conn, [pk for _, pk in inserted if pk is not None])
             return [outcome for outcome, _ in inserted]
@@ -91,7 +95,7 @@ class PostgresMemories(PostgresEngine):
         def job(conn: Connection) -> Memory:
             pk = memory_rows.require(conn, memory_id)
             try:
-                memory_rows.update(conn, pk, patch, updated_at)
+                memory_rows.update(conn, pk, patch, updated_at, kinds=self.entity_kinds)
             except psycopg.errors.UniqueViolation as exc:
                 raise ConflictError(
                     "another current memory in this namespace already has that content"

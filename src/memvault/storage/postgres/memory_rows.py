@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import NotFoundError
 from memvault.core.ids import content_hash
 from memvault.core.records import (
@@ -22,12 +23,13 @@ from memvault.core.records import (
     MemoryFilter,
     MemoryPatch,
 )
-from memvault.storage import memory_filter
-from memvault.storage.postgres import keyword_rows
+from memvault.storage import entity_links, memory_filter
+from memvault.storage.postgres import entity_rows, keyword_rows
 
 Connection = psycopg.Connection[Any]
 
-MEMORY_COLUMNS = """
+MEMORY_COLUMNS = (
+    """
     m.id, m.content, m.kind, m.namespace,
     ARRAY(SELECT tag FROM memory_tags t WHERE t.memory_pk = m.pk ORDER BY tag),
     m.importance, m.confidence, m.source, m.metadata, m.content_hash,
@@ -36,8 +38,10 @@ MEMORY_COLUMNS = """
     (SELECT json_build_array(CASE WHEN f.root = '' THEN f.path ELSE f.root || '/' || f.path END,
                              m.line_start, m.line_end, m.heading, m.page)
      FROM files f WHERE f.pk = m.chunk_of),
-    (SELECT s.id FROM sessions s WHERE s.pk = m.session_pk)
+    (SELECT s.id FROM sessions s WHERE s.pk = m.session_pk),
 """
+    + entity_rows.ENTITIES_COLUMN
+)
 
 
 def memory_from_row(row: Sequence[Any]) -> Memory:
@@ -61,6 +65,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
         superseded_by=row[16],
         location=None if row[17] is None else Location(*row[17]),
         session_id=row[18],
+        entities=entity_links.mentions_from_rows(row[19]),
     )
 
 
@@ -114,14 +119,25 @@ _INSERT_MEMORY = (
 )
 
 
-def insert(conn: Connection, memory: Memory, *, session_pk: int | None = None) -> InsertOutcome:
-    """Insert a memory with its tags and keyword row; the same content current in its namespace
-    is not inserted again (its id is returned). A message (``session_pk``) is never deduped."""
-    return insert_many(conn, [memory], session_pk=session_pk)[0][0]
+def insert(
+    conn: Connection,
+    memory: Memory,
+    *,
+    kinds: frozenset[EntityKind],
+    session_pk: int | None = None,
+) -> InsertOutcome:
+    """Insert a memory with its tags, entities (``kinds``: the extractors the vault runs) and
+    keyword row; the same content current in its namespace is not inserted again (its id is
+    returned). A message (``session_pk``) is never deduped."""
+    return insert_many(conn, [memory], kinds=kinds, session_pk=session_pk)[0][0]
 
 
 def insert_many(
-    conn: Connection, memories: Sequence[Memory], *, session_pk: int | None = None
+    conn: Connection,
+    memories: Sequence[Memory],
+    *,
+    kinds: frozenset[EntityKind],
+    session_pk: int | None = None,
 ) -> list[tuple[InsertOutcome, int | None]]:
     """:func:`insert` for a batch, with the pk of each created memory (None when deduped).
 
@@ -161,6 +177,10 @@ def insert_many(
                 tags,
             )
     keyword_rows.index_many(conn, [(pk, m.content, "") for pk, m in zip(pks, fresh, strict=True)])
+    entity_rows.link_many(
+        conn,
+        [(pk, entity_links.mentions_of(m, kinds)) for pk, m in zip(pks, fresh, strict=True)],
+    )
     return [(outcome, None if at is None else pks[at]) for outcome, at in results]
 
 
@@ -186,7 +206,16 @@ def _row(memory: Memory, session_pk: int | None) -> tuple[Any, ...]:
     )
 
 
-def update(conn: Connection, pk: int, patch: MemoryPatch, updated_at: str) -> None:
+def update(
+    conn: Connection,
+    pk: int,
+    patch: MemoryPatch,
+    updated_at: str,
+    *,
+    kinds: frozenset[EntityKind],
+) -> None:
+    """Apply ``patch``; the entities are the patch's, or extracted again when the content or
+    the tags change."""
     assignments: list[str] = ["updated_at = %s"]
     params: list[Any] = [updated_at]
     simple = {
@@ -212,6 +241,21 @@ def update(conn: Connection, pk: int, patch: MemoryPatch, updated_at: str) -> No
         write_tags(conn, pk, patch.tags)
     if patch.content is not None:
         keyword_rows.index_many(conn, [(pk, patch.content, "")])
+    if patch.entities is not None:
+        entity_rows.relink(conn, pk, entity_links.in_kind_order(patch.entities))
+    elif patch.content is not None or patch.tags is not None:
+        relink_extracted(conn, pk, kinds)
+
+
+def relink_extracted(conn: Connection, pk: int, kinds: frozenset[EntityKind]) -> None:
+    """The memory's entities as its stored text and tags give them now."""
+    row = conn.execute(
+        "SELECT content, ARRAY(SELECT tag FROM memory_tags WHERE memory_pk = %s ORDER BY tag)"
+        " FROM memories WHERE pk = %s",
+        (pk, pk),
+    ).fetchone()
+    if row is not None:
+        entity_rows.relink(conn, pk, entity_links.extracted(row[0], list(row[1]), kinds))
 
 
 def require(conn: Connection, memory_id: str) -> int:

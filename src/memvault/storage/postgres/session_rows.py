@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import ConflictError, NotFoundError
 from memvault.core.records import Memory
 from memvault.core.session_records import (
@@ -119,6 +120,7 @@ def insert_messages(
     session_pk: int,
     placed: Sequence[tuple[Message, int]],
     namespace: str,
+    kinds: frozenset[EntityKind],
 ) -> list[int]:
     """Insert each ``(message, position)`` as a memory and a ``messages`` row; their pks.
 
@@ -132,7 +134,7 @@ def insert_messages(
         Memory.new(m.id, m.content, kind=MESSAGE_KIND, namespace=namespace, created_at=m.created_at)
         for m, _ in placed
     ]
-    inserted = memory_rows.insert_many(conn, memories, session_pk=session_pk)
+    inserted = memory_rows.insert_many(conn, memories, kinds=kinds, session_pk=session_pk)
     pks = [pk for _, pk in inserted if pk is not None]
     assert len(pks) == len(placed)  # a message is never deduped
     with conn.cursor() as cur:

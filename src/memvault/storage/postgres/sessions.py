@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import ConflictError, NotFoundError
 from memvault.core.file_records import FileRecord
 from memvault.core.records import MemoryPatch
@@ -87,6 +88,8 @@ class PostgresSessions(PostgresEngine):
     def log_messages(
         self, session_id: str, messages: Sequence[Message], *, namespace: str, embed: bool
     ) -> None:
+        kinds = self.entity_kinds
+
         def job(conn: Connection) -> None:
             row = conn.execute(
                 "SELECT pk, status FROM sessions WHERE id = %s FOR NO KEY UPDATE", (session_id,)
@@ -105,7 +108,7 @@ class PostgresSessions(PostgresEngine):
             ).fetchone()
             start = int(last[0]) + 1 if last else 1
             placed = [(m, start + n) for n, m in enumerate(messages)]
-            pks = session_rows.insert_messages(conn, session_pk, placed, namespace)
+            pks = session_rows.insert_messages(conn, session_pk, placed, namespace, kinds)
             if embed:
                 jobs.enqueue(conn, pks)
             if messages:
@@ -198,7 +201,7 @@ class PostgresSessions(PostgresEngine):
         file: FileRecord | None = None,
     ) -> None:
         def job(conn: Connection) -> None:
-            _put_record(conn, record, namespace, embed)
+            _put_record(conn, record, namespace, embed, self.entity_kinds)
             if file is not None:
                 file_rows.upsert_record(conn, file)
 
@@ -227,7 +230,13 @@ def _record(conn: Connection, session_id: str) -> SessionRecord | None:
     )
 
 
-def _put_record(conn: Connection, record: SessionRecord, namespace: str, embed: bool) -> None:
+def _put_record(
+    conn: Connection,
+    record: SessionRecord,
+    namespace: str,
+    embed: bool,
+    kinds: frozenset[EntityKind],
+) -> None:
     """Make the session what its file says: messages added, changed and removed by id,
     handoffs replaced; conversations the file leaves out are kept."""
     session_pk = session_rows.upsert_session(conn, record.session)  # holds the session's row
@@ -249,11 +258,13 @@ def _put_record(conn: Connection, record: SessionRecord, namespace: str, embed: 
             continue
         pk, content = old[message.id]
         if content != message.content:
-            memory_rows.update(conn, pk, MemoryPatch(content=message.content), message.created_at)
+            memory_rows.update(
+                conn, pk, MemoryPatch(content=message.content), message.created_at, kinds=kinds
+            )
             vectors.delete(conn, pk)  # a vector of the old text would mislead searches
             jobs.requeue(conn, pk, embed=embed)
         _restate_message(conn, pk, message, position, conversations)
-    added = session_rows.insert_messages(conn, session_pk, fresh, namespace)
+    added = session_rows.insert_messages(conn, session_pk, fresh, namespace, kinds)
     conn.execute(
         "UPDATE memories SET namespace = %s WHERE session_pk = %s", (namespace, session_pk)
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from memvault.storage.postgres.adjacent import PostgresAdjacent
 from memvault.storage.postgres.backup import PostgresBackup
 from memvault.storage.postgres.compact import PostgresCompact
+from memvault.storage.postgres.entities import PostgresEntities
 from memvault.storage.postgres.files import PostgresFiles
 from memvault.storage.postgres.graph import PostgresGraph
 from memvault.storage.postgres.health import PostgresHealth
@@ -26,6 +27,7 @@ from memvault.storage.postgres.vector_search import PostgresVectorSearch
 
 class PostgresStore(
     PostgresMemories,
+    PostgresEntities,
     PostgresAdjacent,
     PostgresGraph,
     PostgresHealth,

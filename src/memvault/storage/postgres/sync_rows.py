@@ -15,9 +15,11 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import ConflictError
 from memvault.core.records import Memory, MemoryRecord
-from memvault.storage.postgres import graph, import_rows, jobs, memory_rows, vectors
+from memvault.storage import entity_links
+from memvault.storage.postgres import entity_rows, graph, import_rows, jobs, memory_rows, vectors
 
 Connection = psycopg.Connection[Any]
 
@@ -28,7 +30,9 @@ _UPDATE_MEMORY = (
 )
 
 
-def put_memory(conn: Connection, memory: Memory, *, embed: bool) -> bool:
+def put_memory(
+    conn: Connection, memory: Memory, *, embed: bool, kinds: frozenset[EntityKind]
+) -> bool:
     """Make the memory's row equal to ``memory`` (from its file); True if it is new.
 
     ``superseded_by`` is set only when that memory exists already; :func:`put_relations`
@@ -47,7 +51,7 @@ def put_memory(conn: Connection, memory: Memory, *, embed: bool) -> bool:
     if pk is None:
         try:
             [(outcome, new_pk)] = memory_rows.insert_many(
-                conn, [replace(memory, superseded_by=superseded_by)]
+                conn, [replace(memory, superseded_by=superseded_by)], kinds=kinds
             )
         except psycopg.errors.UniqueViolation as exc:  # another server's insert won the race
             raise conflict from exc
@@ -81,6 +85,7 @@ def put_memory(conn: Connection, memory: Memory, *, embed: bool) -> bool:
         raise conflict from exc
     conn.execute("DELETE FROM memory_tags WHERE memory_pk = %s", (pk,))
     memory_rows.write_tags(conn, pk, memory.tags)
+    entity_rows.relink(conn, pk, entity_links.mentions_of(memory, kinds))
     if old is not None and old[0] != memory.content:
         memory_rows.index_text(conn, pk, memory.content)  # replaces the keyword row
         vectors.delete(conn, pk)
@@ -117,7 +122,13 @@ def put_relations(conn: Connection, record: MemoryRecord, *, embed: bool = False
 
 
 def replace_chunks(
-    conn: Connection, file_pk: int, chunks: Sequence[Memory], context: str, *, embed: bool
+    conn: Connection,
+    file_pk: int,
+    chunks: Sequence[Memory],
+    context: str,
+    *,
+    embed: bool,
+    kinds: frozenset[EntityKind],
 ) -> tuple[int, int]:
     """Make the file's chunks exactly ``chunks`` (ids decide what is kept); (added, removed)."""
     old = {
@@ -141,8 +152,11 @@ def replace_chunks(
             )
             conn.execute("DELETE FROM memory_tags WHERE memory_pk = %s", (old[chunk.id],))
             memory_rows.write_tags(conn, old[chunk.id], chunk.tags)
+            entity_rows.relink(conn, old[chunk.id], entity_links.mentions_of(chunk, kinds))
             continue
-        added.append(_insert_chunk(conn, file_pk, chunk, place, context))
+        pk = _insert_chunk(conn, file_pk, chunk, place, context)
+        entity_rows.link_many(conn, [(pk, entity_links.mentions_of(chunk, kinds))])
+        added.append(pk)
     if embed:
         jobs.enqueue(conn, added)
     return len(added), len(removed)

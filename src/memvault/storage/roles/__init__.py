@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from memvault.storage.roles.common import ConfidenceRule, Ranked
+from memvault.storage.roles.entities import EntityIndex
 from memvault.storage.roles.files import FileIndex
 from memvault.storage.roles.imports import ImportLedger
 from memvault.storage.roles.memories import GraphStore, MemoryStore, SearchIndex
@@ -32,6 +33,7 @@ class Store(
     MemoryStore,
     SearchIndex,
     GraphStore,
+    EntityIndex,
     VectorStore,
     FileIndex,
     ImportLedger,
@@ -45,6 +47,7 @@ class Store(
 
 __all__ = [
     "ConfidenceRule",
+    "EntityIndex",
     "FileIndex",
     "GraphStore",
     "ImportLedger",

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import apsw
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import StorageError
+from memvault.storage.entity_links import ALL_KINDS
 from memvault.storage.sqlite.connection import (
     open_connection,
     translate,
@@ -60,6 +62,7 @@ class SqliteEngine:
         self._index_snapshot_path = self._path.with_name(self._path.name + ".vindex")
         self._vector_index: VectorIndex | None = None
         self._vector_index_lock = threading.Lock()
+        self.entity_kinds: frozenset[EntityKind] = ALL_KINDS  # set by the vault on open
 
     @property
     def _index(self) -> VectorIndex:

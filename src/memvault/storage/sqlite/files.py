@@ -129,7 +129,7 @@ class SqliteFiles(SqliteEngine):
             for memory, state in items:
                 try:
                     with conn:  # a savepoint: one bad file does not undo the others
-                        sync_rows.put_memory(conn, memory, embed=embed)
+                        sync_rows.put_memory(conn, memory, embed=embed, kinds=self.entity_kinds)
                         file_rows.upsert_memory_file(conn, memory, state)
                 except MemvaultError as exc:
                     errors[state.path] = str(exc)
@@ -184,7 +184,9 @@ class SqliteFiles(SqliteEngine):
                 updated_at=record.updated_at,
             )
             context = " ".join(filter(None, [record.title, record.state.path]))
-            counts = sync_rows.replace_chunks(conn, file_pk, chunks, context, embed=embed)
+            counts = sync_rows.replace_chunks(
+                conn, file_pk, chunks, context, embed=embed, kinds=self.entity_kinds
+            )
             file_rows.replace_links(conn, file_pk, links, keys)
             return counts
 

@@ -146,7 +146,9 @@ class SqliteImports(SqliteEngine):
             for record in records:
                 try:
                     with conn:  # a savepoint: one bad record does not undo the others
-                        sync_rows.put_memory(conn, record.memory, embed=embed)
+                        sync_rows.put_memory(
+                            conn, record.memory, embed=embed, kinds=self.entity_kinds
+                        )
                 except MemvaultError as exc:
                     errors[record.memory.id] = str(exc)
             for record in records:

@@ -13,6 +13,7 @@ from typing import Any
 
 import apsw
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import NotFoundError
 from memvault.core.ids import content_hash
 from memvault.core.records import (
@@ -23,10 +24,11 @@ from memvault.core.records import (
     MemoryPatch,
 )
 from memvault.core.terms import index_aliases
-from memvault.storage import memory_filter
-from memvault.storage.sqlite import vectors
+from memvault.storage import entity_links, memory_filter
+from memvault.storage.sqlite import entity_rows, vectors
 
-MEMORY_COLUMNS = """
+MEMORY_COLUMNS = (
+    """
     m.id, m.content, m.kind, m.namespace,
     (SELECT json_group_array(tag) FROM
         (SELECT tag FROM memory_tags t WHERE t.memory_pk = m.pk ORDER BY tag)),
@@ -36,8 +38,10 @@ MEMORY_COLUMNS = """
     (SELECT json_array(CASE WHEN f.root = '' THEN f.path ELSE f.root || '/' || f.path END,
                        m.line_start, m.line_end, m.heading, m.page)
      FROM files f WHERE f.pk = m.chunk_of),
-    (SELECT s.id FROM sessions s WHERE s.pk = m.session_pk)
+    (SELECT s.id FROM sessions s WHERE s.pk = m.session_pk),
 """
+    + entity_rows.ENTITIES_COLUMN
+)
 
 
 def memory_from_row(row: Sequence[Any]) -> Memory:
@@ -61,6 +65,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
         superseded_by=row[16],
         location=None if row[17] is None else Location(*json.loads(row[17])),
         session_id=row[18],
+        entities=entity_links.mentions_from_rows(json.loads(row[19])),
     )
 
 
@@ -108,15 +113,24 @@ _INSERT_MEMORY = (
 
 
 def insert(
-    conn: apsw.Connection, memory: Memory, *, session_pk: int | None = None
+    conn: apsw.Connection,
+    memory: Memory,
+    *,
+    kinds: frozenset[EntityKind],
+    session_pk: int | None = None,
 ) -> InsertOutcome:
-    """Insert a memory with its tags and keyword row; the same content current in its namespace
-    is not inserted again (its id is returned). A message (``session_pk``) is never deduped."""
-    return insert_many(conn, [memory], session_pk=session_pk)[0][0]
+    """Insert a memory with its tags, entities (``kinds``: the extractors the vault runs) and
+    keyword row; the same content current in its namespace is not inserted again (its id is
+    returned). A message (``session_pk``) is never deduped."""
+    return insert_many(conn, [memory], kinds=kinds, session_pk=session_pk)[0][0]
 
 
 def insert_many(
-    conn: apsw.Connection, memories: Sequence[Memory], *, session_pk: int | None = None
+    conn: apsw.Connection,
+    memories: Sequence[Memory],
+    *,
+    kinds: frozenset[EntityKind],
+    session_pk: int | None = None,
 ) -> list[tuple[InsertOutcome, int | None]]:
     """:func:`insert` for a batch, with the pk of each created memory (None when deduped).
 
@@ -148,6 +162,10 @@ def insert_many(
         "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
         [(pk, m.content, index_aliases(m.content)) for pk, m in zip(pks, fresh, strict=True)],
     )
+    entity_rows.link_many(
+        conn,
+        [(pk, entity_links.mentions_of(m, kinds)) for pk, m in zip(pks, fresh, strict=True)],
+    )
     return [(outcome, None if at is None else pks[at]) for outcome, at in results]
 
 
@@ -178,7 +196,16 @@ def metadata_json(metadata: dict[str, Any]) -> str:
     return json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata else "{}"
 
 
-def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) -> None:
+def update(
+    conn: apsw.Connection,
+    pk: int,
+    patch: MemoryPatch,
+    updated_at: str,
+    *,
+    kinds: frozenset[EntityKind],
+) -> None:
+    """Apply ``patch``; the entities are the patch's, or extracted again when the content or
+    the tags change."""
     assignments: list[str] = ["updated_at = ?"]
     params: list[Any] = [updated_at]
     simple = {
@@ -205,6 +232,22 @@ def update(conn: apsw.Connection, pk: int, patch: MemoryPatch, updated_at: str) 
     if patch.content is not None:
         conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
         index_text(conn, pk, patch.content)
+    if patch.entities is not None:
+        entity_rows.relink(conn, pk, entity_links.in_kind_order(patch.entities))
+    elif patch.content is not None or patch.tags is not None:
+        relink_extracted(conn, pk, kinds)
+
+
+def relink_extracted(conn: apsw.Connection, pk: int, kinds: frozenset[EntityKind]) -> None:
+    """The memory's entities as its stored text and tags give them now."""
+    row = conn.execute(
+        "SELECT content, (SELECT json_group_array(tag) FROM memory_tags WHERE memory_pk = ?)"
+        " FROM memories WHERE pk = ?",
+        (pk, pk),
+    ).fetchone()
+    if row is not None:
+        found = entity_links.extracted(row[0], json.loads(row[1]), kinds)
+        entity_rows.relink(conn, pk, found)
 
 
 def require(conn: apsw.Connection, memory_id: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 import apsw
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import ConflictError, NotFoundError
 from memvault.core.file_records import FileRecord
 from memvault.core.records import Memory, MemoryPatch
@@ -96,6 +97,8 @@ class SqliteSessions(SqliteEngine):
     def log_messages(
         self, session_id: str, messages: Sequence[Message], *, namespace: str, embed: bool
     ) -> None:
+        kinds = self.entity_kinds
+
         def job(conn: apsw.Connection) -> None:
             row = conn.execute(
                 "SELECT pk, status FROM sessions WHERE id = ?", (session_id,)
@@ -113,7 +116,7 @@ class SqliteSessions(SqliteEngine):
             ).fetchone()
             start = int(last[0]) + 1 if last else 1
             pks = [
-                _insert_message(conn, int(row[0]), m, namespace, start + n)
+                _insert_message(conn, int(row[0]), m, namespace, start + n, kinds)
                 for n, m in enumerate(messages)
             ]
             if embed:
@@ -205,7 +208,7 @@ class SqliteSessions(SqliteEngine):
         file: FileRecord | None = None,
     ) -> None:
         def job(conn: apsw.Connection) -> None:
-            _put_record(conn, record, namespace, embed)
+            _put_record(conn, record, namespace, embed, self.entity_kinds)
             if file is not None:
                 file_rows.upsert_record(conn, file)
 
@@ -330,13 +333,18 @@ def _conversation_pk(conn: apsw.Connection, session_pk: int, conversation_id: st
 
 
 def _insert_message(
-    conn: apsw.Connection, session_pk: int, m: Message, namespace: str, position: int
+    conn: apsw.Connection,
+    session_pk: int,
+    m: Message,
+    namespace: str,
+    position: int,
+    kinds: frozenset[EntityKind],
 ) -> int:
     conversation_pk = _conversation_pk(conn, session_pk, m.conversation_id)
     memory = Memory.new(
         m.id, m.content, kind=MESSAGE_KIND, namespace=namespace, created_at=m.created_at
     )
-    memory_rows.insert(conn, memory, session_pk=session_pk)
+    memory_rows.insert(conn, memory, kinds=kinds, session_pk=session_pk)
     pk = memory_rows.require(conn, m.id)
     conn.execute(
         "INSERT INTO messages(memory_pk, conversation_pk, role, tokens, summarised, position)"
@@ -424,7 +432,13 @@ def _record(conn: apsw.Connection, session_id: str) -> SessionRecord | None:
     )
 
 
-def _put_record(conn: apsw.Connection, record: SessionRecord, namespace: str, embed: bool) -> None:
+def _put_record(
+    conn: apsw.Connection,
+    record: SessionRecord,
+    namespace: str,
+    embed: bool,
+    kinds: frozenset[EntityKind],
+) -> None:
     session_pk = _upsert_session(conn, record.session)
     for conversation in record.conversations:
         _upsert_conversation(conn, session_pk, conversation)
@@ -439,11 +453,13 @@ def _put_record(conn: apsw.Connection, record: SessionRecord, namespace: str, em
     added = []
     for position, message in enumerate(record.messages, start=1):
         if message.id not in old:
-            added.append(_insert_message(conn, session_pk, message, namespace, position))
+            added.append(_insert_message(conn, session_pk, message, namespace, position, kinds))
             continue
         pk, content = old[message.id]
         if content != message.content:
-            memory_rows.update(conn, pk, MemoryPatch(content=message.content), message.created_at)
+            memory_rows.update(
+                conn, pk, MemoryPatch(content=message.content), message.created_at, kinds=kinds
+            )
             vectors.delete(conn, pk)  # a vector of the old text would mislead searches
             jobs.requeue(conn, pk, embed=embed)
         conn.execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from memvault.storage.sqlite.adjacent import SqliteAdjacent
 from memvault.storage.sqlite.backup import SqliteBackup
 from memvault.storage.sqlite.compact import SqliteCompact
+from memvault.storage.sqlite.entities import SqliteEntities
 from memvault.storage.sqlite.files import SqliteFiles
 from memvault.storage.sqlite.graph import SqliteGraph
 from memvault.storage.sqlite.health import SqliteHealth
@@ -27,6 +28,7 @@ from memvault.storage.sqlite.vector_queue import SqliteVectorQueue
 
 class SqliteStore(
     SqliteMemories,
+    SqliteEntities,
     SqliteSearch,
     SqliteAdjacent,
     SqliteGraph,

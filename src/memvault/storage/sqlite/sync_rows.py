@@ -13,12 +13,16 @@ from dataclasses import replace
 
 import apsw
 
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import ConflictError
 from memvault.core.records import Memory, MemoryRecord
-from memvault.storage.sqlite import graph, import_rows, jobs, memory_rows, vectors
+from memvault.storage import entity_links
+from memvault.storage.sqlite import entity_rows, graph, import_rows, jobs, memory_rows, vectors
 
 
-def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
+def put_memory(
+    conn: apsw.Connection, memory: Memory, *, embed: bool, kinds: frozenset[EntityKind]
+) -> bool:
     """Make the memory's row equal to ``memory`` (from its file); True if it is new.
 
     ``superseded_by`` is set only when that memory exists already; :func:`put_relations`
@@ -32,7 +36,9 @@ def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
         f"another current memory in namespace {memory.namespace!r} has the same content"
     )
     if pk is None:
-        outcome = memory_rows.insert(conn, replace(memory, superseded_by=superseded_by))
+        outcome = memory_rows.insert(
+            conn, replace(memory, superseded_by=superseded_by), kinds=kinds
+        )
         if not outcome.created:
             raise conflict
         if embed:
@@ -65,6 +71,7 @@ def put_memory(conn: apsw.Connection, memory: Memory, *, embed: bool) -> bool:
         raise conflict from exc
     conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (pk,))
     memory_rows.write_tags(conn, pk, memory.tags)
+    entity_rows.relink(conn, pk, entity_links.mentions_of(memory, kinds))
     if old is not None and old[0] != memory.content:
         conn.execute("DELETE FROM memories_fts WHERE rowid = ?", (pk,))
         memory_rows.index_text(conn, pk, memory.content)
@@ -102,7 +109,13 @@ def put_relations(conn: apsw.Connection, record: MemoryRecord, *, embed: bool = 
 
 
 def replace_chunks(
-    conn: apsw.Connection, file_pk: int, chunks: Sequence[Memory], context: str, *, embed: bool
+    conn: apsw.Connection,
+    file_pk: int,
+    chunks: Sequence[Memory],
+    context: str,
+    *,
+    embed: bool,
+    kinds: frozenset[EntityKind],
 ) -> tuple[int, int]:
     """Make the file's chunks exactly ``chunks`` (ids decide what is kept); (added, removed)."""
     old = {
@@ -126,8 +139,10 @@ def replace_chunks(
             )
             conn.execute("DELETE FROM memory_tags WHERE memory_pk = ?", (old[chunk.id],))
             memory_rows.write_tags(conn, old[chunk.id], chunk.tags)
+            entity_rows.relink(conn, old[chunk.id], entity_links.mentions_of(chunk, kinds))
             continue
         pk = _insert_chunk(conn, file_pk, chunk, place, context)
+        entity_rows.link_many(conn, [(pk, entity_links.mentions_of(chunk, kinds))])
         added.append(pk)
     if embed:
         jobs.enqueue(conn, added)
