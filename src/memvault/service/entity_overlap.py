@@ -4,7 +4,8 @@
 both is likelier the answer than one that shares only the words. The entities come from the
 same extractors as a memory's (``content/entities.py``), so ``parseConfig`` in a query meets
 ``parse_config`` in a hit. It is a multiplier on the fused score (``FusionSettings.entity_boost``)
-and off unless measured to help (docs/fusion.md).
+and off unless measured to help (docs/fusion.md). A stored memory's own entities are used;
+a memory without any (written before the entity schema) has them extracted here.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def entity_shares(wanted: frozenset[str], memories: Mapping[str, Memory]) -> dic
     out."""
     shares: dict[str, float] = {}
     for memory_id, memory in memories.items():
-        named = {mention.key for mention in extract_entities(memory.content, tags=memory.tags)}
+        found = memory.entities or extract_entities(memory.content, tags=memory.tags)
+        named = {mention.key for mention in found}
         shared = len(wanted & named)
         if shared:
             shares[memory_id] = shared / len(wanted)
