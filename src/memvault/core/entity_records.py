@@ -52,3 +52,43 @@ def entity_mapping(mentions: Iterable[EntityMention]) -> dict[str, list[str]]:
     for mention in in_kind_order(mentions):
         grouped.setdefault(mention.kind.value, []).append(mention.name)
     return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class EntityCount:
+    """An entity and how many memories mention it (``memvault entities``), or how many mention
+    it beside another (an entity page's co-occurring entities)."""
+
+    entity: EntityMention
+    memories: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "key": self.entity.key,
+            "name": self.entity.name,
+            "kind": self.entity.kind.value,
+            "memories": self.memories,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySummary:
+    """What an entity page says beside its memories: how many mention it, when it was first and
+    last seen (the linked memories' ``created_at``), the notes whose chunks mention it and the
+    entities mentioned beside it, most often first."""
+
+    entity: EntityMention
+    memories: int
+    first_seen: str | None
+    last_seen: str | None
+    notes: tuple[str, ...]
+    co_occurring: tuple[EntityCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEntities:
+    """A memory reached from another through the entities both mention (``neighbours
+    --via-entities``): ``shared`` of them."""
+
+    memory_id: str
+    shared: int

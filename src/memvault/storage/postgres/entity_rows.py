@@ -53,3 +53,8 @@ def relink(conn: Connection, pk: int, mentions: Sequence[EntityMention]) -> None
 def get(conn: Connection, key: str) -> EntityMention | None:
     row = conn.execute("SELECT key, name, kind FROM entities WHERE key = %s", (key,)).fetchone()
     return None if row is None else EntityMention(row[0], row[1], EntityKind(row[2]))
+
+
+def run(conn: Connection, query: tuple[str, list[Any]]) -> list[Any]:
+    """One statement of ``entity_queries`` (through ``entity_reads``), its rows."""
+    return list(conn.execute(query[0], query[1]).fetchall())

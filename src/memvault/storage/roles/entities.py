@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from memvault.core.entity_records import EntityKind, EntityMention
+from memvault.core.entity_records import (
+    EntityCount,
+    EntityKind,
+    EntityMention,
+    EntitySummary,
+    SharedEntities,
+)
+from memvault.core.records import MemoryFilter
 
 
 class EntityIndex(Protocol):
@@ -20,4 +27,27 @@ class EntityIndex(Protocol):
 
     def get_entity(self, key: str) -> EntityMention | None:
         """The entity with ``key`` (named by its first spelling), if any memory ever named it."""
+        ...
+
+    def entity_counts(
+        self, where: MemoryFilter, *, kind: EntityKind | None = None, limit: int
+    ) -> list[EntityCount]:
+        """Entities (of ``kind``, if given: the kind of their first spelling) with how many of
+        the memories ``where`` admits mention them, most mentioned first, ties by key."""
+        ...
+
+    def entity_summary(
+        self, key: str, where: MemoryFilter, *, notes: int, related: int
+    ) -> EntitySummary | None:
+        """The entity with ``key`` and what its page says beside its memories: how many of the
+        memories ``where`` admits mention it, their first and last ``created_at``, at most
+        ``notes`` paths of notes whose chunks mention it (in ``where.namespace``, if given) and
+        at most ``related`` co-occurring entities, most often first. None for an unknown key."""
+        ...
+
+    def sharing_entities(
+        self, memory_id: str, where: MemoryFilter, *, limit: int
+    ) -> list[SharedEntities]:
+        """Memories ``where`` admits that mention an entity ``memory_id`` mentions, by how many
+        they share, then newest first; empty for an unknown id."""
         ...

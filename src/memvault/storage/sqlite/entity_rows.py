@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import apsw
 
@@ -54,3 +55,8 @@ def relink(conn: apsw.Connection, pk: int, mentions: Sequence[EntityMention]) ->
 def get(conn: apsw.Connection, key: str) -> EntityMention | None:
     row = conn.execute("SELECT key, name, kind FROM entities WHERE key = ?", (key,)).fetchone()
     return None if row is None else EntityMention(row[0], row[1], EntityKind(row[2]))
+
+
+def run(conn: apsw.Connection, query: tuple[str, list[Any]]) -> list[Any]:
+    """One statement of ``entity_queries`` (through ``entity_reads``), its rows."""
+    return list(conn.execute(query[0], query[1]).fetchall())
