@@ -19,6 +19,7 @@ from memvault.cli import (
     backup,
     context,
     copying,
+    entities,
     evaluate,
     files,
     graph,
@@ -111,6 +112,8 @@ app.command("list")(memories.list_memories)
 app.command()(search.search)
 app.command()(graph.relate)
 app.command()(graph.neighbours)
+app.command()(entities.entities)
+app.command()(entities.entity)
 app.command()(graph.supersede)
 app.command()(graph.validate)
 app.command()(admin.stats)

@@ -9,6 +9,7 @@ import typer
 from memvault.cli.memories import JsonFlag
 from memvault.cli.output import console, print_json, short
 from memvault.cli.state import state
+from memvault.core.errors import InvalidInputError
 from memvault.core.records import Relation, Verdict
 
 
@@ -33,9 +34,23 @@ def neighbours(
     memory_id: Annotated[str, typer.Argument(metavar="ID")],
     depth: Annotated[int, typer.Option(min=1, max=5)] = 1,
     relation: Annotated[str | None, typer.Option("--relation", "-r")] = None,
+    via_entities: Annotated[
+        bool,
+        typer.Option(
+            "--via-entities", help="Memories sharing entities with ID, most shared first."
+        ),
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, max=1000)] = 20,
     json_out: JsonFlag = False,
 ) -> None:
-    """Memories linked to ID within DEPTH edges."""
+    """Memories linked to ID within DEPTH edges (or sharing its entities: --via-entities)."""
+    if via_entities:
+        if relation is not None or depth != 1:
+            raise InvalidInputError(
+                "--via-entities walks shared entities, not edges: drop --relation/--depth"
+            )
+        entity_neighbours(ctx, memory_id, limit, json_out)
+        return
     found = state(ctx).vault().neighbours(memory_id, depth=depth, relation=relation)
     if json_out:
         neighbours = [n.to_dict() for n in found]
@@ -45,6 +60,18 @@ def neighbours(
         console.print(
             f"{n.depth}  {n.edge.relation:<12} {n.memory.id}  {short(n.memory.content, 70)}"
         )
+
+
+def entity_neighbours(ctx: typer.Context, memory_id: str, limit: int, json_out: bool) -> None:
+    found = state(ctx).vault().entity_neighbours(memory_id, limit=limit)
+    if json_out:
+        neighbours = [{**n.memory.to_dict(), "shared": n.shared} for n in found]
+        print_json({"id": memory_id, "neighbours": neighbours, "count": len(neighbours)})
+        return
+    if not found:
+        console.print("no memory shares an entity with it")
+    for n in found:
+        console.print(f"{n.shared:>3} shared  {n.memory.id}  {short(n.memory.content, 60)}")
 
 
 def supersede(

@@ -53,6 +53,7 @@ from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions
 from memvault.service.vault_backups import VaultBackups
+from memvault.service.vault_entities import VaultEntities
 from memvault.service.vault_graph import VaultGraph
 from memvault.service.vault_operations import VaultOperations
 from memvault.service.vector_jobs import VectorJobs
@@ -65,7 +66,7 @@ if TYPE_CHECKING:  # loaded by the methods that use them: opening a vault stays 
 FOLDER_SETTING = "vault"  # "off": this home is DB-only (``memvault init --no-vault``)
 
 
-class Vault(VaultGraph, VectorJobs, VaultBackups, VaultOperations):
+class Vault(VaultGraph, VaultEntities, VectorJobs, VaultBackups, VaultOperations):
     """One memory store. Open it with :func:`memvault.open`; close it (or use ``with``)."""
 
     def __init__(
