@@ -24,6 +24,7 @@ TOOLS = {
     "validate",
     "relate",
     "neighbours",
+    "entity",
     "supersede",
     "note_write",
     "note_read",
@@ -44,6 +45,7 @@ READ_ONLY = {
     "search",
     "get",
     "neighbours",
+    "entity",
     "note_read",
     "note_list",
     "jobs",
@@ -60,7 +62,7 @@ READ_ONLY = {
 # before any argument (23 tools: about 2,500), so 2,500 needs fewer tools: `memvault serve`
 # lists the core set by default (server/toolsets.py), the rest on request (--tools all).
 DEFAULT_TOOLS_BUDGET = 2_500  # what an agent pays per session with the default set
-TOOLS_LIST_BUDGET = 5_000  # every tool (--tools all): 4,839 now
+TOOLS_LIST_BUDGET = 5_300  # every tool (--tools all): 4,839 for 23; 24 with entity
 SESSION_TOOLS_BUDGET = 950  # what the four session tools add to it (851 when they came)
 
 # --- tools/list ------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def test_tool_sets_are_named_groups_and_tools() -> None:
         return [tool.__name__.rsplit(".", 1)[-1] for tool in tools_for(spec)]
 
     assert set(names("all")) == TOOLS
-    assert set(names("graph")) == {"validate", "relate", "neighbours", "supersede"}
+    assert set(names("graph")) == {"validate", "relate", "neighbours", "entity", "supersede"}
     assert set(names("core,index_path")) == set(names("core")) | {"index_path"}
     assert names("notes,core")[:2] == ["remember", "search"]  # tools/list's order, not the spec's
     with pytest.raises(InvalidInputError, match="no tool or tool group 'nope'"):

@@ -19,6 +19,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "validate": {"confidence": "number"},
     "relate": {"relation": "string"},
     "neighbours": {"neighbours": "array"},
+    "entity": {"memories": "array"},
     "supersede": {"superseded": "string"},
     "note_write": {"path": "string"},
     "note_read": {"body": "string"},

@@ -29,7 +29,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "session_end",
     ),
     "memories": ("remember", "search", "recent", "get", "update", "forget"),
-    "graph": ("validate", "relate", "neighbours", "supersede"),
+    "graph": ("validate", "relate", "neighbours", "entity", "supersede"),
     "notes": ("note_write", "note_read", "note_edit", "note_move", "note_delete", "note_list"),
     "files": ("index_path", "jobs"),
     "sessions": ("session_start", "session_log", "session_end", "session_search"),

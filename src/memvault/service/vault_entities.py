@@ -101,7 +101,7 @@ class VaultEntities:
         """Memories that mention an entity this one mentions, those sharing the most first
         (then the newest); NotFoundError for an unknown id."""
         memory_id = inputs.memory_id(memory_id)
-        inputs.positive(limit, "limit", 1_000)
+        inputs.positive(limit, "limit", 10_000)
         if self._store.get_memory(memory_id) is None:
             raise NotFoundError(f"no memory with id {memory_id}")
         shared = self._store.sharing_entities(memory_id, _own(None), limit=limit)

@@ -1,6 +1,7 @@
 """One module per MCP tool; ``ALL`` is the order tools/list shows them in."""
 
 from memvault.server.tools import (
+    entity,
     forget,
     get,
     index_path,
@@ -36,6 +37,7 @@ ALL = (
     validate,
     relate,
     neighbours,
+    entity,
     supersede,
     note_write,
     note_read,
