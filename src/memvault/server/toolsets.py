@@ -1,7 +1,7 @@
 """Which tools a server lists: every tool costs an agent tokens in every conversation.
 
 An MCP client puts the whole ``tools/list`` into the model's context each session, so a
-server that lists all 23 tools (about 4,800 tokens by our counter) charges every agent for the
+server that lists all 24 tools (about 5,100 tokens by our counter) charges every agent for the
 graph, file and note-housekeeping tools it rarely calls. ``memvault serve`` lists the ``core``
 set by default, what an agent uses every session (about 2,400 tokens): remember, search, get,
 update, forget, note_write, note_read and the session tools that carry work over. The rest come
