@@ -57,7 +57,7 @@ def test_neighbours_through_shared_entities(cli: Cli) -> None:  # noqa: F811
     one = cli.json("remember", "src/app/config.py moved")["id"]
     cli.json("remember", "nothing in common here")
     found = cli.json("neighbours", centre, "--via-entities")
-    assert [(n["id"], n["shared"]) for n in found["neighbours"]] == [(two, 2), (one, 1)]
+    assert [(n["memory"]["id"], n["shared"]) for n in found["neighbours"]] == [(two, 2), (one, 1)]
     assert found["count"] == 2
     assert cli.json("neighbours", centre, "--via-entities", "--limit", "1")["count"] == 1
     assert "2 shared" in cli.run("neighbours", centre, "--via-entities").stdout

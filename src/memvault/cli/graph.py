@@ -65,7 +65,7 @@ def neighbours(
 def entity_neighbours(ctx: typer.Context, memory_id: str, limit: int, json_out: bool) -> None:
     found = state(ctx).vault().entity_neighbours(memory_id, limit=limit)
     if json_out:
-        neighbours = [{**n.memory.to_dict(), "shared": n.shared} for n in found]
+        neighbours = [{"memory": n.memory.to_dict(), "shared": n.shared} for n in found]
         print_json({"id": memory_id, "neighbours": neighbours, "count": len(neighbours)})
         return
     if not found:
