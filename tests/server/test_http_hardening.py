@@ -207,6 +207,6 @@ def test_the_server_says_where_it_listens_and_what_it_may_index(home: Path, tmp_
         _, stderr = proc.communicate(timeout=15)
     assert stderr.splitlines()[0] == (
         f"memvault: serving MCP at http://127.0.0.1:{port}/mcp; the web page at "
-        f"http://127.0.0.1:{port}/; 23 tools (all); "
+        f"http://127.0.0.1:{port}/; 24 tools (all); "
         f"index_path may read: {tmp_path.resolve()}"
     )

@@ -28,6 +28,10 @@ class StorageError(MemvaultError):
     """The database could not do what was asked (busy for too long, full disk, damaged file)."""
 
 
+class DiskFullError(StorageError):
+    """The disk (or the database server's) is full: the statement that hit it wrote nothing."""
+
+
 class StorageBusyError(StorageError):
     """Another process held the write lock for longer than memvault is willing to wait."""
 

@@ -11,12 +11,14 @@ so when two processes change one memory the file always ends with the last commi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from memvault.content.markdown.memory_file import memory_path, render_memory
 from memvault.content.markdown.paths import atomic_write
+from memvault.core.errors import DiskFullError, StorageError
 from memvault.core.file_records import FOLDER_ROOT, FileKind, FileRecord, FileState, PendingWrite
 from memvault.core.ids import file_hash
 from memvault.core.records import DEFAULT_NAMESPACE
@@ -57,8 +59,14 @@ class MemoryFileWriter:
             self._files.mark_pending(marks)
             try:
                 yield
-            finally:  # also after a failed change: the files then get the unchanged rows
-                self.render_marks(marks)
+            except BaseException:
+                # The files get the unchanged rows; if even that fails (the disk that failed the
+                # change is still full) the marks stay for the next open, and the change's own
+                # error is the one to report.
+                with contextlib.suppress(StorageError):
+                    self.render_marks(marks)
+                raise
+            self.render_marks(marks)
 
     @property
     def owner(self) -> str:
@@ -110,9 +118,17 @@ class MemoryFileWriter:
                 stat.st_mtime_ns,
             )
             rendered.append(FileRecord.of_memory(record.memory, state))
-        self._files.finish_pending(
-            [m.path for m in marks],
-            owner=self.owner if owner == "" else owner,
-            rendered=rendered,
-            removed=removed,
-        )
+        try:
+            self._files.finish_pending(
+                [m.path for m in marks],
+                owner=self.owner if owner == "" else owner,
+                rendered=rendered,
+                removed=removed,
+            )
+        except DiskFullError as exc:
+            # The change and its files are there; only the marks stay, and the next open
+            # renders those files again: not "nothing was kept", which the database's own
+            # error says of the statement that hit the full disk.
+            raise StorageError(
+                f"disk full while writing the index of the files in {self.root}; {SAVED}"
+            ) from exc

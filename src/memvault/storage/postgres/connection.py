@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from memvault.core.errors import (
+    DiskFullError,
     InvalidInputError,
     StorageBusyError,
     StorageError,
@@ -104,7 +105,7 @@ def translate(exc: psycopg.Error, where: str) -> StorageError:
     if state in RETRY_STATES or state == "55P03":  # lock not available
         return StorageBusyError(f"PostgreSQL at {where} is busy: {detail}")
     if state == "53100":
-        return StorageError(
+        return DiskFullError(
             f"disk full on the PostgreSQL server at {where}; nothing from this write was kept"
         )
     if state.startswith("28"):

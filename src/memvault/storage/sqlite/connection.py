@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import apsw
 
-from memvault.core.errors import InvalidInputError, StorageBusyError, StorageError
+from memvault.core.errors import DiskFullError, InvalidInputError, StorageBusyError, StorageError
 from memvault.storage.sqlite.keyword import matched_phrases
 
 T = TypeVar("T")
@@ -121,7 +121,7 @@ def translate(exc: apsw.Error, path: Path, conn: apsw.Connection | None = None) 
     """
     failed = _failed_errno(exc, path, conn)
     if isinstance(exc, apsw.FullError) or failed in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError(
+        return DiskFullError(
             f"disk full while writing {path}; nothing from this write was kept"
             " (free some space and try again)"
         )
