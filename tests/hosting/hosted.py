@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2
-
 from memvault.hosting.registry import TenantRegistry
-from tests.server.mcp_helpers import free_port, server_env
+from tests.server.mcp_helpers import free_port, server_env, wait_until_up
 
 MCP_HEADERS = {
     "Accept": "application/json, text/event-stream",
@@ -58,18 +55,7 @@ def hosted_server(root: Path, *args: str) -> Iterator[Hosted]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start in 30 s")
-            time.sleep(0.1)
+        wait_until_up(proc, base, 30)
         yield Hosted(base, root, proc)
     finally:
         if proc.poll() is None:

@@ -50,6 +50,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_up(proc: subprocess.Popen[str], base: str, seconds: float = 30) -> None:
+    """Until a `memvault serve --http` process answers /healthz (its stderr if it exits)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"server did not start in {seconds:g} s")
+        time.sleep(0.1)
+
+
 @contextmanager
 def http_server(
     home: Path | None, *args: str, token: str | None = TOKEN, db: str | None = None
@@ -66,18 +82,7 @@ def http_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start in 30 s")
-            time.sleep(0.1)
+        wait_until_up(proc, base, 30)
         yield base
     finally:
         proc.terminate()

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import httpx2
 
-from tests.server.mcp_helpers import free_port
+from tests.server.mcp_helpers import free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "web-test-token-5d1c-8e2a"
@@ -73,18 +72,7 @@ def web_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start in 60 s")
-            time.sleep(0.1)
+        wait_until_up(proc, base, 60)
         yield base
     finally:
         proc.terminate()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from memvault.core.errors import ConflictError
+from memvault.core.errors import ConflictError, NotFoundError
 from memvault.embedding.base import Embedder
 from memvault.embedding.factory import DEFAULT_SPEC, make_embedder
 from memvault.hosting.current import current
@@ -169,8 +169,12 @@ class Host:
         self.embedding.wake(name)  # jobs left queued by an earlier run
 
     def _lease_open(self, name: str) -> AbstractContextManager[Vault] | None:
-        tenant = next((t for t in self.registry.tenants() if t.name == name), None)
-        return None if tenant is None else self.pool.lease(tenant)
+        """A lease for the shared embedding; None once the tenant is removed (a dict lookup:
+        this runs before every batch)."""
+        try:
+            return self.pool.lease(self.registry.get(name))
+        except NotFoundError:
+            return None
 
     def _reap(self) -> None:
         while not self._stop.wait(REAP_SECONDS):
