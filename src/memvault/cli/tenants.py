@@ -107,17 +107,18 @@ def add(
 def list_tenants(tenants: TenantsDir = None, json_out: JsonFlag = False) -> None:
     """Every tenant, with its size, quota and tokens (their ids, never the tokens)."""
     registry = registry_of(tenants)
-    rows = [_tenant_row(t, registry.home(t.name)) for t in registry.tenants()]
+    listed = registry.tenants()
+    rows = [_tenant_row(t, registry.home(t.name)) for t in listed]
     if json_out:
         print_json({"tenants": rows})
         return
     if not rows:
         console.print("no tenants")
-    for row in rows:
+    for tenant, row in zip(listed, rows, strict=True):
         live = len(row["tokens"])
         size = f"{row['db_bytes']:>12,} B" if row["store"] is None else "  PostgreSQL"
         console.print(
-            f"{row['name']:<24} {size}  tokens {live}  quota {_quota_text(row['quota'])}"
+            f"{row['name']:<24} {size}  tokens {live}  quota {tenant.quota.describe()}"
             + ("" if row["store"] is None else f"  {row['store']}")
         )
 
@@ -221,8 +222,3 @@ def quota(
         print_json({"name": tenant.name, "quota": tenant.quota.to_dict()})
     else:
         console.print(f"{tenant.name}: {tenant.quota.describe()}")
-
-
-def _quota_text(quota: dict[str, Any]) -> str:
-    parts = [f"{key} {value:,}" for key, value in quota.items() if value is not None]
-    return ", ".join(parts) or "none"

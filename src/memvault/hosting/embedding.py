@@ -45,7 +45,6 @@ class SharedEmbedding:
         self._cond = threading.Condition()
         self._stop = False
         self._threads: list[threading.Thread] = []
-        self.batches = 0  # settled batches (for tests and the hosting numbers)
 
     def start(self) -> None:
         for number in range(self._threads_wanted):
@@ -102,8 +101,6 @@ class SharedEmbedding:
         except Exception as exc:  # one tenant's failure must not stop the others' embedding
             log.warning("embedding for tenant %s failed: %s", tenant, exc)
             return 0
-        if settled:
-            self.batches += 1
         return settled
 
     def _sweep(self) -> None:
