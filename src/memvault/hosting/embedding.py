@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -111,4 +110,3 @@ class SharedEmbedding:
                     return
             for tenant in self._open_names():
                 self.wake(tenant)
-            time.sleep(0)
