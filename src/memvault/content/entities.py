@@ -22,13 +22,14 @@ their dots; paths, URLs, issues and versions have keys of their own kind.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
 from memvault.core.entity_records import EntityKind, EntityMention, in_kind_order
 from memvault.core.errors import InvalidInputError
-from memvault.core.terms import STOPWORDS, subwords
+from memvault.core.terms import STOPWORDS
 
 ALL_KINDS = frozenset(EntityKind)
 KINDS_SETTING = "entities.kinds"  # "all" (the default), "none", or kinds joined by commas
@@ -36,6 +37,7 @@ MAX_ENTITY_NAME = 500
 MAX_ENTITIES = 64  # per text: a long document names more, and its chunks carry them
 
 _WORD_END = re.compile(r"\s")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _URL = re.compile(r"(?i:\bhttps?://[^\s<>\"'`()\[\]{}]+)")
 _ISSUE = re.compile(
     r"(?<![\w/#])(?:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(?P<repo_number>\d+)"
@@ -222,8 +224,8 @@ def _scan(
     earlier one took is skipped (a path's parts are not also identifiers). The spans taken,
     for the names to stay out of."""
     taken: list[tuple[int, int]] = []
-    for kind, pattern, hint in _SCANS:
-        if kind not in kinds or not (hint in text if isinstance(hint, str) else hint.search(text)):
+    for kind, pattern, hint in _scans_of(kinds):
+        if not (hint in text if isinstance(hint, str) else hint.search(text)):
             continue
         for match in _matches(pattern, hint, text):
             start, end = match.span()
@@ -242,24 +244,30 @@ def _scan(
 def _matches(
     pattern: re.Pattern[str], hint: str | re.Pattern[str], text: str
 ) -> Iterator[re.Match[str]]:
-    """The pattern's matches in ``text``. Under a one-character hint (``_``: every snake_case
-    name holds one) only the words holding it are searched: no match of these extractors holds
-    a space, and a look-behind still sees the text before a word, so the matches are the same,
-    for a fraction of the regex engine's work on a long text with few such words."""
-    if not (isinstance(hint, str) and len(hint) == 1):
-        yield from pattern.finditer(text)
-        return
-    at, stop = text.find(hint), 0
-    while at >= 0:
+    """The pattern's matches in ``text``, searched for only in the words holding its hint: no
+    match of these extractors (nor any hint) holds a space, and a look-behind still sees the
+    text before a word, so the matches are the same, for a fraction of the regex engine's work
+    (most of a text's words hold no hint, and most patterns cannot skip ahead by themselves)."""
+    stop, length = 0, len(text)
+    while True:
+        if isinstance(hint, str):
+            at = text.find(hint, stop)
+        else:
+            found = hint.search(text, stop)
+            at = -1 if found is None else found.start()
+        if at < 0:
+            return
         start = max(text.rfind(" ", 0, at) + 1, text.rfind("\n", 0, at) + 1, stop)
         end = _WORD_END.search(text, at)
-        stop = len(text) if end is None else end.start()
+        stop = length if end is None else max(end.start(), at + 1)
         yield from pattern.finditer(text, start, stop)
-        at = text.find(hint, stop)
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in taken)
+    for s, e in taken:  # noqa: SIM110 (a loop, not any(): no generator per match)
+        if s < end and start < e:
+            return True
+    return False
 
 
 def _names(text: str, taken: list[tuple[int, int]], found: dict[str, EntityMention]) -> None:
@@ -268,7 +276,7 @@ def _names(text: str, taken: list[tuple[int, int]], found: dict[str, EntityMenti
         if whole == "I" or (len(whole) == 1 and not whole.isupper()):
             continue
         start, end = match.span()
-        if taken and any(s < end and start < e for s, e in taken):
+        if taken and _overlaps(taken, start, end):
             continue
         run = [_bare(word) for word in whole.split(" ")] if " " in whole else [_bare(whole)]
         while run and run[-1] in _NAME_PARTICLES:
@@ -298,12 +306,21 @@ def _ordinary_start(word: str) -> bool:
 
 
 def _add(found: dict[str, EntityMention], kind: EntityKind, name: str) -> None:
+    mention = _mention(kind, name)
+    if mention is not None and mention.key not in found and len(found) < MAX_ENTITIES:
+        found[mention.key] = mention
+
+
+@functools.lru_cache(maxsize=8192)
+def _mention(kind: EntityKind, name: str) -> EntityMention | None:
+    """The mention a spelling gives (None: no key). Cached: a vault's texts name the same
+    people, services and functions over and over (that is what makes them entities), and the
+    key's subword split was two fifths of the extraction time on the bench's texts."""
     name = name.strip()
     if kind in (EntityKind.MENTION, EntityKind.TAG):
         name = name.lstrip("@#")
     key = _key_of(kind, name)
-    if key and key not in found and len(found) < MAX_ENTITIES:
-        found[key] = EntityMention(key=key, name=name, kind=kind)
+    return EntityMention(key=key, name=name, kind=kind) if key else None
 
 
 def _trimmed(text: str) -> str:
@@ -340,12 +357,12 @@ def _key_of(kind: EntityKind, name: str) -> str:
 
 
 def _glued(text: str) -> str:
-    if text.isascii() and text.isalpha() and (text.islower() or text[1:].islower()):
-        return text.lower()  # one plain word: most names and tags
+    """The letters and digits of ``text``, accents dropped, case folded: what its subwords
+    (``core.terms.subwords``) glue to, since those cover every letter and digit of it."""
     if not text.isascii():
         folded = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in folded if not unicodedata.combining(c))
-    return "".join(subwords(text)).casefold()
+    return _NOT_ALNUM.sub("", text).casefold()
 
 
 def _url_key(url: str) -> str:
@@ -364,13 +381,14 @@ def _issue_key(match: re.Match[str]) -> str:
 
 
 # Each extractor with a cheap test of whether it can match at all (a substring, or a short
-# pattern that the regex engine finds by scanning): most texts skip most extractors, which is
-# what keeps extraction at a few microseconds a memory on the write path. A test may let
-# through a text its extractor then finds nothing in, never the other way round; each pattern
-# starts with a literal or a set of characters (a look-behind, if any, after it), so the engine
-# skips to the places worth trying instead of trying every position: on the search tables'
-# texts the tests cost a third of what they did.
-_SCANS: tuple[tuple[EntityKind, re.Pattern[str], str | re.Pattern[str]], ...] = (
+# pattern that the regex engine finds by scanning), which every match of the extractor holds
+# within its word: most texts skip most extractors, and in the rest the extractor searches only
+# the words holding a test's match (``_matches``). A test may let through a word its extractor
+# then finds nothing in, never the other way round (a test checks this on real text). Each
+# test starts with a literal or a set of characters (a look-behind, if any, after it), so the
+# engine skips to the places worth trying instead of trying every position.
+_Scan = tuple[EntityKind, re.Pattern[str], str | re.Pattern[str]]
+_SCANS: tuple[_Scan, ...] = (
     (EntityKind.URL, _URL, "://"),
     (EntityKind.ISSUE, _ISSUE, re.compile(r"[#-]\d")),
     (EntityKind.MENTION, _MENTION, "@"),
@@ -378,7 +396,13 @@ _SCANS: tuple[tuple[EntityKind, re.Pattern[str], str | re.Pattern[str]], ...] = 
     (EntityKind.PATH, _PATH, re.compile(rf"/|\.(?i:{_EXTENSIONS})\b")),
     (EntityKind.VERSION, _VERSION, re.compile(r"\.\d(?<=\d\.\d)")),
     (EntityKind.IDENTIFIER, _CALL, "()"),
-    (EntityKind.IDENTIFIER, _DOTTED, re.compile(r"\.(?<=[A-Za-z_]\.)[A-Za-z_]")),
+    (EntityKind.IDENTIFIER, _DOTTED, re.compile(r"\.(?<=\w\.)[A-Za-z_]")),
     (EntityKind.IDENTIFIER, _SNAKE, "_"),
     (EntityKind.IDENTIFIER, _CAMEL, re.compile(r"[A-Z](?<=[a-z0-9][A-Z])")),
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _scans_of(kinds: frozenset[EntityKind]) -> tuple[_Scan, ...]:
+    """The scans the vault's ``kinds`` run, in ``_SCANS``'s order."""
+    return tuple(scan for scan in _SCANS if scan[0] in kinds)

@@ -4,7 +4,7 @@ A memory that comes with its entities (``Memory.entities`` a tuple: its file's o
 export's, a hand edit's) keeps exactly those; one without (None: a new memory, a chunk, a
 message) gets what the vault's extractors find in its text and tags. Either way they are put in
 one order (``in_kind_order``), so the index and the file agree. New memories have theirs found
-in the caller's thread just before the write is queued (:func:`with_entities`), so the write
+in the caller's thread just before the write is queued (:func:`entities_of`), so the write
 lock is not held for them; an update, a synced file or a message has them found inside its
 write. Either way they are linked in the write's transaction: an acknowledged write has them.
 """
@@ -12,7 +12,6 @@ write. Either way they are linked in the write's transaction: an acknowledged wr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from memvault.content.entities import ALL_KINDS, extract_entities
 from memvault.core.entity_records import EntityKind, EntityMention, in_kind_order
@@ -28,12 +27,13 @@ def mentions_of(memory: Memory, kinds: frozenset[EntityKind]) -> tuple[EntityMen
     return extracted(memory.content, memory.tags, kinds)
 
 
-def with_entities(memories: Sequence[Memory], kinds: frozenset[EntityKind]) -> list[Memory]:
-    """``memories``, each with its entities decided (:func:`mentions_of`)."""
-    return [
-        m if m.entities is not None else replace(m, entities=mentions_of(m, kinds))
-        for m in memories
-    ]
+def entities_of(
+    memories: Sequence[Memory], kinds: frozenset[EntityKind]
+) -> list[tuple[EntityMention, ...]]:
+    """The entities of each of ``memories`` (:func:`mentions_of`), in their order: found in
+    the caller's thread and handed to the write beside the memories (a copy of each memory
+    with its entities cost more than the links' own SQL)."""
+    return [mentions_of(m, kinds) for m in memories]
 
 
 def extracted(
@@ -65,10 +65,10 @@ def mentions_from_rows(rows: Iterable[Sequence[str]] | None) -> tuple[EntityMent
 
 __all__ = [
     "ALL_KINDS",
+    "entities_of",
     "extracted",
     "in_kind_order",
     "mentions_from_rows",
     "mentions_of",
     "rows_of",
-    "with_entities",
 ]

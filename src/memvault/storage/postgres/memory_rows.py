@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from memvault.core.entity_records import EntityKind
+from memvault.core.entity_records import EntityKind, EntityMention
 from memvault.core.errors import NotFoundError
 from memvault.core.ids import content_hash
 from memvault.core.records import (
@@ -138,17 +138,21 @@ def insert_many(
     *,
     kinds: frozenset[EntityKind],
     session_pk: int | None = None,
+    entities: Sequence[tuple[EntityMention, ...]] | None = None,
 ) -> list[tuple[InsertOutcome, int | None]]:
     """:func:`insert` for a batch, with the pk of each created memory (None when deduped).
 
     A content repeated inside the batch is deduped against its first occurrence, as if the
     memories had been inserted one by one. Another server inserting the same content at the same
     moment loses at the unique index (``memories_current_content``) and its caller sees a
-    conflict, as a second SQLite process would see the first one's row."""
+    conflict, as a second SQLite process would see the first one's row. ``entities``:
+    each memory's entities as found already (``entity_links.entities_of``); without them
+    they are found here."""
     results: list[tuple[InsertOutcome, int | None]] = []
     fresh: list[Memory] = []
+    mentions: list[tuple[EntityMention, ...]] = []
     seen: dict[tuple[str, str], str] = {} if session_pk is not None else _current(conn, memories)
-    for memory in memories:
+    for position, memory in enumerate(memories):
         key = (memory.namespace, memory.content_hash)
         if session_pk is None:
             existing = seen.get(key)
@@ -159,6 +163,9 @@ def insert_many(
                 seen[key] = memory.id
         results.append((InsertOutcome(memory.id, created=True), len(fresh)))
         fresh.append(memory)
+        mentions.append(
+            entity_links.mentions_of(memory, kinds) if entities is None else entities[position]
+        )
     pks: list[int] = []
     if fresh:
         with conn.cursor() as cur:
@@ -177,10 +184,7 @@ def insert_many(
                 tags,
             )
     keyword_rows.index_many(conn, [(pk, m.content, "") for pk, m in zip(pks, fresh, strict=True)])
-    entity_rows.link_many(
-        conn,
-        [(pk, entity_links.mentions_of(m, kinds)) for pk, m in zip(pks, fresh, strict=True)],
-    )
+    entity_rows.link_many(conn, zip(pks, mentions, strict=True))
     return [(outcome, None if at is None else pks[at]) for outcome, at in results]
 
 

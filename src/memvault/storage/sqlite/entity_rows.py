@@ -2,8 +2,8 @@
 
 ``entities`` holds each key once (named by its first spelling); ``memory_entities`` links a
 memory to its entities with the name and kind that memory used and their position, so a memory
-reads back exactly the entities its file lists. A batch costs two statements (one per table)
-whatever its size: the insert path stays one statement per table.
+reads back exactly the entities its file lists. A batch costs three statements whatever its
+size.
 """
 
 from __future__ import annotations
@@ -24,26 +24,32 @@ ENTITIES_COLUMN = """
          WHERE l.memory_pk = m.pk ORDER BY l.position) x)
 """
 
-# One statement per table for a whole batch, its rows as one JSON array: a statement per row
-# (``executemany``) took several times as long on the writer thread.
+# The new entities of a whole batch in one statement over a JSON array (a statement per row
+# took several times as long on the writer thread); then their pks in one more, and the links
+# with those pks by ``executemany`` (a JSON array joined to the entities by key took longer).
 _INSERT_ENTITIES = (
     "INSERT INTO entities(key, name, kind)"
     " SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true"
     " ON CONFLICT(key) DO NOTHING"
 )
-_INSERT_LINKS = (
+_PKS = "SELECT key, pk FROM entities WHERE key IN (SELECT value FROM json_each(?))"
+_INSERT_LINK = (
     "INSERT OR IGNORE INTO memory_entities(memory_pk, entity_pk, position, name, kind)"
-    " SELECT j.value ->> 0, e.pk, j.value ->> 1, j.value ->> 2, j.value ->> 3"
-    " FROM json_each(?) j JOIN entities e ON e.key = j.value ->> 4"
+    " VALUES (?, ?, ?, ?, ?)"
 )
 
 
 def link_many(conn: apsw.Connection, linked: Iterable[tuple[int, Sequence[EntityMention]]]) -> None:
     """Link each memory (by pk) to its entities, adding the entities not known yet."""
     entities, links = rows_of(linked)
-    if links:
-        conn.execute(_INSERT_ENTITIES, (json.dumps(entities, ensure_ascii=False),))
-        conn.execute(_INSERT_LINKS, (json.dumps(links, ensure_ascii=False),))
+    if not links:
+        return
+    conn.execute(_INSERT_ENTITIES, (json.dumps(entities, ensure_ascii=False),))
+    keys = json.dumps([key for key, _, _ in entities], ensure_ascii=False)
+    pks = dict(conn.execute(_PKS, (keys,)).fetchall())
+    conn.executemany(
+        _INSERT_LINK, [(memory, pks[key], at, name, kind) for memory, at, name, kind, key in links]
+    )
 
 
 def relink(conn: apsw.Connection, pk: int, mentions: Sequence[EntityMention]) -> None:

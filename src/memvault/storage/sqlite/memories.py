@@ -28,10 +28,12 @@ class SqliteMemories(SqliteEngine):
     ) -> list[InsertOutcome]:
         # Entities found here, in the caller's thread, not inside the write transaction: the
         # lock is held no longer for them, and other callers extract while this one writes.
-        memories = entity_links.with_entities(memories, self.entity_kinds)
+        found = entity_links.entities_of(memories, self.entity_kinds)
 
         def job(conn: apsw.Connection) -> list[InsertOutcome]:
-            inserted = memory_rows.insert_many(conn, memories, kinds=self.entity_kinds)
+            inserted = memory_rows.insert_many(
+                conn, memories, kinds=self.entity_kinds, entities=found
+            )
             if embed:
                 jobs.enqueue(conn, [pk for _, pk in inserted if pk is not None])
             return [outcome for outcome, _ in inserted]

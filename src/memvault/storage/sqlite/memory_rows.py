@@ -13,7 +13,7 @@ from typing import Any
 
 import apsw
 
-from memvault.core.entity_records import EntityKind
+from memvault.core.entity_records import EntityKind, EntityMention
 from memvault.core.errors import NotFoundError
 from memvault.core.ids import content_hash
 from memvault.core.records import (
@@ -131,16 +131,20 @@ def insert_many(
     *,
     kinds: frozenset[EntityKind],
     session_pk: int | None = None,
+    entities: Sequence[tuple[EntityMention, ...]] | None = None,
 ) -> list[tuple[InsertOutcome, int | None]]:
     """:func:`insert` for a batch, with the pk of each created memory (None when deduped).
 
     One statement per table for the whole batch (``executemany``): per memory, only the dedup
     lookup is a statement of its own. A content repeated inside the batch is deduped against
-    its first occurrence, as if the memories had been inserted one by one."""
+    its first occurrence, as if the memories had been inserted one by one.
+    ``entities``: each memory's entities as found already (``entity_links.entities_of``);
+    without them they are found here."""
     results: list[tuple[InsertOutcome, int | None]] = []
     fresh: list[Memory] = []
+    mentions: list[tuple[EntityMention, ...]] = []
     seen: dict[tuple[str, str], str] = {}
-    for memory in memories:
+    for position, memory in enumerate(memories):
         key = (memory.namespace, memory.content_hash)
         if session_pk is None:
             existing = seen.get(key) or current_with_hash(conn, *key)
@@ -151,6 +155,9 @@ def insert_many(
                 seen[key] = memory.id
         results.append((InsertOutcome(memory.id, created=True), len(fresh)))
         fresh.append(memory)
+        mentions.append(
+            entity_links.mentions_of(memory, kinds) if entities is None else entities[position]
+        )
     pks = [
         int(row[0])
         for row in conn.executemany(_INSERT_MEMORY, [_row(m, session_pk) for m in fresh])
@@ -162,10 +169,7 @@ def insert_many(
         "INSERT INTO memories_fts(rowid, content, aliases) VALUES (?, ?, ?)",
         [(pk, m.content, index_aliases(m.content)) for pk, m in zip(pks, fresh, strict=True)],
     )
-    entity_rows.link_many(
-        conn,
-        [(pk, entity_links.mentions_of(m, kinds)) for pk, m in zip(pks, fresh, strict=True)],
-    )
+    entity_rows.link_many(conn, zip(pks, mentions, strict=True))
     return [(outcome, None if at is None else pks[at]) for outcome, at in results]
 
 
