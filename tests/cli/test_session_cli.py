@@ -119,7 +119,7 @@ def test_context_and_costs(cli: Cli) -> None:
     cli.json("remember", "tabs, not spaces", "--kind", "preference")
     sid = cli.json("session", "start", "-p", "shop")["session"]["id"]
     cli.json("session", "log", sid, "hi", "--cost", "ollama:qwen3:8b:10:5:0", "--cost", "s:1:2:0.5")
-    cli.json("session", "end", sid, "--done", "said hi")
+    cli.json("session", "end", sid, "--done", "said hi to @ana about parse_config")
 
     pack = cli.json("context", "--project", "shop", "--budget", "400")
     assert pack["handoff"][0]["id"] == sid and pack["preferences"][0]["text"] == "tabs, not spaces"
@@ -127,8 +127,11 @@ def test_context_and_costs(cli: Cli) -> None:
     assert explained["tokens"] <= explained["budget"] == 2_000
     assert explained["sections"]["handoff"]["items"] == 1
     assert explained["sections"]["relevant"]["note"] == "no query given"
+    assert explained["entities"] == {"mention": ["ana"], "identifier": ["parse_config"]}
+    assert explained["sections"]["entities"]["items"] == 2
     code, out, _ = cli.run("context", "--project", "shop", "--explain")
     assert code == 0 and out.startswith('<memvault-context project="shop">')
+    assert "## entities\nana (mention, 1), parse_config (identifier, 1)\n" in out
     assert "</memvault-context>" in out and "no query given" in out and "of 2,000 tokens" in out
 
     by_model = cli.json("costs", "--by", "model")

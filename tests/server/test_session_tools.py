@@ -73,6 +73,8 @@ def test_a_second_session_starts_from_the_first_ones_handoff(vault: Vault) -> No
     assert handoff["id"] == first["session"]
     assert "found the N+1 query" in handoff["text"] and "run the checkout tests" in handoff["text"]
     assert [item["id"] for item in pack["recent"]] == [decision.id]
+    # The decision the handoff touched and the recent section both name it: the work's subject.
+    assert pack["entities"]["identifier"][0] == "redis_cache"
     assert pack["notice"].startswith("Recalled from memvault")
     costs = vault.sessions.costs(session_id=first["session"])
     assert [(c.calls, c.input_tokens, c.usd) for c in costs] == [(1, 900, 0.006)]

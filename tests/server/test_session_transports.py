@@ -71,6 +71,7 @@ async def two_sessions(client: Client) -> None:
     assert handoff["id"] == first["session"]
     assert "split camelCase the same way" in handoff["text"]
     assert decision["id"] in [item["id"] for item in pack["recent"]]
+    assert pack["entities"]["identifier"][0] == "dotted.names"  # touched, and a recent decision
     hits = (await call(client, "session_search", query="split_dotted", project="tok"))["hits"]
     assert hits[0]["id"] == logged["ids"][1] and hits[0]["session_id"] == first["session"]
 

@@ -3,12 +3,17 @@ same for the same vault."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import memvault
 from memvault.core import errors as memvault_errors
+from memvault.core.entity_records import EntityKind
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
 from memvault.service.context_pack import NOTICE, QUOTAS, ContextPack
+from memvault.service.pack_entities import MAX_NAMED
 from memvault.service.sessions import HandoffDraft
 from memvault.service.vault import Vault
 
@@ -154,3 +159,69 @@ def test_relevant_hits_are_only_those_about_the_query(stocked: Vault) -> None:
     assert section(pack, "relevant") == []
     assert pack.to_dict()["left_out"]["relevant"] == "nothing else matched the query"
     assert stocked.search("banana bread football scores")  # while search still ranks some
+
+
+# --- the entities of the current work ----------------------------------------------------------
+def test_the_pack_names_the_entities_its_handoff_decisions_and_hits_share(vault: Vault) -> None:
+    fix = vault.remember("retry_with_backoff wraps every call to PostgreSQL", namespace="shop")
+    vault.remember("Ana owns retry_with_backoff; ask @bob about PostgreSQL", kind="decision")
+    vault.remember("Ana prefers short answers", kind="preference")  # always there: not work
+    vault.remember("Grafana dashboards live in ops/dash.json", tags=["pinned"])  # nor this
+    session = vault.sessions.start(project="shop", agent="claude")
+    vault.sessions.end(
+        session.id,
+        handoff=HandoffDraft(
+            "made retry_with_backoff idempotent",
+            "PostgreSQL failover untested",
+            ("ask Ana to review",),
+            (),
+            (fix.id,),
+        ),
+    )
+    vault.wait_for_jobs()
+    pack = vault.context(project="shop", query="retry_with_backoff")
+    named = {n.mention.name: n.items for n in pack.entities}
+    # In the handoff (its words and the memory it touched), the recent decision and a hit.
+    assert pack.entities[0].mention.name == "retry_with_backoff"
+    assert named["retry_with_backoff"] >= 2 and named["PostgreSQL"] >= 2 and "Ana" in named
+    assert "Grafana" not in named and "ops/dash.json" not in named  # only pinned names them
+    data = pack.to_dict()
+    assert data["entities"]["identifier"][0] == "retry_with_backoff"
+    assert "PostgreSQL" in data["entities"]["identifier"] and data["entities"]["name"] == ["Ana"]
+    assert list(data).index("entities") > list(data).index("recent")  # after the items
+    text = pack.to_text()
+    assert "## entities\nretry_with_backoff (identifier, " in text
+    assert count_tokens(compact(data)) == pack.tokens <= pack.budget
+    assert vault.context(project="shop", query="retry_with_backoff") == pack  # deterministic
+
+
+def test_naming_entities_stays_in_the_budget_and_leaves_a_full_pack_its_items(
+    tmp_path: Path,
+) -> None:
+    def stocked(home: Path, kinds: frozenset[EntityKind] | None) -> Vault:
+        vault = memvault.open(home)
+        if kinds is not None:
+            vault.set_entity_kinds(kinds)
+        for n in range(30):
+            vault.remember(f"decision {n}: move parse_config_{n} into Service{n}", kind="decision")
+        return vault
+
+    with stocked(tmp_path / "on", None) as on, stocked(tmp_path / "off", frozenset()) as off:
+        for budget in (200, 300, 450, 600, 2_000, 5_000):
+            pack, bare = on.context(budget=budget), off.context(budget=budget)
+            assert count_tokens(compact(pack.to_dict())) == pack.tokens <= budget
+            assert bare.entities == ()
+        full = on.context(budget=2_000)
+        assert len(full.entities) == MAX_NAMED
+        assert len(full.items) == len(off.context(budget=2_000).items)
+
+
+def test_a_vault_with_extraction_off_names_no_entities(home: Path) -> None:
+    with memvault.open(home) as vault:
+        vault.set_entity_kinds(frozenset())
+        vault.remember("retry_with_backoff wraps PostgreSQL", kind="decision")
+        session = vault.sessions.start(project="shop")
+        vault.sessions.end(session.id, handoff=HandoffDraft("fixed parse_config for Ana"))
+        pack = vault.context(project="shop")
+    assert pack.entities == () and "entities" not in pack.to_dict()
+    assert "## entities" not in pack.to_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -79,7 +80,10 @@ def explanation(pack: ContextPack) -> dict[str, Any]:
     return {
         "tokens": pack.tokens,
         "budget": pack.budget,
-        "sections": {s.name: {**s.to_dict(), "left_out": s.left_out} for s in pack.sections},
+        "sections": {
+            **{s.name: {**s.to_dict(), "left_out": s.left_out} for s in pack.sections},
+            "entities": {"tokens": entity_tokens(pack), "items": len(pack.entities)},
+        },
     }
 
 
@@ -99,7 +103,15 @@ def print_pack(pack: ContextPack, *, explain: bool) -> None:
             str(section.left_out),
             escape(section.note or ""),
         )
+    named = len(pack.entities)
+    note = "the work's entities, in what the items leave" if named else "none shared"
+    table.add_row("entities", str(entity_tokens(pack)), str(named), "", note)
     console.print(table)
+
+
+def entity_tokens(pack: ContextPack) -> int:
+    """Tokens the pack spends naming the entities of the work."""
+    return pack.tokens - replace(pack, entities=()).tokens if pack.entities else 0
 
 
 def costs(

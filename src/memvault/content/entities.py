@@ -311,6 +311,11 @@ def _add(found: dict[str, EntityMention], kind: EntityKind, name: str) -> None:
         found[mention.key] = mention
 
 
+def forget_spellings() -> None:
+    """Empty the cache of spellings' keys (for a measurement that starts cold)."""
+    _mention.cache_clear()
+
+
 @functools.lru_cache(maxsize=8192)
 def _mention(kind: EntityKind, name: str) -> EntityMention | None:
     """The mention a spelling gives (None: no key). Cached: a vault's texts name the same

@@ -11,17 +11,19 @@ order, so when the budget is short the sections lose items in the reverse order:
 first, then recent decisions, pinned memories, preferences, and the handoff last (shortened
 rather than dropped). Tokens are counted with the bundled tokenizer on the JSON an agent
 receives. Every item carries its id and why it is there; the pack says what it left out and
-why, and why it is empty when it is. It is fenced as data, never as instructions. No model is
-involved: the same vault state gives the same pack.
+why, and why it is empty when it is. It also names the entities of the current work, those its
+handoffs, recent items and hits share (``pack_entities``), within the same budget. It is fenced
+as data, never as instructions. No model is involved: the same vault state gives the same pack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from memvault.core import inputs
+from memvault.core.entity_records import EntityKind, EntityMention
 from memvault.core.errors import InvalidInputError
 from memvault.core.records import (
     DEFAULT_NAMESPACE,
@@ -33,6 +35,8 @@ from memvault.core.records import (
 )
 from memvault.core.session_records import Handoff, Session, SessionStatus
 from memvault.embedding.tokens import compact, count_many, count_tokens, cut
+from memvault.service import pack_entities
+from memvault.service.pack_entities import NamedEntity
 from memvault.service.search import Searcher
 from memvault.storage.roles import Store
 
@@ -56,6 +60,11 @@ _PER_SECTION = 12  # candidates per section: more than a 2,000-token pack holds
 _PREFERENCES_LOOKED_AT = 100  # other users' preferences must not crowd out the user's
 TRUNCATED = " …[truncated]"
 HANDOFF_FLOOR = 100  # tokens a cut handoff keeps at least, room permitting
+TOUCHED_LOOKED_AT = 50  # of a handoff's touched memories, for its entities
+# The entities of the work get what the items leave, and from this budget on a twentieth of it
+# is kept for them (below it, every token goes to the items first).
+ENTITY_RESERVE_FROM = 1_000
+ENTITY_SHARE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,7 @@ class PackItem:
     text: str
     why: str
     tokens: int  # of this item's JSON
+    entities: tuple[EntityMention, ...] = ()  # what it names (not sent: the pack names them)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "text": self.text, "why": self.why}
@@ -96,6 +106,7 @@ class ContextPack:
     items: tuple[PackItem, ...]
     sections: tuple[PackSection, ...]
     empty_reason: str | None
+    entities: tuple[NamedEntity, ...] = ()  # of the current work, best first
 
     @property
     def tokens(self) -> int:
@@ -110,6 +121,8 @@ class ContextPack:
             chosen = [i.to_dict() for i in self.items if i.section == section.name]
             if chosen:
                 data[section.name] = chosen
+        if self.entities:
+            data["entities"] = pack_entities.as_mapping(self.entities)
         left = {s.name: s.note for s in self.sections if s.note}
         if left:
             data["left_out"] = left
@@ -123,6 +136,8 @@ class ContextPack:
             if chosen:
                 lines.append(f"## {section.name}")
                 lines += [f"- [{i.kind} {i.id}] {_fenced(i.text)} ({i.why})" for i in chosen]
+        if self.entities:
+            lines += ["## entities", _fenced(pack_entities.as_line(self.entities))]
         if self.empty_reason:
             lines.append(f"(empty: {self.empty_reason})")
         lines.append("</memvault-context>")
@@ -130,9 +145,15 @@ class ContextPack:
 
 
 class ContextPacker:
-    def __init__(self, store: Store, searcher: Searcher) -> None:
+    def __init__(
+        self,
+        store: Store,
+        searcher: Searcher,
+        entity_kinds: Callable[[], frozenset[EntityKind]],
+    ) -> None:
         self._store = store
         self._searcher = searcher
+        self._entity_kinds = entity_kinds  # the vault's extractors, for a handoff's text
 
     def pack(
         self,
@@ -164,16 +185,21 @@ class ContextPacker:
         }
         candidates = _counted(_without_repeats(candidates))
         # Room for the items: the budget less the envelope with the longest notes it can have,
-        # so that one pass usually fits (a second one trims what the estimate missed).
+        # so that one pass usually fits (a second one trims what the estimate missed), and less
+        # the reserve for naming the entities of the work.
         notes = {name: f"{_PER_SECTION} over budget" for name, _ in QUOTAS}
-        room = budget - count_tokens(compact({"notice": NOTICE, "project": project, **notes}))
+        envelope = count_tokens(compact({"notice": NOTICE, "project": project, **notes}))
+        reserve = 0
+        if budget >= ENTITY_RESERVE_FROM:
+            reserve = min(budget // ENTITY_SHARE, _entity_tokens(candidates))
+        room = budget - envelope - reserve
         while True:
             items, sections = _fill(candidates, room, project, query)
             empty = None if items else _empty_reason(project)
             pack = ContextPack(project, query, budget, tuple(items), tuple(sections), empty)
-            over = pack.tokens - budget  # the section notes and the envelope count too
+            over = pack.tokens + reserve - budget  # the section notes and the envelope count too
             if over <= 0 or room <= 0:
-                return pack
+                return _naming_entities(pack)
             room -= over
 
     # --- candidates, best first ------------------------------------------------------------------
@@ -182,6 +208,7 @@ class ContextPacker:
     ) -> list[PackItem]:
         found: list[PackItem] = []
         sessions: set[str] = set()
+        kinds = self._entity_kinds()
         for session, handoff in self._store.handoffs(project=project, limit=_PER_SECTION):
             running = session.status in (SessionStatus.ACTIVE, SessionStatus.PAUSED)
             if running and session.id != own and not include_running:
@@ -191,10 +218,21 @@ class ContextPacker:
             sessions.add(session.id)
             # The session's id: what to look at for more (memvault session show ID).
             text = _handoff_text(handoff)
-            found.append(_item("handoff", session.id, "handoff", text, _handoff_why(session)))
+            item = _item("handoff", session.id, "handoff", text, _handoff_why(session))
+            found.append(replace(item, entities=self._handoff_entities(handoff, kinds)))
             if len(found) == 2:
                 break
         return found
+
+    def _handoff_entities(
+        self, handoff: Handoff, kinds: frozenset[EntityKind]
+    ) -> tuple[EntityMention, ...]:
+        touched = self._store.memories_by_id(handoff.touched[:TOUCHED_LOOKED_AT])
+        return pack_entities.handoff_entities(
+            [handoff.done, handoff.stopped_at or "", *handoff.next_steps, *handoff.open_questions],
+            [mention for memory in touched.values() for mention in memory.entities or ()],
+            kinds,
+        )
 
     def _preferences(self, user: str | None) -> list[PackItem]:
         where = MemoryFilter(kinds=("preference",), include_chunks=False)
@@ -400,6 +438,24 @@ def _empty_reason(project: str | None) -> str:
     )
 
 
+def _entity_tokens(candidates: dict[str, list[PackItem]]) -> int:
+    """What naming the entities of all the candidates would take (the kept items name fewer)."""
+    offered = [(i.section, i.entities) for items in candidates.values() for i in items]
+    named = pack_entities.named_entities(offered)
+    return count_tokens(compact({"entities": pack_entities.as_mapping(named)})) if named else 0
+
+
+def _naming_entities(pack: ContextPack) -> ContextPack:
+    """The pack with the entities its items share, as many of the best as the budget holds
+    (what the items leave: never an item for an entity)."""
+    named = pack_entities.named_entities([(i.section, i.entities) for i in pack.items])
+    for count in range(len(named), 0, -1):
+        naming = replace(pack, entities=named[:count])
+        if naming.tokens <= pack.budget:
+            return naming
+    return pack
+
+
 def _without_repeats(candidates: dict[str, list[PackItem]]) -> dict[str, list[PackItem]]:
     """An item is offered once, in the first section (by priority) that has it."""
     seen: set[str] = set()
@@ -427,7 +483,8 @@ def _counted(candidates: dict[str, list[PackItem]]) -> dict[str, list[PackItem]]
 
 
 def _memory_item(section: str, memory: Memory, why: str) -> PackItem:
-    return _item(section, memory.id, memory.kind, memory.content, why)
+    item = _item(section, memory.id, memory.kind, memory.content, why)
+    return replace(item, entities=memory.entities or ())
 
 
 def _handoff_text(handoff: Handoff) -> str:

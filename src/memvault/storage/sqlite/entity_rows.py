@@ -46,7 +46,7 @@ def link_many(conn: apsw.Connection, linked: Iterable[tuple[int, Sequence[Entity
         return
     conn.execute(_INSERT_ENTITIES, (json.dumps(entities, ensure_ascii=False),))
     keys = json.dumps([key for key, _, _ in entities], ensure_ascii=False)
-    pks = dict(conn.execute(_PKS, (keys,)).fetchall())
+    pks = {str(key): int(pk) for key, pk in conn.execute(_PKS, (keys,))}
     conn.executemany(
         _INSERT_LINK, [(memory, pks[key], at, name, kind) for memory, at, name, kind, key in links]
     )
