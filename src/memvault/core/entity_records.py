@@ -1,7 +1,7 @@
 """Entities: who and what a memory mentions, found without a model (``content/entities.py``).
 
 An entity is known by its ``key``, the spelling-free form every way of writing it shares
-(``parseConfig``, ``parse_config`` and ``parse-config`` are ``parse_config``; ``@Ana`` and ``Ana``
+(``parseConfig``, ``parse_config`` and ``parse-config`` are ``parseconfig``; ``@Ana`` and ``Ana``
 are ``ana``), so two memories that name the same thing meet whatever their spelling. ``name`` is
 how it was first written, for people; ``kind`` what the extractor took it for.
 """

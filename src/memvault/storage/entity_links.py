@@ -44,6 +44,14 @@ def extracted(
     return in_kind_order(extract_entities(content, tags=tags, kinds=kinds))
 
 
+def found_in(
+    rows: Iterable[tuple[int, str, Sequence[str]]], kinds: frozenset[EntityKind] = ALL_KINDS
+) -> list[tuple[int, tuple[EntityMention, ...]]]:
+    """The entities of stored memories (pk, text, tags) as the write path would find them: what
+    an upgrade links for the memories written before entities existed."""
+    return [(pk, extracted(content, tags, kinds)) for pk, content, tags in rows]
+
+
 def rows_of(
     linked: Iterable[tuple[int, Sequence[EntityMention]]],
 ) -> tuple[list[EntityRow], list[LinkRow]]:
@@ -67,6 +75,7 @@ __all__ = [
     "ALL_KINDS",
     "entities_of",
     "extracted",
+    "found_in",
     "in_kind_order",
     "mentions_from_rows",
     "mentions_of",

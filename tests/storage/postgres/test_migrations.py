@@ -81,10 +81,10 @@ def test_a_schema_name_that_is_not_an_identifier_is_refused(location: str) -> No
 
 def test_a_version_1_store_gains_entities_and_keeps_its_memories(location: str) -> None:
     """A store made before entities (version 1: the tables of version 2 gone, its row too)
-    is upgraded on open: its memories are kept, with no entities until they are written again,
-    and every new write links its entities."""
+    is upgraded on open: its memories are kept, each linked to the entities a write would have
+    found in it (its tags too), and every new write links its own."""
     store = open_store(location)
-    [old] = store.insert_memories([memory("parseConfig was slow")])
+    [old] = store.insert_memories([memory("parseConfig was slow", tags=("perf",))])
     store.close()
     url, schema = split_location(location)
     with psycopg.connect(url) as conn:
@@ -95,9 +95,12 @@ def test_a_version_1_store_gains_entities_and_keeps_its_memories(location: str) 
         assert _versions(location) == list(range(1, LATEST_VERSION + 1))
         kept = store.get_memory(old.id)
         assert kept is not None and kept.content == "parseConfig was slow"
-        assert kept.entities == ()
+        assert {(e.kind.value, e.name) for e in kept.entities} == {
+            ("identifier", "parseConfig"),
+            ("tag", "perf"),
+        }
         [new] = store.insert_memories([memory("parse_config is fast now")])
         found = store.list_memories(MemoryFilter(entities=("parseconfig",)), limit=5)
-        assert [m.id for m in found] == [new.id]
+        assert {m.id for m in found} == {new.id, old.id}  # the old and the new one meet
     finally:
         store.close()

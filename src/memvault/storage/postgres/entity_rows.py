@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from memvault.core.entity_records import EntityKind, EntityMention
-from memvault.storage.entity_links import rows_of
+from memvault.storage.entity_links import found_in, rows_of
 
 Connection = psycopg.Connection[Any]
 
@@ -42,6 +42,24 @@ def link_many(conn: Connection, linked: Iterable[tuple[int, Sequence[EntityMenti
         " JOIN entities e ON e.key = l.key ON CONFLICT DO NOTHING",
         tuple([link[i] for link in links] for i in range(5)),
     )
+
+
+LINK_BATCH = 1_000
+
+
+def link_stored(conn: Connection) -> int:
+    """Link the entities of every memory stored (an upgrade's step: the memories written before
+    entities existed have none), in batches of ``LINK_BATCH``; how many memories were read."""
+    after, read = 0, 0
+    while rows := conn.execute(
+        "SELECT m.pk, m.content,"
+        " coalesce((SELECT array_agg(t.tag) FROM memory_tags t WHERE t.memory_pk = m.pk), '{}')"
+        " FROM memories m WHERE m.pk > %s ORDER BY m.pk LIMIT %s",
+        (after, LINK_BATCH),
+    ).fetchall():
+        link_many(conn, found_in((int(r[0]), str(r[1]), list(r[2])) for r in rows))
+        after, read = int(rows[-1][0]), read + len(rows)
+    return read
 
 
 def relink(conn: Connection, pk: int, mentions: Sequence[EntityMention]) -> None:

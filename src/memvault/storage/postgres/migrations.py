@@ -10,6 +10,7 @@ migration that fails leaves the store exactly at the version it had.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import psycopg
@@ -18,6 +19,10 @@ from psycopg import sql
 from memvault.core.errors import SchemaVersionError, StorageError
 from memvault.core.times import now_iso
 from memvault.storage.migration_files import Migration, read_migrations
+from memvault.storage.postgres import entity_rows
+
+log = logging.getLogger(__name__)
+ENTITIES_VERSION = 2  # from it on, every memory is linked to its entities
 
 
 def available_migrations() -> list[Migration]:
@@ -80,6 +85,11 @@ def _apply(conn: psycopg.Connection[Any], schema: str, version: int) -> None:
     )
     for migration in available_migrations()[version:]:
         conn.execute(migration.sql.encode("utf-8"))
+        if version >= 1 and migration.version == ENTITIES_VERSION:
+            # The memories already stored get their entities as a write would have found them.
+            linked = entity_rows.link_stored(conn)
+            if linked:
+                log.info("found the entities of %d memories of %s stored before", linked, schema)
         conn.execute(
             "INSERT INTO schema_migrations(version, description, applied_at) VALUES (%s, %s, %s)",
             (migration.version, migration.description, now_iso()),

@@ -15,7 +15,7 @@ from typing import Any
 import apsw
 
 from memvault.core.entity_records import EntityKind, EntityMention
-from memvault.storage.entity_links import rows_of
+from memvault.storage.entity_links import found_in, rows_of
 
 # A memory's entities as one JSON column of MEMORY_COLUMNS: [[key, name, kind], ...].
 ENTITIES_COLUMN = """
@@ -50,6 +50,28 @@ def link_many(conn: apsw.Connection, linked: Iterable[tuple[int, Sequence[Entity
     conn.executemany(
         _INSERT_LINK, [(memory, pks[key], at, name, kind) for memory, at, name, kind, key in links]
     )
+
+
+# The memories after a pk, each with its tags as a JSON array: a batch of an upgrade's linking.
+_STORED = (
+    "SELECT m.pk, m.content,"
+    " (SELECT json_group_array(t.tag) FROM memory_tags t WHERE t.memory_pk = m.pk)"
+    " FROM memories m WHERE m.pk > ? ORDER BY m.pk LIMIT ?"
+)
+LINK_BATCH = 1_000
+
+
+def link_stored(conn: apsw.Connection) -> int:
+    """Link the entities of every memory stored (an upgrade's step: the memories written before
+    entities existed have none), in batches of ``LINK_BATCH``; how many memories were read."""
+    after, read = 0, 0
+    while rows := [
+        (int(pk), str(text), list(json.loads(str(tags))))
+        for pk, text, tags in conn.execute(_STORED, (after, LINK_BATCH))
+    ]:
+        link_many(conn, found_in(rows))
+        after, read = rows[-1][0], read + len(rows)
+    return read
 
 
 def relink(conn: apsw.Connection, pk: int, mentions: Sequence[EntityMention]) -> None:

@@ -17,6 +17,7 @@ written (disk full, read-only folder) nothing is migrated.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import apsw
 from memvault.core.errors import SchemaVersionError
 from memvault.core.times import now_iso
 from memvault.storage.migration_files import Migration, read_migrations
+from memvault.storage.sqlite import entity_rows
 from memvault.storage.sqlite.connection import with_lock_retry
 from memvault.storage.sqlite.database_file import copy_pages
 
@@ -74,6 +76,8 @@ def migrate(conn: apsw.Connection, path: Path) -> int:
                 backup_before_upgrade(path, version)
             for migration in available_migrations()[version:]:
                 conn.execute(migration.sql)
+                if version >= 1 and migration.version in AFTER:
+                    AFTER[migration.version](conn, path)
                 conn.execute(
                     "INSERT INTO schema_migrations(version, description, applied_at)"
                     " VALUES (?, ?, ?)",
@@ -85,6 +89,18 @@ def migrate(conn: apsw.Connection, path: Path) -> int:
             conn.execute("ROLLBACK")
         raise
     return max(version, LATEST_VERSION)
+
+
+def link_entities(conn: apsw.Connection, path: Path) -> None:
+    """Version 7 adds entities: the memories already stored get theirs as a write would have
+    found them (with every extractor: no file of before 7 can have chosen fewer)."""
+    linked = entity_rows.link_stored(conn)
+    if linked:
+        log.info("found the entities of %d memories of %s written before", linked, path)
+
+
+# Steps an upgrade of a file that holds data takes after a version's SQL, in its transaction.
+AFTER: dict[int, Callable[[apsw.Connection, Path], None]] = {7: link_entities}
 
 
 def upgrade_backup_path(path: Path, version: int) -> Path:
