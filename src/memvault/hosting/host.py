@@ -27,7 +27,7 @@ from memvault.hosting.quota import USAGE_SECONDS, RequestRate, Usage, check_usag
 from memvault.hosting.registry import Tenant, TenantRegistry
 from memvault.hosting.restore_guard import restoring
 from memvault.hosting.schedule import TenantBackups
-from memvault.hosting.stores import HOSTED_POOL_MAX, bounded
+from memvault.hosting.stores import HOSTED_POOL_MAX, bounded, check_connection_room
 from memvault.indexing.roots import IndexRoots
 from memvault.service.backup_schedule import CHECK_EVERY_S
 from memvault.service.embeddings import EMBEDDER_ENV, NO_VECTORS
@@ -102,6 +102,8 @@ class Host:
         self._reaper = threading.Thread(target=self._reap, name="memvault-reaper", daemon=True)
 
     def start(self) -> None:
+        stores = [tenant.store for tenant in self.registry.tenants() if tenant.store]
+        check_connection_room(stores, self.pool.max_open, self.store_connections)
         self.embedding.start()
         self._reaper.start()
         self.backups.start()  # a period's backup missed while the server was down runs now

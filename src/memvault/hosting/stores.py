@@ -18,7 +18,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from memvault.core.errors import InvalidInputError
-from memvault.storage import SERVER_SCHEMES
+from memvault.storage import SERVER_SCHEMES, server_connections
 
 SCHEMA_PREFIX = "t_"
 SCHEMA_LENGTH = 63  # PostgreSQL's identifiers: NAMEDATALEN - 1 bytes
@@ -78,3 +78,20 @@ def bounded(store: str, connections: int = HOSTED_POOL_MAX) -> str:
 def schema_of(store: str) -> str:
     """The schema a tenant's store URL names (for messages: what stays on the server)."""
     return dict(parse_qsl(urlsplit(store).query)).get("schema", "")
+
+
+def check_connection_room(stores: list[str], max_open: int, per_tenant: int) -> None:
+    """Refuse, in one line, a host whose open tenants could need more connections than one of
+    their PostgreSQL servers takes: at most ``max_open`` of a server's tenants are open at once,
+    each with up to ``per_tenant`` connections. Found now, not as "too many clients" errors on
+    other tenants' requests in the first busy minute."""
+    for server, (tenants, room) in server_connections(stores).items():
+        need = min(max_open, tenants) * per_tenant
+        if need > room:
+            fits = room // per_tenant
+            lower = f"lower --max-open to {fits}" if fits else "close other clients of it"
+            raise InvalidInputError(
+                f"{server} takes {room} more connections and {min(max_open, tenants)} open "
+                f"tenants of it may need {need} ({per_tenant} each): {lower} or raise its "
+                "max_connections"
+            )

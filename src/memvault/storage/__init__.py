@@ -86,6 +86,19 @@ def claim_store(location: str) -> bool:
     return claim_schema(location)
 
 
+def server_connections(locations: list[str]) -> dict[str, tuple[int, int]]:
+    """For each PostgreSQL server among ``locations`` (stores' URLs): how many of them it holds
+    and how many more connections it takes now. Keyed by the server's URL without schema or
+    password; SQLite files have no server and are left out."""
+    from memvault.storage.postgres.server_room import connection_room, server_key
+
+    servers: dict[str, list[str]] = {}
+    for location in locations:
+        if _scheme(location) in SERVER_SCHEMES:
+            servers.setdefault(server_key(location), []).append(location)
+    return {key: (len(urls), connection_room(urls[0])) for key, urls in servers.items()}
+
+
 # --- database files on this machine, with no connection open (backups, restore) --------------
 def database_file_problems(path: Path) -> list[str]:
     """What an integrity check finds in the database file ``path`` (empty: it is sound)."""
