@@ -12,8 +12,9 @@ from memvault.core import errors as memvault_errors
 from memvault.core.entity_records import EntityKind
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
-from memvault.service.context_pack import NOTICE, QUOTAS, ContextPack
+from memvault.service.context_pack import QUOTAS
 from memvault.service.pack_entities import MAX_NAMED
+from memvault.service.pack_records import NOTICE, ContextPack
 from memvault.service.sessions import HandoffDraft
 from memvault.service.vault import Vault
 

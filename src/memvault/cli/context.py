@@ -17,7 +17,7 @@ from memvault.core.inputs import MAX_TOKEN_BUDGET, MIN_TOKEN_BUDGET
 from memvault.core.session_records import CostGrouping, CostTotal
 
 if TYPE_CHECKING:  # the service layer loads when the command runs, not at start-up
-    from memvault.service.context_pack import ContextPack
+    from memvault.service.pack_records import ContextPack
 
 DEFAULT_BUDGET = 2_000
 BudgetOption = Annotated[

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from memvault.content.entities import extract_entities
 from memvault.core.entity_records import EntityKind, EntityMention, entity_mapping
+from memvault.embedding.tokens import compact, count_tokens
 
 WORK_SECTIONS = frozenset({"handoff", "recent", "relevant"})
 MAX_NAMED = 10
@@ -69,6 +70,12 @@ def named_entities(
     order = {key: at for at, key in enumerate(first)}
     ranked = sorted(first, key=lambda key: (-counts[key], order[key]))
     return tuple(NamedEntity(first[key], counts[key]) for key in ranked[:MAX_NAMED])
+
+
+def naming_tokens(items: Sequence[tuple[str, Sequence[EntityMention]]]) -> int:
+    """Tokens that naming the entities of ``items`` takes in a pack's JSON (none: 0)."""
+    named = named_entities(items)
+    return count_tokens(compact({"entities": as_mapping(named)})) if named else 0
 
 
 def as_mapping(named: Sequence[NamedEntity]) -> dict[str, list[str]]:

@@ -45,10 +45,11 @@ from memvault.folder.markdown_folder import MarkdownFolder, ReindexReport
 from memvault.folder.notes import Notes
 from memvault.folder.sync import SyncReport
 from memvault.indexing.roots import IndexRoots
-from memvault.service.context_pack import ContextPack, ContextPacker
+from memvault.service.context_pack import ContextPacker
 from memvault.service.embeddings import Embeddings
 from memvault.service.fusion import NO_BOOSTS, Boosts, FusionSettings
 from memvault.service.import_port import ImportPort
+from memvault.service.pack_records import ContextPack
 from memvault.service.preferences import Preferences
 from memvault.service.search import Searcher
 from memvault.service.sessions import Sessions

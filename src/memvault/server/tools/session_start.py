@@ -14,7 +14,8 @@ from mcp.server.mcpserver import MCPServer
 from memvault.core.errors import InvalidInputError
 from memvault.embedding.tokens import compact, count_tokens
 from memvault.server.context import CHANGE, Reply, ToolContext, reply, tool_errors
-from memvault.service.context_pack import MAX_BUDGET, MIN_BUDGET, ContextPack
+from memvault.service.context_pack import MAX_BUDGET, MIN_BUDGET
+from memvault.service.pack_records import ContextPack
 
 ENVELOPE = 48  # tokens of {"session": id, "context": …} around the pack (an id takes 30-40)
 
