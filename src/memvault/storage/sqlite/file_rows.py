@@ -62,7 +62,7 @@ def upsert(
     created_at: str,
     updated_at: str,
 ) -> int:
-    row = conn.execute(
+    conn.execute(
         "INSERT INTO files(root, path, kind, record_id, namespace, title, tags, front_matter,"
         " content_hash, size, mtime_ns, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -70,8 +70,7 @@ def upsert(
         " record_id = excluded.record_id, namespace = excluded.namespace,"
         " title = excluded.title, tags = excluded.tags, front_matter = excluded.front_matter,"
         " content_hash = excluded.content_hash, size = excluded.size,"
-        " mtime_ns = excluded.mtime_ns, updated_at = excluded.updated_at"
-        " RETURNING pk",
+        " mtime_ns = excluded.mtime_ns, updated_at = excluded.updated_at",
         (
             state.root,
             state.path,
@@ -87,8 +86,13 @@ def upsert(
             created_at,
             updated_at,
         ),
+    )
+    # Read back, not RETURNING: in the writer's savepoint that costs in proportion to the
+    # database's size (storage/sqlite/memory_rows.py).
+    row = conn.execute(
+        "SELECT pk FROM files WHERE root = ? AND path = ?", (state.root, state.path)
     ).fetchone()
-    assert row is not None  # RETURNING yields the written row
+    assert row is not None  # written just now
     return int(row[0])
 
 

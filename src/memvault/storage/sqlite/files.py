@@ -274,15 +274,16 @@ class SqliteFiles(SqliteEngine):
     # --- index runs -------------------------------------------------------------------------
     def start_index_run(self, root: str, namespace: str, owner: str, total: int) -> int:
         at = now_iso()
-        row = self._write(
-            lambda conn: conn.execute(
+
+        def job(conn: apsw.Connection) -> int:
+            conn.execute(  # not RETURNING: see storage/sqlite/memory_rows.py
                 "INSERT INTO index_runs(root, namespace, state, owner, files_total, started_at,"
-                " updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id",
+                " updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?)",
                 (root, namespace, owner, total, at, at),
-            ).fetchone()
-        )
-        assert row is not None  # RETURNING yields the written row
-        return int(row[0])
+            )
+            return int(conn.last_insert_rowid())
+
+        return self._write(job)
 
     def update_index_run(
         self,

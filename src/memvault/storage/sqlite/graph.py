@@ -25,11 +25,12 @@ def edge_from_row(row: Row) -> Edge:
 
 
 def put_edge(conn: apsw.Connection, edge: Edge) -> Edge:
-    row = conn.execute(
+    # Then read back, not RETURNING: in the writer's savepoint that costs in proportion to the
+    # database's size (storage/sqlite/memory_rows.py).
+    conn.execute(
         f"INSERT INTO edges({EDGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(source_id, target_id, relation)"
-        " DO UPDATE SET weight = excluded.weight, metadata = excluded.metadata"
-        f" RETURNING {EDGE_COLUMNS}",
+        " DO UPDATE SET weight = excluded.weight, metadata = excluded.metadata",
         (
             edge.source_id,
             edge.target_id,
@@ -38,8 +39,12 @@ def put_edge(conn: apsw.Connection, edge: Edge) -> Edge:
             json.dumps(edge.metadata, ensure_ascii=False, sort_keys=True),
             edge.created_at,
         ),
+    )
+    row = conn.execute(
+        f"SELECT {EDGE_COLUMNS} FROM edges WHERE source_id = ? AND target_id = ? AND relation = ?",
+        (edge.source_id, edge.target_id, edge.relation),
     ).fetchone()
-    assert row is not None  # RETURNING always yields the written row
+    assert row is not None  # written just now
     return edge_from_row(row)
 
 

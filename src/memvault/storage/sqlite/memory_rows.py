@@ -108,8 +108,13 @@ _INSERT_MEMORY = (
     "INSERT INTO memories(id, content, kind, namespace, importance, confidence, source,"
     " content_hash, metadata, created_at, updated_at, accessed_at, access_count,"
     " valid_from, valid_to, superseded_by, session_pk)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# The pks of a batch just inserted, by id. Not ``RETURNING pk``: inside the writer's savepoint a
+# statement with RETURNING cost time in proportion to the database's size (0.04 ms a row at
+# 4 MB, 0.3 ms at 30 MB: imports fell to a third at 100,000 memories); this lookup by the id's
+# unique index costs the same at any size.
+_PKS_OF = "SELECT id, pk FROM memories WHERE id IN (SELECT value FROM json_each(?))"
 
 
 def insert(
@@ -158,10 +163,8 @@ def insert_many(
         mentions.append(
             entity_links.mentions_of(memory, kinds) if entities is None else entities[position]
         )
-    pks = [
-        int(row[0])
-        for row in conn.executemany(_INSERT_MEMORY, [_row(m, session_pk) for m in fresh])
-    ]
+    conn.executemany(_INSERT_MEMORY, [_row(m, session_pk) for m in fresh])
+    pks = _pks_of(conn, [m.id for m in fresh])
     tags = [(pk, tag) for pk, m in zip(pks, fresh, strict=True) for tag in m.tags]
     if tags:
         conn.executemany("INSERT OR IGNORE INTO memory_tags(memory_pk, tag) VALUES (?, ?)", tags)
@@ -171,6 +174,14 @@ def insert_many(
     )
     entity_rows.link_many(conn, zip(pks, mentions, strict=True))
     return [(outcome, None if at is None else pks[at]) for outcome, at in results]
+
+
+def _pks_of(conn: apsw.Connection, ids: Sequence[str]) -> list[int]:
+    """The pks of the memories ``ids`` name, in their order."""
+    if not ids:
+        return []
+    found = {str(i): int(pk) for i, pk in conn.execute(_PKS_OF, (json.dumps(list(ids)),))}
+    return [found[memory_id] for memory_id in ids]
 
 
 def _row(memory: Memory, session_pk: int | None) -> tuple[Any, ...]:

@@ -279,13 +279,15 @@ def require_session(conn: apsw.Connection, session_id: str) -> int:
 
 
 def _upsert_session(conn: apsw.Connection, s: Session) -> int:
-    row = conn.execute(
+    # Not RETURNING (here and below): in the writer's savepoint it costs in proportion to the
+    # database's size (storage/sqlite/memory_rows.py); the lookup by the unique key does not.
+    conn.execute(
         "INSERT INTO sessions(id, user, project, agent, title, status, started_at,"
         " last_active_at, ended_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET user = excluded.user, project = excluded.project,"
         " agent = excluded.agent, title = excluded.title, status = excluded.status,"
         " started_at = excluded.started_at, last_active_at = excluded.last_active_at,"
-        " ended_at = excluded.ended_at, metadata = excluded.metadata RETURNING pk",
+        " ended_at = excluded.ended_at, metadata = excluded.metadata",
         (
             s.id,
             s.user,
@@ -298,17 +300,18 @@ def _upsert_session(conn: apsw.Connection, s: Session) -> int:
             s.ended_at,
             json.dumps(s.metadata, ensure_ascii=False, sort_keys=True),
         ),
-    ).fetchone()
-    assert row is not None  # RETURNING yields the written row
+    )
+    row = conn.execute("SELECT pk FROM sessions WHERE id = ?", (s.id,)).fetchone()
+    assert row is not None  # written just now
     return int(row[0])
 
 
 def _upsert_conversation(conn: apsw.Connection, session_pk: int, c: Conversation) -> int:
-    row = conn.execute(
+    conn.execute(
         "INSERT INTO conversations(id, session_pk, title, started_at, metadata)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title,"
         " started_at = excluded.started_at, metadata = excluded.metadata"
-        " WHERE session_pk = excluded.session_pk RETURNING pk",
+        " WHERE session_pk = excluded.session_pk",
         (
             c.id,
             session_pk,
@@ -316,8 +319,11 @@ def _upsert_conversation(conn: apsw.Connection, session_pk: int, c: Conversation
             c.started_at,
             json.dumps(c.metadata, ensure_ascii=False, sort_keys=True),
         ),
+    )
+    row = conn.execute(
+        "SELECT pk FROM conversations WHERE id = ? AND session_pk = ?", (c.id, session_pk)
     ).fetchone()
-    if row is None:
+    if row is None:  # the update did nothing: the id is another session's
         raise ConflictError(f"conversation {c.id} belongs to another session")
     return int(row[0])
 
