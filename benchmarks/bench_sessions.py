@@ -26,7 +26,7 @@ from timing import log, percentile
 
 import memvault
 from memvault.core.records import SearchMode
-from memvault.service.context_pack import ContextPack
+from memvault.service.pack_records import ContextPack
 
 HERE = Path(__file__).parent
 WORKER = (sys.executable, str(HERE / "session_worker.py"))
