@@ -5,6 +5,7 @@ schema; a bad ``pool_max`` is one line."""
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -52,7 +53,16 @@ def test_a_small_pool_holds_at_most_its_connections_under_many_threads(location:
         assert 1 <= held(where) <= 2
     finally:
         store.close()
-    assert held(where) == 0
+    assert held_after_close(where) == 0
+
+
+def held_after_close(location: PostgresLocation, wait_s: float = 5.0) -> int:
+    """Connections still listed once the client closed them: a backend leaves
+    pg_stat_activity a moment after its client goes (seen once in CI: 1 right after close)."""
+    deadline = time.monotonic() + wait_s
+    while (count := held(location)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return count
 
 
 @pytest.mark.parametrize("value", ["0", "65", "many", ""])
