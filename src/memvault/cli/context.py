@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -82,7 +81,7 @@ def explanation(pack: ContextPack) -> dict[str, Any]:
         "budget": pack.budget,
         "sections": {
             **{s.name: {**s.to_dict(), "left_out": s.left_out} for s in pack.sections},
-            "entities": {"tokens": entity_tokens(pack), "items": len(pack.entities)},
+            "entities": {"tokens": pack.entity_tokens, "items": len(pack.entities)},
         },
     }
 
@@ -105,13 +104,8 @@ def print_pack(pack: ContextPack, *, explain: bool) -> None:
         )
     named = len(pack.entities)
     note = "the work's entities, in what the items leave" if named else "none shared"
-    table.add_row("entities", str(entity_tokens(pack)), str(named), "", note)
+    table.add_row("entities", str(pack.entity_tokens), str(named), "", note)
     console.print(table)
-
-
-def entity_tokens(pack: ContextPack) -> int:
-    """Tokens the pack spends naming the entities of the work."""
-    return pack.tokens - replace(pack, entities=()).tokens if pack.entities else 0
 
 
 def costs(

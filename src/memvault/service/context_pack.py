@@ -18,7 +18,7 @@ as data, never as instructions. No model is involved: the same vault state gives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from memvault.core import inputs
@@ -63,15 +63,9 @@ ENTITY_SHARE = 20
 
 
 class ContextPacker:
-    def __init__(
-        self,
-        store: Store,
-        searcher: Searcher,
-        entity_kinds: Callable[[], frozenset[EntityKind]],
-    ) -> None:
+    def __init__(self, store: Store, searcher: Searcher) -> None:
         self._store = store
         self._searcher = searcher
-        self._entity_kinds = entity_kinds  # the vault's extractors, for a handoff's text
 
     def pack(
         self,
@@ -118,7 +112,7 @@ class ContextPacker:
     ) -> list[PackItem]:
         found: list[PackItem] = []
         sessions: set[str] = set()
-        kinds = self._entity_kinds()
+        kinds = self._store.entity_kinds  # a handoff's text is read as a write's would be
         for session, handoff in self._store.handoffs(project=project, limit=_PER_SECTION):
             running = session.status in (SessionStatus.ACTIVE, SessionStatus.PAUSED)
             if running and session.id != own and not include_running:

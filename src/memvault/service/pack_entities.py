@@ -45,7 +45,7 @@ def handoff_entities(
     what the memories and notes its session touched mention."""
     found: dict[str, EntityMention] = {}
     for text in texts:
-        for mention in extract_entities(text, kinds=kinds) if kinds else ():
+        for mention in extract_entities(text, kinds=kinds):
             found.setdefault(mention.key, mention)
     for mention in touched:
         found.setdefault(mention.key, mention)

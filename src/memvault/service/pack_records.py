@@ -4,7 +4,7 @@ the work, as JSON (``to_dict``) or as one fenced text block (``to_text``). Built
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from memvault.core.entity_records import EntityMention
@@ -63,6 +63,11 @@ class ContextPack:
     def tokens(self) -> int:
         """Tokens of the whole pack as an agent receives it (``to_dict`` as compact JSON)."""
         return count_tokens(compact(self.to_dict()))
+
+    @property
+    def entity_tokens(self) -> int:
+        """Tokens the pack spends naming the entities of the work (0: it names none)."""
+        return self.tokens - replace(self, entities=()).tokens if self.entities else 0
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"notice": NOTICE, "project": self.project}

@@ -90,7 +90,7 @@ class Vault(VaultGraph, VaultEntities, VectorJobs, VaultBackups, VaultOperations
             )
         )
         self.sessions = Sessions(store, self._embeddings, self._searcher, self._folder)
-        self._packer = ContextPacker(store, self._searcher, self.entity_kinds)
+        self._packer = ContextPacker(store, self._searcher)
         self.preferences = Preferences(self)
         self._index_roots: IndexRoots | None = None  # None: index_path reads any path
 

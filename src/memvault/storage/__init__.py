@@ -90,12 +90,13 @@ def server_connections(locations: list[str]) -> dict[str, tuple[int, int]]:
     """For each PostgreSQL server among ``locations`` (stores' URLs): how many of them it holds
     and how many more connections it takes now. Keyed by the server's URL without schema or
     password; SQLite files have no server and are left out."""
-    from memvault.storage.postgres.server_room import connection_room, server_key
+    from memvault.storage.postgres.connection import PostgresLocation
+    from memvault.storage.postgres.server_room import connection_room
 
     servers: dict[str, list[str]] = {}
     for location in locations:
         if _scheme(location) in SERVER_SCHEMES:
-            servers.setdefault(server_key(location), []).append(location)
+            servers.setdefault(PostgresLocation.parse(location).server, []).append(location)
     return {key: (len(urls), connection_room(urls[0])) for key, urls in servers.items()}
 
 

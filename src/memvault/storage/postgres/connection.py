@@ -48,6 +48,12 @@ class PostgresLocation:
     shown: str  # for messages: no password
     pool_max: int | None = None  # a small pool of at most this many connections; None: default
 
+    @property
+    def server(self) -> str:
+        """The server and database it connects to, without password or schema: the stores
+        that share it share that server's connections."""
+        return _without_password(urlsplit(self.conninfo))
+
     @classmethod
     def parse(cls, url: str) -> PostgresLocation:
         parts = urlsplit(url)

@@ -11,6 +11,7 @@ migration that fails leaves the store exactly at the version it had.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -22,7 +23,6 @@ from memvault.storage.migration_files import Migration, read_migrations
 from memvault.storage.postgres import entity_rows
 
 log = logging.getLogger(__name__)
-ENTITIES_VERSION = 2  # from it on, every memory is linked to its entities
 
 
 def available_migrations() -> list[Migration]:
@@ -68,6 +68,19 @@ def migrate(conn: psycopg.Connection[Any], schema: str, where: str) -> int:
     return LATEST_VERSION
 
 
+def link_entities(conn: psycopg.Connection[Any], schema: str) -> None:
+    """Version 2 adds entities: the memories already stored get theirs as a write would have
+    found them (with every extractor: no store of before could have chosen fewer)."""
+    linked = entity_rows.link_stored(conn)
+    if linked:
+        log.info("found the entities of %d memories of %s stored before", linked, schema)
+
+
+# Steps an upgrade of a store that holds data takes after a version's SQL, in its transaction
+# (as the SQLite engine's ``migrations.AFTER``).
+AFTER: dict[int, Callable[[psycopg.Connection[Any], str], None]] = {2: link_entities}
+
+
 def _apply(conn: psycopg.Connection[Any], schema: str, version: int) -> None:
     name = sql.Identifier(schema)
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
@@ -85,11 +98,8 @@ def _apply(conn: psycopg.Connection[Any], schema: str, version: int) -> None:
     )
     for migration in available_migrations()[version:]:
         conn.execute(migration.sql.encode("utf-8"))
-        if version >= 1 and migration.version == ENTITIES_VERSION:
-            # The memories already stored get their entities as a write would have found them.
-            linked = entity_rows.link_stored(conn)
-            if linked:
-                log.info("found the entities of %d memories of %s stored before", linked, schema)
+        if version >= 1 and migration.version in AFTER:
+            AFTER[migration.version](conn, schema)
         conn.execute(
             "INSERT INTO schema_migrations(version, description, applied_at) VALUES (%s, %s, %s)",
             (migration.version, migration.description, now_iso()),

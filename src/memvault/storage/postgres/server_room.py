@@ -21,12 +21,6 @@ _ROOM = (
 )
 
 
-def server_key(url: str) -> str:
-    """The server and database a store URL connects to, whatever its schema (``shown``: no
-    password): stores with one key share one server's connections."""
-    return PostgresLocation.parse(url).shown.split("?schema=", 1)[0].split("&schema=", 1)[0]
-
-
 def connection_room(url: str) -> int:
     """Connections the server of ``url`` would still accept now, this check's own counted as
     free again once it is closed."""

@@ -20,6 +20,8 @@ from memvault.core.records import MemoryFilter
 
 
 class EntityIndex(Protocol):
+    entity_kinds: frozenset[EntityKind]  # the extractors the writes run now (use_entity_kinds)
+
     def use_entity_kinds(self, kinds: frozenset[EntityKind]) -> None:
         """The extractors run for memories written without entities of their own, from now on
         (the vault's setting, read once when it opens; every kind until told)."""
